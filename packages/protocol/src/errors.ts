@@ -1,0 +1,180 @@
+/**
+ * Coded errors. Every failure that can reach a user carries a stable `code`; the API edge maps the code's
+ * category to an HTTP status in one place, and `docs/errors.md` lists every code (a test keeps them in sync).
+ */
+
+/** What kind of failure a code is; the API edge turns this into an HTTP status. */
+export const ErrorCategory = {
+  /** The input is malformed or violates a rule (HTTP 400). */
+  invalid: 'invalid',
+  /** Signature or credential missing or wrong (HTTP 401). */
+  unauthenticated: 'unauthenticated',
+  /** Authenticated but not allowed (HTTP 403). */
+  forbidden: 'forbidden',
+  /** The thing asked for does not exist (HTTP 404). */
+  notFound: 'not_found',
+  /** The request conflicts with what is already recorded (HTTP 409). */
+  conflict: 'conflict',
+  /** The input is larger than a configured limit (HTTP 413). */
+  tooLarge: 'too_large',
+  /** The node is saturated; retry later (HTTP 429). */
+  busy: 'busy',
+  /** The node cannot serve this now (HTTP 503). */
+  unavailable: 'unavailable',
+  /** Verification of stored or received data failed: tampering or a bug (HTTP 422 when it is the caller's data). */
+  integrity: 'integrity',
+  /** A broken internal invariant (HTTP 500). */
+  internal: 'internal',
+} as const;
+export type ErrorCategory = (typeof ErrorCategory)[keyof typeof ErrorCategory];
+
+export interface ErrorSpec {
+  readonly category: ErrorCategory;
+  /** One sentence for `docs/errors.md`: what it means and what to do. */
+  readonly description: string;
+}
+
+export type ErrorTable = Readonly<Record<string, ErrorSpec>>;
+
+/** Identity function that keeps the literal keys of an error table while checking its shape. */
+export function defineErrors<const T extends ErrorTable>(table: T): T {
+  return table;
+}
+
+export interface LianzhengErrorOptions {
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error class of the project. `code` is stable and documented; `message` is short and never contains
+ * secrets; `details` holds machine-readable context (field names, heights, limits).
+ */
+export class LianzhengError<C extends string = string> extends Error {
+  override readonly name = 'LianzhengError';
+  readonly code: C;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: C, message: string, options: LianzhengErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+
+  toJSON(): { code: C; message: string; details?: Readonly<Record<string, unknown>> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isLianzhengError(e: unknown): e is LianzhengError {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && e.name === 'LianzhengError';
+}
+
+export const protocolErrors = defineErrors({
+  JSON_MALFORMED: { category: 'invalid', description: 'The text is not valid JSON.' },
+  JSON_DUPLICATE_KEY: {
+    category: 'invalid',
+    description: 'An object has the same member name twice (I-JSON forbids it; RFC 8785 needs I-JSON).',
+  },
+  JSON_TOO_DEEP: { category: 'invalid', description: 'Objects/arrays are nested deeper than the limit (64).' },
+  JSON_NUMBER_INVALID: {
+    category: 'invalid',
+    description:
+      'A number is not allowed here: protocol objects carry only integers in the IEEE-754 safe range (|n| ≤ 2^53−1); use a decimal string for anything else.',
+  },
+  JSON_STRING_INVALID: {
+    category: 'invalid',
+    description: 'A string contains a lone UTF-16 surrogate, or the bytes are not valid UTF-8.',
+  },
+  JSON_FORBIDDEN_KEY: { category: 'invalid', description: 'The member name `__proto__` is not accepted anywhere.' },
+  JSON_NOT_CANONICAL: {
+    category: 'invalid',
+    description: 'Bytes that must be canonical JSON (RFC 8785) are not: re-encode the value with JCS.',
+  },
+  JSON_UNSUPPORTED_VALUE: {
+    category: 'invalid',
+    description: 'A value cannot be encoded as JSON (undefined, a function, NaN, Infinity, a bigint, …).',
+  },
+  FIELD_INVALID: {
+    category: 'invalid',
+    description: 'A field has the wrong type, format or length; `details.field` names it.',
+  },
+  HEX_INVALID: {
+    category: 'invalid',
+    description: 'A byte string is not lower-case hexadecimal of the expected length; `details.field` names it.',
+  },
+  SUITE_UNKNOWN: {
+    category: 'invalid',
+    description: 'The crypto suite is not one of `ed25519-sha256`, `sm2-sm3`.',
+  },
+  KEY_INVALID: { category: 'invalid', description: 'A public or secret key is malformed or out of range.' },
+  TX_MALFORMED: {
+    category: 'invalid',
+    description: 'The transaction does not have the documented shape; `details.field` names the first bad field.',
+  },
+  TX_TOO_LARGE: {
+    category: 'too_large',
+    description: "The transaction's canonical encoding exceeds the chain's `maxTxBytes` limit.",
+  },
+  TX_SIGNATURE_INVALID: {
+    category: 'unauthenticated',
+    description: "The signature does not verify against the transaction id and the signer's public key.",
+  },
+  TX_CHAIN_ID_MISMATCH: {
+    category: 'invalid',
+    description: 'The transaction names another chain id (replay from another chain).',
+  },
+  TX_EXPIRED: {
+    category: 'invalid',
+    description: 'The transaction validity window (`expiresAt`) has passed: sign it again with a fresh window.',
+  },
+  TX_EXPIRY_TOO_FAR: {
+    category: 'invalid',
+    description: "`expiresAt` lies further in the future than the chain's `maxTxTtlMs`.",
+  },
+  HEADER_MALFORMED: { category: 'invalid', description: 'A block header does not have the documented shape.' },
+  RECEIPT_MALFORMED: { category: 'invalid', description: 'A receipt does not have the documented shape.' },
+  GENESIS_INVALID: {
+    category: 'invalid',
+    description: 'The genesis document is malformed or inconsistent; `details.field` names the problem.',
+  },
+  PROOF_MALFORMED: { category: 'invalid', description: 'A proof object does not have the documented shape.' },
+  PROOF_INVALID: {
+    category: 'integrity',
+    description: 'A Merkle or state proof does not lead to the root it claims; `details.reason` says which step failed.',
+  },
+  CHECKPOINT_INVALID: {
+    category: 'integrity',
+    description:
+      'A checkpoint does not verify: wrong header hash, unknown or duplicate attestor, or a bad attestation signature.',
+  },
+  CHECKPOINT_QUORUM_NOT_MET: {
+    category: 'integrity',
+    description: 'Too few organisations attested this checkpoint for the quorum in the trusted configuration.',
+  },
+  CERTIFICATE_INVALID: {
+    category: 'integrity',
+    description: 'A notarisation certificate does not verify; `details.reason` says which check failed.',
+  },
+  DOCUMENT_MISMATCH: {
+    category: 'integrity',
+    description: 'The file given does not hash to the value recorded in the certificate.',
+  },
+});
+
+export type ProtocolErrorCode = keyof typeof protocolErrors;
+
+/** Shorthand used inside this package. */
+export function protocolError(
+  code: ProtocolErrorCode,
+  message: string,
+  details?: Readonly<Record<string, unknown>>,
+  cause?: unknown,
+): LianzhengError<ProtocolErrorCode> {
+  const options: { details?: Readonly<Record<string, unknown>>; cause?: unknown } = {};
+  if (details !== undefined) options.details = details;
+  if (cause !== undefined) options.cause = cause;
+  return new LianzhengError(code, message, options);
+}

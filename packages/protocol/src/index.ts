@@ -1,0 +1,136 @@
+export {
+  assertBlockHeader,
+  assertReceipt,
+  type BlockHeader,
+  blockHash,
+  type ContractEvent,
+  GENESIS_PARENT,
+  headerCanonical,
+  RECEIPT_STATUS,
+  type Receipt,
+  type ReceiptStatus,
+  receiptHash,
+  receiptHashFromCanonical,
+} from './block.js';
+export {
+  bytesToHex,
+  bytesToUtf8,
+  compareBytes,
+  concatBytes,
+  equalBytes,
+  hexToBytes,
+  isHex,
+  randomBytes,
+  utf8ToBytes,
+} from './bytes.js';
+export {
+  canonicalBytes,
+  canonicalize,
+  decodeCanonical,
+  defaultParseJsonOptions,
+  type JsonObject,
+  type JsonValue,
+  type ParseJsonOptions,
+  parseJsonStrict,
+} from './canonicalJson.js';
+export {
+  type Attestation,
+  type AttestationBody,
+  assertCheckpoint,
+  attestationBody,
+  attestationDigest,
+  type Checkpoint,
+  createAttestation,
+  type VerifiedCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint.js';
+export {
+  defineErrors,
+  ErrorCategory,
+  type ErrorSpec,
+  type ErrorTable,
+  isLianzhengError,
+  LianzhengError,
+  type LianzhengErrorOptions,
+  type ProtocolErrorCode,
+  protocolError,
+  protocolErrors,
+} from './errors.js';
+export {
+  type Attestor,
+  assertGenesis,
+  type Consortium,
+  consortiumFromGenesis,
+  defaultGenesisParameters,
+  type Genesis,
+  type GenesisKey,
+  type GenesisOrg,
+  genesisHash,
+  KEY_ID_PATTERN,
+  ORG_ID_PATTERN,
+} from './genesis.js';
+export { type HashFn, HashTag, taggedHash, taggedHash2, ZERO_HASH } from './hash.js';
+export {
+  merkleInclusionPath,
+  merkleLeafHash,
+  merkleLevels,
+  merkleNodeHash,
+  merklePathFromHex,
+  merklePathToHex,
+  merkleRoot,
+  merkleRootFromLeafHashes,
+  verifyMerkleInclusion,
+} from './merkle.js';
+export {
+  assertNotaryCertificate,
+  isNotaryAlgorithm,
+  NOTARY_ALGORITHMS,
+  NOTARY_CERTIFICATE_TYPE,
+  type NotaryAlgorithm,
+  type NotaryCertificate,
+  notaryRecordKey,
+  type VerifiedNotaryCertificate,
+  verifyNotaryCertificate,
+} from './notaryCertificate.js';
+export { SM2_DEFAULT_USER_ID, sm2PublicKeyFromSecret, sm2RandomSecretKey, sm2Sign, sm2Verify, sm2Za } from './sm2.js';
+export { sm3 } from './sm3.js';
+export {
+  pathBit,
+  type StateProof,
+  type StateProofJson,
+  type StateProofLeaf,
+  stateKeyPath,
+  stateLeafHash,
+  stateNodeHash,
+  stateProofFromJson,
+  stateProofToJson,
+  stateValueHash,
+  verifyStateProof,
+} from './stateProof.js';
+export {
+  type CryptoSuite,
+  ed25519Sha256Portable,
+  isSuiteId,
+  portableSuite,
+  SuiteId,
+  sm2Sm3Portable,
+} from './suite.js';
+export {
+  assertSignedTransaction,
+  assertTransaction,
+  CHAIN_ID_PATTERN,
+  CONTRACT_PATTERN,
+  type CreateTransactionParameters,
+  createTransaction,
+  isJsonObject,
+  METHOD_PATTERN,
+  type SignedTransaction,
+  signTransaction,
+  type Transaction,
+  transactionCanonical,
+  transactionId,
+  transactionIdFromCanonical,
+  transactionLeafData,
+  verifyTransactionSignature,
+} from './transaction.js';
+export { assertTxProof, type TxProof, type VerifiedTxProof, verifyTxProof } from './txProof.js';

@@ -1,0 +1,358 @@
+import {
+  type BlockHeader,
+  blockHash,
+  bytesToHex,
+  bytesToUtf8,
+  type ContractEvent,
+  type CryptoSuite,
+  canonicalize,
+  GENESIS_PARENT,
+  type Genesis,
+  isLianzhengError,
+  type JsonValue,
+  LianzhengError,
+  merkleLeafHash,
+  merkleRootFromLeafHashes,
+  protocolError,
+  type Receipt,
+  receiptHashFromCanonical,
+  stateKeyPath,
+  stateValueHash,
+  type Transaction,
+  transactionLeafData,
+  utf8ToBytes,
+} from '@lianzheng/protocol';
+import type { CallContext, SystemContract } from './contracts/contract.js';
+import { kvContract } from './contracts/kv.js';
+import { notaryContract } from './contracts/notary.js';
+import { runtimeError } from './errors.js';
+import { rootHash, type Slot, type StateTree, type StateUpdate } from './stateTree.js';
+
+/** A transaction whose signature and form were checked at admission, ready for ordering and execution. */
+export interface CandidateTx {
+  readonly id: Uint8Array;
+  readonly idHex: string;
+  readonly sig: Uint8Array;
+  readonly tx: Transaction;
+  /** JCS of `tx`. */
+  readonly canonical: string;
+}
+
+/** Latest committed state values (canonical JSON bytes), including blocks committed but not yet durable. */
+export interface StateReader {
+  get(contract: string, key: string): Uint8Array | undefined;
+}
+
+/** Whether a transaction id is already in the ledger (committed or in a block being committed). */
+export interface TxIndexReader {
+  has(idHex: string): boolean;
+}
+
+export interface PreviousBlock {
+  readonly header: BlockHeader;
+  readonly hashHex: string;
+  readonly root: Slot;
+}
+
+export interface BlockProposal {
+  readonly height: number;
+  readonly time: number;
+  readonly txs: readonly CandidateTx[];
+}
+
+export interface StateWrite {
+  readonly contract: string;
+  readonly key: string;
+  /** Canonical JSON bytes, or null for a deletion. */
+  readonly value: Uint8Array | null;
+}
+
+export interface DroppedTx {
+  readonly tx: CandidateTx;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ExecutedBlock {
+  readonly header: BlockHeader;
+  readonly hash: Uint8Array;
+  readonly hashHex: string;
+  readonly txs: readonly CandidateTx[];
+  readonly receipts: readonly Receipt[];
+  readonly receiptCanonicals: readonly string[];
+  readonly dropped: readonly DroppedTx[];
+  readonly writes: readonly StateWrite[];
+  /** valueHash (hex) → canonical value bytes, for historical reads and proofs. */
+  readonly newValues: ReadonlyMap<string, Uint8Array>;
+  readonly newPages: ReadonlyMap<string, Uint8Array>;
+  readonly root: Slot;
+}
+
+export interface BlockExecutorOptions {
+  readonly contracts: readonly SystemContract[];
+}
+
+export const defaultBlockExecutorOptions: BlockExecutorOptions = { contracts: [notaryContract, kvContract] };
+
+export interface BlockExecutorDeps {
+  readonly suite: CryptoSuite;
+  readonly tree: StateTree;
+  readonly state: StateReader;
+  readonly txIndex: TxIndexReader;
+  readonly genesis: Genesis;
+  /** Called when a system contract throws something that is not a coded error (a bug); never changes results. */
+  readonly onInternalError?: (error: unknown, tx: CandidateTx) => void;
+}
+
+/** The system contract that holds the consortium configuration. */
+export const SYS_CONTRACT = 'sys';
+export const SYS_CONFIG_KEY = 'config';
+
+const overlayKey = (contract: string, key: string): string => `${contract}\u0000${key}`;
+
+/**
+ * Order-execute: takes an ordered block proposal, drops what must not be in a block (duplicates, expired), runs
+ * every remaining transaction against the state, and produces receipts, the state changes and the header.
+ * Pure with respect to its inputs — the same proposal on the same state gives the same block on every node.
+ */
+export class BlockExecutor {
+  private readonly contracts: ReadonlyMap<string, SystemContract>;
+  private readonly deps: BlockExecutorDeps;
+  private readonly members: ReadonlyMap<string, string>;
+
+  constructor(opts: BlockExecutorOptions, deps: BlockExecutorDeps) {
+    this.contracts = new Map(opts.contracts.map((c) => [c.name, c]));
+    this.deps = deps;
+    const members = new Map<string, string>();
+    for (const org of deps.genesis.orgs) for (const k of org.keys) members.set(k.publicKey, org.id);
+    this.members = members;
+  }
+
+  /** Organisation of a member key, or undefined when the key is not a member. */
+  orgOf(publicKeyHex: string): string | undefined {
+    return this.members.get(publicKeyHex);
+  }
+
+  /**
+   * Admission checks that do not need the signature: chain id, validity window against `now`, that the signer is
+   * a member, and that the contract, method and arguments are well formed. Throws coded errors.
+   */
+  checkTx(tx: Transaction, now: number): void {
+    const { genesis } = this.deps;
+    if (tx.chainId !== genesis.chainId) {
+      throw protocolError('TX_CHAIN_ID_MISMATCH', `transaction is for chain ${tx.chainId}, this is ${genesis.chainId}`, {
+        expected: genesis.chainId,
+      });
+    }
+    if (tx.expiresAt < now) throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now });
+    if (tx.expiresAt > now + genesis.limits.maxTxTtlMs) {
+      throw protocolError('TX_EXPIRY_TOO_FAR', 'expiresAt is too far in the future', {
+        maxTxTtlMs: genesis.limits.maxTxTtlMs,
+      });
+    }
+    if (this.members.get(tx.signer) === undefined) {
+      throw runtimeError('TX_SIGNER_NOT_AUTHORISED', 'signer is not a member key of the consortium');
+    }
+    this.method(tx).parseArgs(tx.args);
+  }
+
+  private method(tx: Transaction) {
+    const contract = this.contracts.get(tx.contract);
+    if (contract === undefined) {
+      throw runtimeError('CONTRACT_UNKNOWN', `no contract named ${tx.contract}`, { contract: tx.contract });
+    }
+    const method = Object.hasOwn(contract.methods, tx.method) ? contract.methods[tx.method] : undefined;
+    if (method === undefined) {
+      throw runtimeError('METHOD_UNKNOWN', `${tx.contract} has no method ${tx.method}`, {
+        contract: tx.contract,
+        method: tx.method,
+      });
+    }
+    return method;
+  }
+
+  execute(prev: PreviousBlock, proposal: BlockProposal): ExecutedBlock {
+    const { suite, genesis } = this.deps;
+    if (proposal.height !== prev.header.height + 1) {
+      throw new LianzhengError('BLOCK_HEIGHT_INVALID', 'proposal does not follow the previous block', {
+        details: { previous: prev.header.height, proposed: proposal.height },
+      });
+    }
+    const time = Math.max(proposal.time, prev.header.time);
+    const blockState = new Map<string, Uint8Array | null>();
+    const included: CandidateTx[] = [];
+    const receipts: Receipt[] = [];
+    const receiptCanonicals: string[] = [];
+    const dropped: DroppedTx[] = [];
+    const seen = new Set<string>();
+    const maxTxs = genesis.ordering.maxBlockTxs;
+
+    for (const candidate of proposal.txs) {
+      const drop = this.dropReason(candidate, time, seen);
+      if (drop !== null) {
+        dropped.push({ tx: candidate, ...drop });
+        continue;
+      }
+      if (included.length >= maxTxs) {
+        dropped.push({ tx: candidate, code: 'BLOCK_FULL', message: 'block is full' });
+        continue;
+      }
+      seen.add(candidate.idHex);
+      included.push(candidate);
+      const receipt = this.run(candidate, proposal.height, time, blockState);
+      receipts.push(receipt);
+      receiptCanonicals.push(canonicalize(receipt));
+    }
+
+    const writes: StateWrite[] = [];
+    const updates: StateUpdate[] = [];
+    const newValues = new Map<string, Uint8Array>();
+    for (const [k, value] of blockState) {
+      const sep = k.indexOf('\u0000');
+      const contract = k.slice(0, sep);
+      const key = k.slice(sep + 1);
+      writes.push({ contract, key, value });
+      const keyPath = stateKeyPath(suite.hash, contract, key);
+      if (value === null) updates.push({ keyPath, valueHash: null });
+      else {
+        const valueHash = stateValueHash(suite.hash, value);
+        newValues.set(bytesToHex(valueHash), value);
+        updates.push({ keyPath, valueHash });
+      }
+    }
+    const { root, newPages } = this.deps.tree.applyBatch(prev.root, updates);
+
+    const txLeaves = included.map((t) => merkleLeafHash(suite.hash, transactionLeafData(t.id, t.sig)));
+    const receiptLeaves = receiptCanonicals.map((c) => merkleLeafHash(suite.hash, receiptHashFromCanonical(suite.hash, c)));
+    const header: BlockHeader = {
+      v: 1,
+      chainId: genesis.chainId,
+      height: proposal.height,
+      time,
+      parent: prev.hashHex,
+      txCount: included.length,
+      txRoot: bytesToHex(merkleRootFromLeafHashes(suite.hash, txLeaves)),
+      receiptRoot: bytesToHex(merkleRootFromLeafHashes(suite.hash, receiptLeaves)),
+      stateRoot: bytesToHex(rootHash(root)),
+    };
+    const hash = blockHash(suite.hash, header);
+    return {
+      header,
+      hash,
+      hashHex: bytesToHex(hash),
+      txs: included,
+      receipts,
+      receiptCanonicals,
+      dropped,
+      writes,
+      newValues,
+      newPages,
+      root,
+    };
+  }
+
+  private dropReason(c: CandidateTx, time: number, seen: ReadonlySet<string>): { code: string; message: string } | null {
+    if (seen.has(c.idHex) || this.deps.txIndex.has(c.idHex)) {
+      return { code: 'TX_DUPLICATE', message: 'transaction is already in the ledger' };
+    }
+    if (c.tx.chainId !== this.deps.genesis.chainId) {
+      return { code: 'TX_CHAIN_ID_MISMATCH', message: 'transaction is for another chain' };
+    }
+    if (c.tx.expiresAt < time) return { code: 'TX_EXPIRED', message: 'transaction expired before it was ordered' };
+    if (c.tx.expiresAt > time + this.deps.genesis.limits.maxTxTtlMs) {
+      return { code: 'TX_EXPIRY_TOO_FAR', message: 'expiresAt is too far in the future' };
+    }
+    return null;
+  }
+
+  private run(candidate: CandidateTx, height: number, time: number, blockState: Map<string, Uint8Array | null>): Receipt {
+    const { tx, idHex } = candidate;
+    const org = this.members.get(tx.signer);
+    const txState = new Map<string, Uint8Array | null>();
+    const events: ContractEvent[] = [];
+    try {
+      if (org === undefined) throw runtimeError('TX_SIGNER_NOT_AUTHORISED', 'signer is not a member key of the consortium');
+      const method = this.method(tx);
+      const args = method.parseArgs(tx.args);
+      const read = (contract: string, key: string): JsonValue | null => {
+        const k = overlayKey(contract, key);
+        let bytes = txState.get(k);
+        if (bytes === undefined) bytes = blockState.get(k);
+        if (bytes === undefined) bytes = this.deps.state.get(contract, key) ?? null;
+        return bytes === null ? null : (JSON.parse(bytesToUtf8(bytes)) as JsonValue);
+      };
+      const ctx: CallContext = {
+        txId: idHex,
+        signer: tx.signer,
+        org,
+        height,
+        time,
+        get: (key) => read(tx.contract, key),
+        put: (key, value) => {
+          txState.set(overlayKey(tx.contract, key), utf8ToBytes(canonicalize(value)));
+        },
+        delete: (key) => {
+          txState.set(overlayKey(tx.contract, key), null);
+        },
+        readOther: read,
+        emit: (name, data) => {
+          events.push({ contract: tx.contract, name, data });
+        },
+      };
+      const result = method.execute(ctx, args);
+      for (const [k, v] of txState) blockState.set(k, v);
+      return result === undefined ? { tx: idHex, status: 'ok', events } : { tx: idHex, status: 'ok', events, result };
+    } catch (error) {
+      if (isLianzhengError(error)) {
+        return { tx: idHex, status: 'failed', code: error.code, message: error.message, events: [] };
+      }
+      this.deps.onInternalError?.(error, candidate);
+      return {
+        tx: idHex,
+        status: 'failed',
+        code: 'CONTRACT_INTERNAL_ERROR',
+        message: 'system contract failed unexpectedly',
+        events: [],
+      };
+    }
+  }
+}
+
+/** Block 0: no transactions; the state holds the consortium configuration (the genesis document). */
+export function executeGenesis(
+  deps: { readonly suite: CryptoSuite; readonly tree: StateTree },
+  genesis: Genesis,
+  emptyRoot: Slot,
+): ExecutedBlock {
+  const { suite, tree } = deps;
+  const value = utf8ToBytes(canonicalize(genesis));
+  const keyPath = stateKeyPath(suite.hash, SYS_CONTRACT, SYS_CONFIG_KEY);
+  const valueHash = stateValueHash(suite.hash, value);
+  const { root, newPages } = tree.applyBatch(emptyRoot, [{ keyPath, valueHash }]);
+  const emptyRootHex = bytesToHex(merkleRootFromLeafHashes(suite.hash, []));
+  const header: BlockHeader = {
+    v: 1,
+    chainId: genesis.chainId,
+    height: 0,
+    time: genesis.time,
+    parent: GENESIS_PARENT,
+    txCount: 0,
+    txRoot: emptyRootHex,
+    receiptRoot: emptyRootHex,
+    stateRoot: bytesToHex(rootHash(root)),
+  };
+  const hash = blockHash(suite.hash, header);
+  return {
+    header,
+    hash,
+    hashHex: bytesToHex(hash),
+    txs: [],
+    receipts: [],
+    receiptCanonicals: [],
+    dropped: [],
+    writes: [{ contract: SYS_CONTRACT, key: SYS_CONFIG_KEY, value }],
+    newValues: new Map([[bytesToHex(valueHash), value]]),
+    newPages,
+    root,
+  };
+}

@@ -1,0 +1,40 @@
+export {
+  type BlockExecutorDeps,
+  type BlockExecutorOptions,
+  BlockExecutor,
+  type BlockProposal,
+  type CandidateTx,
+  type DroppedTx,
+  defaultBlockExecutorOptions,
+  type ExecutedBlock,
+  executeGenesis,
+  type PreviousBlock,
+  type StateReader,
+  type StateWrite,
+  SYS_CONFIG_KEY,
+  SYS_CONTRACT,
+  type TxIndexReader,
+} from './blockExecutor.js';
+export type { CallContext, ContractMethod, SystemContract } from './contracts/contract.js';
+export { kvContract } from './contracts/kv.js';
+export { type NotaryRecord, type NotaryRegisterArgs, notaryContract } from './contracts/notary.js';
+export { type RuntimeErrorCode, runtimeError, runtimeErrors } from './errors.js';
+export {
+  decodePage,
+  decodeSlot,
+  defaultStateTreeOptions,
+  EMPTY_SLOT,
+  encodePage,
+  encodeSlot,
+  leafSlot,
+  type PageSource,
+  rootHash,
+  type Slot,
+  SlotKind,
+  type StateBatchResult,
+  StatePage,
+  StateTree,
+  type StateTreeOptions,
+  type StateUpdate,
+  slotHash,
+} from './stateTree.js';
