@@ -50,6 +50,11 @@ export function blockHash(hash: HashFn, header: BlockHeader): Uint8Array {
   return taggedHash(hash, HashTag.header, utf8ToBytes(headerCanonical(header)));
 }
 
+/** Block hash from the stored canonical header bytes (no re-encoding). */
+export function blockHashFromCanonical(hash: HashFn, canonical: Uint8Array): Uint8Array {
+  return taggedHash(hash, HashTag.header, canonical);
+}
+
 export function receiptHash(hash: HashFn, receipt: Receipt): Uint8Array {
   return taggedHash(hash, HashTag.receipt, utf8ToBytes(canonicalize(receipt)));
 }

@@ -3,6 +3,7 @@ export {
   assertReceipt,
   type BlockHeader,
   blockHash,
+  blockHashFromCanonical,
   type ContractEvent,
   GENESIS_PARENT,
   headerCanonical,

@@ -153,6 +153,11 @@ export class BlockExecutor {
     if (this.members.get(tx.signer) === undefined) {
       throw runtimeError('TX_SIGNER_NOT_AUTHORISED', 'signer is not a member key of the consortium');
     }
+    this.checkCall(tx);
+  }
+
+  /** That the contract and method exist and the arguments are well formed. Throws coded errors. */
+  checkCall(tx: Transaction): void {
     this.method(tx).parseArgs(tx.args);
   }
 

@@ -1,0 +1,371 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket, { type WebSocket } from '@fastify/websocket';
+import {
+  isLianzhengError,
+  isNotaryAlgorithm,
+  LianzhengError,
+} from '@lianzheng/protocol';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { httpStatusOf } from '../errorRegistry.js';
+import { nodeError } from '../errors.js';
+import type { DurableBlock } from '../ledger.js';
+import type { LianzhengNode } from '../lianzhengNode.js';
+import {
+  errorResponses,
+  fullQuery,
+  heightParams,
+  idParams,
+  sharedSchemas,
+  signedTransactionSchema,
+  stateQuery,
+  waitQuery,
+} from './schemas.js';
+
+export interface ApiOptions {
+  /** Largest single-transaction request body, bytes. */
+  readonly bodyLimit: number;
+  /** Largest batch request body, bytes. */
+  readonly batchBodyLimit: number;
+  /** A WebSocket subscriber with more unsent bytes than this is disconnected (code 1013). */
+  readonly maxSubscriberBufferBytes: number;
+  /** Serve Swagger UI at /docs. */
+  readonly docs: boolean;
+}
+
+export const defaultApiOptions: ApiOptions = {
+  bodyLimit: 256 * 1024,
+  batchBodyLimit: 16 * 1024 * 1024,
+  maxSubscriberBufferBytes: 8 * 1024 * 1024,
+  docs: true,
+};
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> };
+}
+
+/** Errors become HTTP responses here and nowhere else. */
+export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
+  if (isLianzhengError(error)) {
+    return { status: httpStatusOf(error.code), body: { error: error.toJSON() } };
+  }
+  const e = error as FastifyError & { validation?: unknown; validationContext?: string };
+  if (e.validation !== undefined) {
+    return {
+      status: 400,
+      body: {
+        error: {
+          code: 'REQUEST_MALFORMED',
+          message: `${e.validationContext ?? 'request'} ${e.message.replace(/^\S+ /, '')}`,
+          details: { field: e.validationContext },
+        },
+      },
+    };
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { error: { code: 'REQUEST_TOO_LARGE', message: 'request body is too large' } } };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 400, body: { error: { code: 'REQUEST_MALFORMED', message: 'Content-Type must be application/json' } } };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, body: { error: { code: 'REQUEST_MALFORMED', message: 'request body is empty' } } };
+    default:
+      if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+        return { status: 400, body: { error: { code: 'REQUEST_MALFORMED', message: e.message } } };
+      }
+      return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
+  }
+}
+
+function fail(error: unknown): never {
+  throw error;
+}
+
+/**
+ * REST API under /v1, OpenAPI 3.1 at /openapi.json, a WebSocket stream of durable blocks and contract events at
+ * /v1/events, /health and /metrics. Built without listening so tests can use `inject`.
+ */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Request body schema shown in the OpenAPI document only (bodies are validated by the protocol package). */
+    docsBody?: unknown;
+  }
+}
+
+export async function createApiServer(node: LianzhengNode, opts: ApiOptions = defaultApiOptions) {
+  const app = Fastify({
+    loggerInstance: node.log.child({ component: 'api' }),
+    // Per-request log lines would cost more than admitting a transaction; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+  // Responses are plain JSON.stringify: response schemas document the API and never silently drop fields.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Bodies stay text: transactions are parsed strictly (duplicate keys, numbers, size) by the admission workers.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  for (const schema of sharedSchemas) app.addSchema(schema);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Lianzheng 链政 node API',
+        version: '1',
+        description:
+          'Permissioned government ledger node. Formats: docs/PROTOCOL.md. Error codes: docs/errors.md. ' +
+          'Every error body is { "error": { "code", "message", "details"? } }.',
+      },
+      tags: [
+        { name: 'transactions' },
+        { name: 'blocks' },
+        { name: 'state' },
+        { name: 'notary', description: '存证 notarisation' },
+        { name: 'node' },
+      ],
+    },
+    transform: ({ schema, url, route }) => {
+      const docsBody = (route.config as { docsBody?: unknown } | undefined)?.docsBody;
+      return { schema: docsBody === undefined ? schema : { ...schema, body: docsBody }, url };
+    },
+  });
+  if (opts.docs) await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toHttpError(error);
+    if (status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
+    if (status === 429) void reply.header('retry-after', '1');
+    return reply.code(status).send(status === 500 ? { error: { ...body.error, details: { requestId: request.id } } } : body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+
+  const requireText = (request: FastifyRequest): string => {
+    if (typeof request.body !== 'string' || request.body.length === 0) {
+      throw nodeError('REQUEST_MALFORMED', 'send the transaction as a JSON body with Content-Type: application/json');
+    }
+    return request.body;
+  };
+
+  app.post(
+    '/v1/transactions',
+    {
+      schema: {
+        tags: ['transactions'],
+        summary: 'Submit one signed transaction',
+        querystring: waitQuery,
+        response: {
+          200: { description: 'Committed (with wait=true)', type: 'object' },
+          202: { description: 'Admitted; pending ordering', type: 'object' },
+          ...errorResponses,
+        },
+      },
+      config: { docsBody: { $ref: 'SignedTransaction#' } },
+    },
+    async (request: FastifyRequest<{ Querystring: { wait?: boolean; timeoutMs?: number } }>, reply: FastifyReply) => {
+      const [result] = await node.submit(requireText(request), false);
+      if (result === undefined) throw nodeError('INTERNAL', 'admission returned no result');
+      if (!result.ok) {
+        throw new LianzhengError(result.error.code, result.error.message, result.error.details === undefined ? {} : { details: result.error.details });
+      }
+      if (request.query.wait !== true) return reply.code(202).send({ id: result.id, status: 'pending' });
+      const outcome = await node.waitFor(result.id, request.query.timeoutMs ?? 30_000);
+      if (outcome === null) return reply.code(202).send({ id: result.id, status: 'pending' });
+      if (outcome.status === 'dropped') {
+        throw new LianzhengError(outcome.code, outcome.message, { details: { id: result.id, status: 'dropped' } });
+      }
+      return reply.code(200).send({ id: result.id, ...outcome });
+    },
+  );
+
+  app.post(
+    '/v1/transactions/batch',
+    {
+      bodyLimit: opts.batchBodyLimit,
+      schema: {
+        tags: ['transactions'],
+        summary: 'Submit many signed transactions in one request',
+        description: 'Each transaction is admitted or rejected on its own; results are in request order.',
+        response: { 200: { description: 'Per-transaction results', type: 'object' }, ...errorResponses },
+      },
+      config: { docsBody: { type: 'array', items: signedTransactionSchema } },
+    },
+    async (request, reply) => {
+      const results = await node.submit(requireText(request), true);
+      const accepted = results.filter((r) => r.ok).length;
+      if (accepted === 0 && results.length > 0 && results.every((r) => !r.ok && r.error.code === 'MEMPOOL_FULL')) {
+        throw nodeError('MEMPOOL_FULL', 'the node is saturated; retry shortly');
+      }
+      return reply.send({
+        accepted,
+        results: results.map((r) => (r.ok ? { id: r.id, status: 'pending' } : { error: r.error })),
+      });
+    },
+  );
+
+  app.get(
+    '/v1/transactions/:id',
+    { schema: { tags: ['transactions'], summary: 'Status and receipt of a transaction', params: idParams, response: errorResponses } },
+    async (request: FastifyRequest<{ Params: { id: string } }>) => node.chain.txStatus(request.params.id),
+  );
+
+  app.get(
+    '/v1/transactions/:id/proof',
+    {
+      schema: {
+        tags: ['transactions'],
+        summary: 'Inclusion proof of a transaction and its receipt against a signed header',
+        params: idParams,
+        response: { 200: { $ref: 'TxProof#' }, ...errorResponses },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { id: string } }>) => node.chain.txProof(request.params.id),
+  );
+
+  app.get(
+    '/v1/blocks/latest',
+    { schema: { tags: ['blocks'], summary: 'The latest durable block', querystring: fullQuery } },
+    async (request: FastifyRequest<{ Querystring: { full?: boolean } }>) =>
+      node.chain.block(node.ledger.durableHeight, request.query.full === true),
+  );
+
+  app.get(
+    '/v1/blocks/:height',
+    { schema: { tags: ['blocks'], summary: 'A block by height', params: heightParams, querystring: fullQuery, response: errorResponses } },
+    async (request: FastifyRequest<{ Params: { height: number }; Querystring: { full?: boolean } }>) =>
+      node.chain.block(request.params.height, request.query.full === true),
+  );
+
+  app.get(
+    '/v1/checkpoints/latest',
+    { schema: { tags: ['blocks'], summary: 'Signed header of the latest durable block', response: { 200: { $ref: 'Checkpoint#' } } } },
+    async () => node.chain.checkpoint(),
+  );
+
+  app.get(
+    '/v1/checkpoints/:height',
+    { schema: { tags: ['blocks'], summary: 'Signed header at a height', params: heightParams, response: { 200: { $ref: 'Checkpoint#' }, ...errorResponses } } },
+    async (request: FastifyRequest<{ Params: { height: number } }>) => node.chain.checkpoint(request.params.height),
+  );
+
+  app.get(
+    '/v1/state/:contract/*',
+    {
+      schema: {
+        tags: ['state'],
+        summary: 'Value of a state key, optionally with a proof of value or absence',
+        params: {
+          type: 'object',
+          properties: { contract: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' }, '*': { type: 'string', minLength: 1, maxLength: 1024 } },
+        },
+        querystring: stateQuery,
+        response: errorResponses,
+      },
+    },
+    async (request: FastifyRequest<{ Params: { contract: string; '*': string }; Querystring: { proof?: boolean; height?: number } }>) =>
+      node.chain.state(request.params.contract, request.params['*'], {
+        ...(request.query.height === undefined ? {} : { height: request.query.height }),
+        proof: request.query.proof === true,
+      }),
+  );
+
+  app.get(
+    '/v1/notary/:alg/:hash/certificate',
+    {
+      schema: {
+        tags: ['notary'],
+        summary: '存证 certificate of a notarised document hash',
+        params: {
+          type: 'object',
+          properties: { alg: { enum: ['sha256', 'sm3'] }, hash: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+        },
+        response: errorResponses,
+      },
+    },
+    async (request: FastifyRequest<{ Params: { alg: string; hash: string } }>) => {
+      const { alg, hash } = request.params;
+      if (!isNotaryAlgorithm(alg)) fail(nodeError('REQUEST_MALFORMED', 'alg must be sha256 or sm3'));
+      return node.chain.notaryCertificate(alg, hash);
+    },
+  );
+
+  app.get('/v1/chain', { schema: { tags: ['node'], summary: 'Chain id, suite, genesis hash and document, height' } }, async () =>
+    node.chain.info(),
+  );
+
+  app.get('/health', { schema: { tags: ['node'], summary: 'Liveness and basic status' } }, async () => ({
+    status: 'ok',
+    chainId: node.genesis.chainId,
+    suite: node.genesis.suite,
+    node: node.identity.node,
+    org: node.identity.org,
+    ordering: 'solo',
+    height: node.ledger.durableHeight,
+    mempool: node.mempoolSize,
+    workers: node.workers,
+    uptimeSeconds: Math.round((Date.now() - node.startedAt) / 1000),
+    startupCheck:
+      node.startupCheck === null
+        ? null
+        : { ok: true, blocks: node.startupCheck.blocks, from: node.startupCheck.from, to: node.startupCheck.to },
+  }));
+
+  app.get('/metrics', { schema: { tags: ['node'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    void reply.header('content-type', node.metrics.registry.contentType);
+    return node.metrics.registry.metrics();
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get(
+    '/v1/events',
+    {
+      websocket: true,
+      schema: {
+        tags: ['blocks'],
+        summary: 'WebSocket: durable blocks and contract events',
+        description:
+          'Messages are JSON: {"type":"block",height,hash,time,txCount,txIds} and ' +
+          '{"type":"event",height,tx,contract,name,data}. Query: contract=<name> limits events to one contract; ' +
+          'blocks=false suppresses block messages.',
+        querystring: { type: 'object', properties: { contract: { type: 'string' }, blocks: { type: 'boolean', default: true } } },
+      },
+    },
+    (socket: WebSocket, request: FastifyRequest<{ Querystring: { contract?: string; blocks?: boolean } }>) => {
+      const contract = request.query.contract;
+      const blocks = request.query.blocks !== false;
+      const unsubscribe = node.ledger.onBlock((block: DurableBlock) => {
+        if (socket.bufferedAmount > opts.maxSubscriberBufferBytes) {
+          socket.close(1013, 'subscriber too slow');
+          return;
+        }
+        if (blocks) {
+          socket.send(
+            JSON.stringify({
+              type: 'block',
+              height: block.header.height,
+              hash: block.hash,
+              time: block.header.time,
+              txCount: block.header.txCount,
+              txIds: block.txIds,
+            }),
+          );
+        }
+        block.receipts.forEach((receipt) => {
+          for (const e of receipt.events) {
+            if (contract !== undefined && e.contract !== contract) continue;
+            socket.send(JSON.stringify({ type: 'event', height: block.header.height, tx: receipt.tx, ...e }));
+          }
+        });
+      });
+      socket.on('close', unsubscribe);
+      socket.on('error', unsubscribe);
+    },
+  );
+
+  return app;
+}

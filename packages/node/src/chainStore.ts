@@ -1,0 +1,350 @@
+import {
+  type Attestation,
+  assertGenesis,
+  type BlockHeader,
+  bytesToUtf8,
+  canonicalize,
+  decodeCanonical,
+  type Genesis,
+  hexToBytes,
+  type Receipt,
+  utf8ToBytes,
+} from '@lianzheng/protocol';
+import type { ExecutedBlock } from '@lianzheng/runtime';
+import { type Database, open, type RootDatabase } from 'lmdb';
+import { nodeError } from './errors.js';
+
+/** One stored transaction: canonical body bytes and the 64-byte signature. */
+export interface StoredTx {
+  readonly body: Uint8Array;
+  readonly sig: Uint8Array;
+}
+
+export interface TxLocation {
+  readonly height: number;
+  readonly index: number;
+}
+
+export interface ChainStoreOptions {
+  readonly path: string;
+  /** Largest size the memory map may grow to, bytes. */
+  readonly mapSize: number;
+  readonly readOnly: boolean;
+}
+
+export const defaultChainStoreOptions = {
+  mapSize: 64 * 1024 ** 3,
+  readOnly: false,
+} as const satisfies Partial<ChainStoreOptions>;
+
+const FORMAT = 1;
+
+/**
+ * Embedded storage on LMDB (ADR 0001). Everything a block changes is written in one LMDB transaction; LMDB's
+ * copy-on-write B-tree makes that transaction atomic, and `overlappingSync` flushes it to disk once, off the main
+ * thread. Keys and value encodings are described in docs/adr/0001-storage.md.
+ */
+export class ChainStore {
+  private readonly env: RootDatabase;
+  private readonly meta: Database<Buffer, string>;
+  private readonly headers: Database<Buffer, number>;
+  private readonly blocks: Database<Buffer, number>;
+  private readonly receiptsDb: Database<Buffer, number>;
+  private readonly roots: Database<Buffer, number>;
+  private readonly attestationsDb: Database<Buffer, number>;
+  private readonly txIndex: Database<Buffer, Buffer>;
+  private readonly state: Database<Buffer, [string, string]>;
+  private readonly values: Database<Buffer, Buffer>;
+  private readonly pages: Database<Buffer, Buffer>;
+  private genesisCache: Genesis | undefined;
+
+  private constructor(env: RootDatabase) {
+    this.env = env;
+    const sub = <K extends import('lmdb').Key>(name: string) =>
+      env.openDB<Buffer, K>({ name, encoding: 'binary' });
+    // 32-byte hashes as raw binary keys (ordered-binary would wrap them and range scans would not see them).
+    const hashKeyed = (name: string) => env.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary' });
+    this.meta = sub<string>('meta');
+    this.headers = sub<number>('headers');
+    this.blocks = sub<number>('blocks');
+    this.receiptsDb = sub<number>('receipts');
+    this.roots = sub<number>('roots');
+    this.attestationsDb = sub<number>('attestations');
+    this.txIndex = hashKeyed('txindex');
+    this.state = sub<[string, string]>('state');
+    this.values = hashKeyed('values');
+    this.pages = hashKeyed('pages');
+  }
+
+  static open(opts: Pick<ChainStoreOptions, 'path'> & Partial<ChainStoreOptions>): ChainStore {
+    const options = { ...defaultChainStoreOptions, ...opts };
+    const env = open({
+      path: options.path,
+      mapSize: options.mapSize,
+      maxDbs: 16,
+      readOnly: options.readOnly,
+      // Commits are visible at once and flushed to disk by a background sync; a block is acknowledged only after
+      // `flushed` resolves, so an acknowledged block survives power loss, and kill -9 can never tear a block.
+      overlappingSync: true,
+      encoding: 'binary',
+    });
+    const store = new ChainStore(env);
+    const format = store.meta.get('format');
+    if (format === undefined) {
+      if (!options.readOnly) store.meta.putSync('format', Buffer.from([FORMAT]));
+    } else if (format[0] !== FORMAT) {
+      throw nodeError('STORE_CORRUPT', 'unknown storage format', { reason: 'format', format: format[0] });
+    }
+    return store;
+  }
+
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+
+  /** Makes the next reads see every committed write (lmdb-js otherwise reuses a read snapshot within a turn). */
+  resetReadSnapshot(): void {
+    this.env.resetReadTxn();
+  }
+
+  /** Resolves when everything written so far is on disk. */
+  flushed(): Promise<void> {
+    return Promise.resolve(this.env.flushed).then(() => undefined);
+  }
+
+  genesis(): Genesis | undefined {
+    if (this.genesisCache === undefined) {
+      const bytes = this.meta.get('genesis');
+      if (bytes === undefined) return undefined;
+      this.genesisCache = assertGenesis(decodeCanonical(bytes));
+    }
+    return this.genesisCache;
+  }
+
+  /** Height of the last committed block, or -1 for an empty store. */
+  height(): number {
+    const bytes = this.meta.get('height');
+    return bytes === undefined ? -1 : Number(bytes.readBigUInt64BE(0));
+  }
+
+  headerBytes(height: number): Uint8Array | undefined {
+    return this.headers.get(height);
+  }
+
+  header(height: number): BlockHeader | undefined {
+    const bytes = this.headers.get(height);
+    return bytes === undefined ? undefined : (JSON.parse(bytesToUtf8(bytes)) as BlockHeader);
+  }
+
+  txs(height: number): StoredTx[] | undefined {
+    const bytes = this.blocks.get(height);
+    return bytes === undefined ? undefined : decodeTxRecords(bytes);
+  }
+
+  tx(height: number, index: number): StoredTx | undefined {
+    const bytes = this.blocks.get(height);
+    return bytes === undefined ? undefined : decodeTxRecord(bytes, index);
+  }
+
+  /** The stored records of one block as they are on disk (for verification in worker threads). */
+  rawBlock(height: number): { txs: Buffer; receipts: Buffer; attestations: Buffer } | undefined {
+    const txs = this.blocks.get(height);
+    const receipts = this.receiptsDb.get(height);
+    const attestations = this.attestationsDb.get(height);
+    if (txs === undefined || receipts === undefined || attestations === undefined) return undefined;
+    return { txs, receipts, attestations };
+  }
+
+  receiptBytes(height: number): Uint8Array[] | undefined {
+    const bytes = this.receiptsDb.get(height);
+    return bytes === undefined ? undefined : decodeRecords(bytes);
+  }
+
+  receipts(height: number): Receipt[] | undefined {
+    return this.receiptBytes(height)?.map((b) => JSON.parse(bytesToUtf8(b)) as Receipt);
+  }
+
+  root(height: number): Uint8Array | undefined {
+    return this.roots.get(height);
+  }
+
+  attestations(height: number): Attestation[] | undefined {
+    const bytes = this.attestationsDb.get(height);
+    return bytes === undefined ? undefined : (JSON.parse(bytesToUtf8(bytes)) as Attestation[]);
+  }
+
+  txLocation(id: Uint8Array): TxLocation | undefined {
+    const bytes = this.txIndex.get(toBuffer(id));
+    return bytes === undefined ? undefined : { height: Number(bytes.readBigUInt64BE(0)), index: bytes.readUInt32BE(8) };
+  }
+
+  hasTx(idHex: string): boolean {
+    return this.txIndex.doesExist(Buffer.from(idHex, 'hex'));
+  }
+
+  stateGet(contract: string, key: string): Uint8Array | undefined {
+    return this.state.get([contract, key]);
+  }
+
+  /** Latest state entries of one contract, in key order (used by verify and admin views). */
+  *stateEntries(contract?: string): Generator<{ contract: string; key: string; value: Uint8Array }> {
+    const range =
+      contract === undefined ? this.state.getRange({}) : this.state.getRange({ start: [contract], end: [`${contract}\u0000`] });
+    for (const { key, value } of range) yield { contract: key[0], key: key[1], value };
+  }
+
+  value(hash: Uint8Array): Uint8Array | undefined {
+    return this.values.get(toBuffer(hash));
+  }
+
+  page(hash: Uint8Array): Uint8Array | undefined {
+    return this.pages.get(toBuffer(hash));
+  }
+
+  *allPages(): Generator<{ hash: Uint8Array; bytes: Uint8Array }> {
+    for (const { key, value } of this.pages.getRange({})) yield { hash: key, bytes: value };
+  }
+
+  *allValues(): Generator<{ hash: Uint8Array; bytes: Uint8Array }> {
+    for (const { key, value } of this.values.getRange({})) yield { hash: key, bytes: value };
+  }
+
+  *allTxIndex(): Generator<{ id: Uint8Array; location: TxLocation }> {
+    for (const { key, value } of this.txIndex.getRange({})) {
+      yield { id: key, location: { height: Number(value.readBigUInt64BE(0)), index: value.readUInt32BE(8) } };
+    }
+  }
+
+  countPages(): number {
+    return this.pages.getCount();
+  }
+
+  /**
+   * Writes one block and everything it changes. All puts are issued in the same event turn, so lmdb-js commits
+   * them in one transaction; the promise resolves once that transaction is durable.
+   */
+  writeBlock(block: ExecutedBlock, attestations: readonly Attestation[], genesis?: Genesis): Promise<void> {
+    const h = block.header.height;
+    if (genesis !== undefined) this.meta.put('genesis', Buffer.from(utf8ToBytes(canonicalize(genesis))));
+    this.headers.put(h, Buffer.from(utf8ToBytes(canonicalize(block.header))));
+    this.blocks.put(h, encodeTxRecords(block.txs.map((t) => ({ body: utf8ToBytes(t.canonical), sig: t.sig }))));
+    this.receiptsDb.put(h, encodeRecords(block.receiptCanonicals.map(utf8ToBytes)));
+    this.roots.put(h, Buffer.from(encodeRoot(block)));
+    this.attestationsDb.put(h, Buffer.from(utf8ToBytes(canonicalize(attestations))));
+    block.txs.forEach((t, index) => {
+      const loc = Buffer.allocUnsafe(12);
+      loc.writeBigUInt64BE(BigInt(h), 0);
+      loc.writeUInt32BE(index, 8);
+      this.txIndex.put(toBuffer(t.id), loc);
+    });
+    for (const w of block.writes) {
+      if (w.value === null) this.state.remove([w.contract, w.key]);
+      else this.state.put([w.contract, w.key], toBuffer(w.value));
+    }
+    for (const [hex, bytes] of block.newValues) this.values.put(Buffer.from(hex, 'hex'), toBuffer(bytes));
+    for (const [hex, bytes] of block.newPages) this.pages.put(Buffer.from(hex, 'hex'), toBuffer(bytes));
+    const height = Buffer.allocUnsafe(8);
+    height.writeBigUInt64BE(BigInt(h), 0);
+    this.meta.put('height', height);
+    return this.flushed();
+  }
+
+  /** Raw access for tamper tests and repair tools: overwrite a stored record as-is. */
+  async putRaw(db: 'headers' | 'blocks' | 'receipts' | 'attestations', height: number, bytes: Uint8Array): Promise<void> {
+    const target = { headers: this.headers, blocks: this.blocks, receipts: this.receiptsDb, attestations: this.attestationsDb }[db];
+    await target.put(height, toBuffer(bytes));
+    await this.flushed();
+  }
+}
+
+function encodeRoot(block: ExecutedBlock): Uint8Array {
+  const root = block.root;
+  if (root.kind === 0) return new Uint8Array([0]);
+  if (root.kind === 2) return Uint8Array.of(2, ...root.hash);
+  const out = new Uint8Array(65);
+  out[0] = 1;
+  out.set(root.keyPath, 1);
+  out.set(root.valueHash, 33);
+  return out;
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** [u32 count] then per record [u32 length][bytes]. */
+export function encodeRecords(records: readonly Uint8Array[]): Buffer {
+  let size = 4;
+  for (const r of records) size += 4 + r.length;
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32BE(records.length, 0);
+  let offset = 4;
+  for (const r of records) {
+    out.writeUInt32BE(r.length, offset);
+    out.set(r, offset + 4);
+    offset += 4 + r.length;
+  }
+  return out;
+}
+
+export function decodeRecords(bytes: Buffer): Uint8Array[] {
+  const count = bytes.readUInt32BE(0);
+  const out: Uint8Array[] = [];
+  let offset = 4;
+  for (let i = 0; i < count; i++) {
+    const length = bytes.readUInt32BE(offset);
+    out.push(bytes.subarray(offset + 4, offset + 4 + length));
+    offset += 4 + length;
+  }
+  if (offset !== bytes.length) throw nodeError('STORE_CORRUPT', 'record list has trailing bytes', { reason: 'encoding' });
+  return out;
+}
+
+/** [u32 count] then per transaction [u32 body length][body][64-byte signature]. */
+export function encodeTxRecords(txs: readonly StoredTx[]): Buffer {
+  let size = 4;
+  for (const t of txs) size += 4 + t.body.length + 64;
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32BE(txs.length, 0);
+  let offset = 4;
+  for (const t of txs) {
+    out.writeUInt32BE(t.body.length, offset);
+    out.set(t.body, offset + 4);
+    out.set(t.sig, offset + 4 + t.body.length);
+    offset += 4 + t.body.length + 64;
+  }
+  return out;
+}
+
+export function decodeTxRecords(bytes: Buffer): StoredTx[] {
+  try {
+    const count = bytes.readUInt32BE(0);
+    const out: StoredTx[] = [];
+    let offset = 4;
+    for (let i = 0; i < count; i++) {
+      const length = bytes.readUInt32BE(offset);
+      const body = bytes.subarray(offset + 4, offset + 4 + length);
+      const sig = bytes.subarray(offset + 4 + length, offset + 4 + length + 64);
+      if (sig.length !== 64) throw new RangeError('truncated');
+      out.push({ body, sig });
+      offset += 4 + length + 64;
+    }
+    if (offset !== bytes.length) throw new RangeError('trailing bytes');
+    return out;
+  } catch (cause) {
+    throw nodeError('STORE_CORRUPT', 'block record is malformed', { reason: 'encoding' }, cause);
+  }
+}
+
+function decodeTxRecord(bytes: Buffer, index: number): StoredTx | undefined {
+  const count = bytes.readUInt32BE(0);
+  if (index >= count) return undefined;
+  let offset = 4;
+  for (let i = 0; i < index; i++) offset += 4 + bytes.readUInt32BE(offset) + 64;
+  const length = bytes.readUInt32BE(offset);
+  return { body: bytes.subarray(offset + 4, offset + 4 + length), sig: bytes.subarray(offset + 4 + length, offset + 68 + length) };
+}
+
+export function hexKey(hex: string): Buffer {
+  return Buffer.from(hexToBytes(hex, 'id', 32));
+}

@@ -1,0 +1,243 @@
+/**
+ * Worker-thread entry. Admission: everything that can be checked about a transaction without state — strict
+ * parsing, shape, chain id, validity window, membership of the signer, canonical size, id and signature — runs
+ * here so the main thread only orders and executes. Verification: the per-block checks of `lianzheng verify`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import {
+  assertSignedTransaction,
+  attestationBody,
+  attestationDigest,
+  blockHash,
+  bytesToHex,
+  bytesToUtf8,
+  canonicalize,
+  type CryptoSuite,
+  decodeCanonical,
+  hexToBytes,
+  isLianzhengError,
+  merkleLeafHash,
+  merkleRootFromLeafHashes,
+  parseJsonStrict,
+  protocolError,
+  receiptHashFromCanonical,
+  type SuiteId,
+  transactionIdFromCanonical,
+  transactionLeafData,
+  utf8ToBytes,
+} from '@lianzheng/protocol';
+import { decodeRecords, decodeTxRecords } from './chainStore.js';
+import { nativeSuite } from './nativeSuite.js';
+
+export interface WorkerConfig {
+  readonly suite: SuiteId;
+  readonly chainId: string;
+  readonly maxTxBytes: number;
+  readonly maxTxTtlMs: number;
+  readonly maxBatchTxs: number;
+  /** Member public keys (hex) allowed to sign. */
+  readonly memberKeys: readonly string[];
+  /** Attesting node keys: public key hex → node id. */
+  readonly attestors: readonly (readonly [string, string])[];
+}
+
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export type AdmitResult =
+  | {
+      readonly ok: true;
+      readonly idHex: string;
+      readonly sigHex: string;
+      readonly canonical: string;
+      readonly tx: unknown;
+    }
+  | { readonly ok: false; readonly error: WireError };
+
+export interface AdmitRequest {
+  readonly kind: 'admit';
+  /** Either one signed transaction (JSON text) or a JSON array of them. */
+  readonly body: string;
+  readonly batch: boolean;
+  readonly now: number;
+}
+
+export type AdmitResponse = { readonly results: AdmitResult[] } | { readonly error: WireError };
+
+export interface VerifyBlockRequest {
+  readonly kind: 'verifyBlock';
+  readonly height: number;
+  readonly header: Uint8Array;
+  readonly block: Uint8Array;
+  readonly receipts: Uint8Array;
+  readonly attestations: Uint8Array;
+  readonly checkSignatures: boolean;
+}
+
+export type VerifyBlockResponse =
+  | { readonly ok: true; readonly blockHash: string; readonly txIds: string[]; readonly txs: number; readonly signatures: number }
+  | { readonly ok: false; readonly reason: string; readonly message: string; readonly index?: number };
+
+export function toWireError(e: unknown): WireError {
+  if (isLianzhengError(e)) {
+    return e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details };
+  }
+  return { code: 'INTERNAL', message: 'unexpected error during admission' };
+}
+
+export class Admission {
+  private readonly suite: CryptoSuite;
+  private readonly config: WorkerConfig;
+  private readonly members: ReadonlySet<string>;
+  private readonly attestors: ReadonlyMap<string, string>;
+
+  constructor(config: WorkerConfig) {
+    this.config = config;
+    this.suite = nativeSuite(config.suite);
+    this.members = new Set(config.memberKeys);
+    this.attestors = new Map(config.attestors);
+  }
+
+  admit(request: AdmitRequest): AdmitResponse {
+    if (!request.batch) return { results: [this.admitOne(request.body, request.now, null)] };
+    let items: unknown;
+    try {
+      items = parseJsonStrict(request.body);
+    } catch (e) {
+      return { error: toWireError(e) };
+    }
+    if (!Array.isArray(items)) {
+      return { error: { code: 'REQUEST_MALFORMED', message: 'a batch body must be a JSON array of signed transactions' } };
+    }
+    if (items.length > this.config.maxBatchTxs) {
+      return {
+        error: {
+          code: 'BATCH_TOO_LARGE',
+          message: `a batch may hold at most ${this.config.maxBatchTxs} transactions`,
+          details: { maxBatchTxs: this.config.maxBatchTxs },
+        },
+      };
+    }
+    return { results: items.map((item) => this.admitOne(null, request.now, item)) };
+  }
+
+  private admitOne(text: string | null, now: number, parsed: unknown): AdmitResult {
+    try {
+      const value = text === null ? parsed : parseJsonStrict(text);
+      const signed = assertSignedTransaction(value, this.suite);
+      const { tx } = signed;
+      if (tx.chainId !== this.config.chainId) {
+        throw protocolError('TX_CHAIN_ID_MISMATCH', `transaction is for chain ${tx.chainId}, this is ${this.config.chainId}`, {
+          expected: this.config.chainId,
+        });
+      }
+      if (tx.expiresAt < now) throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now });
+      if (tx.expiresAt > now + this.config.maxTxTtlMs) {
+        throw protocolError('TX_EXPIRY_TOO_FAR', 'expiresAt is too far in the future', { maxTxTtlMs: this.config.maxTxTtlMs });
+      }
+      // Membership before the signature check: a stranger's transaction must not cost a verification.
+      if (!this.members.has(tx.signer)) {
+        return { ok: false, error: { code: 'TX_SIGNER_NOT_AUTHORISED', message: 'signer is not a member key of the consortium' } };
+      }
+      const canonical = canonicalize(tx);
+      const bytes = utf8ToBytes(canonical);
+      if (bytes.length > this.config.maxTxBytes) {
+        throw protocolError('TX_TOO_LARGE', `transaction is ${bytes.length} bytes; the limit is ${this.config.maxTxBytes}`, {
+          size: bytes.length,
+          maxTxBytes: this.config.maxTxBytes,
+        });
+      }
+      const id = transactionIdFromCanonical(this.suite, bytes);
+      if (!this.suite.verify(hexToBytes(tx.signer), id, hexToBytes(signed.sig))) {
+        throw protocolError('TX_SIGNATURE_INVALID', 'signature does not verify for this transaction and signer');
+      }
+      return { ok: true, idHex: bytesToHex(id), sigHex: signed.sig, canonical, tx };
+    } catch (e) {
+      return { ok: false, error: toWireError(e) };
+    }
+  }
+
+  /** Stateless checks of one stored block: hashes, signatures, Merkle roots, attestations. */
+  verifyBlock(r: VerifyBlockRequest): VerifyBlockResponse {
+    const fail = (reason: string, message: string, index?: number): VerifyBlockResponse =>
+      index === undefined ? { ok: false, reason, message } : { ok: false, reason, message, index };
+    const { suite } = this;
+    let header: ReturnType<typeof JSON.parse>;
+    try {
+      header = decodeCanonical(r.header);
+    } catch {
+      return fail('header-encoding', 'stored header is not canonical JSON');
+    }
+    const hash = blockHash(suite.hash, header);
+    let txs: ReturnType<typeof decodeTxRecords>;
+    let receipts: Uint8Array[];
+    try {
+      txs = decodeTxRecords(Buffer.from(r.block.buffer, r.block.byteOffset, r.block.byteLength));
+      receipts = decodeRecords(Buffer.from(r.receipts.buffer, r.receipts.byteOffset, r.receipts.byteLength));
+    } catch {
+      return fail('block-encoding', 'stored block or receipts are malformed');
+    }
+    if (header.height !== r.height) return fail('height', `header says height ${header.height}`);
+    if (txs.length !== header.txCount) return fail('tx-count', `header.txCount is ${header.txCount}, block holds ${txs.length}`);
+    if (receipts.length !== txs.length) return fail('receipt-count', 'receipt count differs from transaction count');
+    const txIds: string[] = [];
+    const txLeaves: Uint8Array[] = [];
+    let signatures = 0;
+    for (let i = 0; i < txs.length; i++) {
+      const t = txs[i]!;
+      const id = transactionIdFromCanonical(suite, t.body);
+      txIds.push(bytesToHex(id));
+      txLeaves.push(merkleLeafHash(suite.hash, transactionLeafData(id, t.sig)));
+      if (r.checkSignatures) {
+        let signer: Uint8Array;
+        try {
+          signer = hexToBytes((JSON.parse(bytesToUtf8(t.body)) as { signer: string }).signer, 'tx.signer');
+        } catch {
+          return fail('tx-encoding', `transaction ${i} is not valid JSON`, i);
+        }
+        if (!suite.verify(signer, id, t.sig)) return fail('tx-signature', `signature of transaction ${i} does not verify`, i);
+        signatures++;
+      }
+    }
+    if (bytesToHex(merkleRootFromLeafHashes(suite.hash, txLeaves)) !== header.txRoot) {
+      return fail('tx-root', 'transactions do not hash to header.txRoot');
+    }
+    const receiptLeaves = receipts.map((c) => merkleLeafHash(suite.hash, receiptHashFromCanonical(suite.hash, c)));
+    if (bytesToHex(merkleRootFromLeafHashes(suite.hash, receiptLeaves)) !== header.receiptRoot) {
+      return fail('receipt-root', 'receipts do not hash to header.receiptRoot');
+    }
+    let attestations: { node: string; publicKey: string; sig: string }[];
+    try {
+      attestations = JSON.parse(bytesToUtf8(r.attestations));
+    } catch {
+      return fail('attestation-encoding', 'stored attestations are not JSON');
+    }
+    if (!Array.isArray(attestations) || attestations.length === 0) return fail('attestation', 'block has no attestation');
+    const digest = attestationDigest(suite, attestationBody(header, hash));
+    for (const a of attestations) {
+      if (this.attestors.get(a.publicKey) !== a.node) return fail('attestation', `attestation by unknown node ${a.node}`);
+      if (!suite.verify(hexToBytes(a.publicKey), digest, hexToBytes(a.sig, 'sig', 64))) {
+        return fail('attestation', `attestation signature of ${a.node} does not verify`);
+      }
+      signatures++;
+    }
+    return { ok: true, blockHash: bytesToHex(hash), txIds, txs: txs.length, signatures };
+  }
+}
+
+if (parentPort !== null && workerData?.lianzhengWorker === true) {
+  const admission = new Admission(workerData.config as WorkerConfig);
+  const port = parentPort;
+  port.on('message', (message: { seq: number; request: AdmitRequest | VerifyBlockRequest }) => {
+    let response: unknown;
+    try {
+      response = message.request.kind === 'admit' ? admission.admit(message.request) : admission.verifyBlock(message.request);
+    } catch (e) {
+      response = { error: toWireError(e) };
+    }
+    port.postMessage({ seq: message.seq, response });
+  });
+}

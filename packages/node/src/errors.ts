@@ -1,0 +1,57 @@
+import { defineErrors, LianzhengError } from '@lianzheng/protocol';
+
+export const nodeErrors = defineErrors({
+  REQUEST_MALFORMED: {
+    category: 'invalid',
+    description: 'The HTTP request is malformed: bad content type, missing body, or a bad path/query parameter.',
+  },
+  REQUEST_TOO_LARGE: { category: 'too_large', description: 'The request body exceeds the configured limit.' },
+  BATCH_TOO_LARGE: { category: 'too_large', description: 'A batch holds more transactions than `maxBatchTxs`.' },
+  MEMPOOL_FULL: {
+    category: 'busy',
+    description: 'The node holds as many pending transactions as it may; retry after the `Retry-After` delay.',
+  },
+  RATE_LIMITED: { category: 'busy', description: 'Too many requests from this client; retry later.' },
+  NOT_FOUND: { category: 'not_found', description: 'No such route.' },
+  TX_NOT_FOUND: { category: 'not_found', description: 'No committed or pending transaction has this id.' },
+  BLOCK_NOT_FOUND: { category: 'not_found', description: 'No durable block at this height yet.' },
+  STATE_KEY_NOT_FOUND: {
+    category: 'not_found',
+    description: 'The key has no value (ask with `proof=true` for a proof of absence).',
+  },
+  HEIGHT_NOT_AVAILABLE: {
+    category: 'not_found',
+    description: 'The height asked for is above the latest durable block.',
+  },
+  NODE_STOPPING: { category: 'unavailable', description: 'The node is shutting down and accepts no new work.' },
+  STORE_CORRUPT: {
+    category: 'internal',
+    description:
+      'Stored data failed verification (tampering or disk fault). The node refuses to start; `details.height` and `details.reason` say where. Restore from a backup or a peer.',
+  },
+  STORE_CHAIN_MISMATCH: {
+    category: 'invalid',
+    description: 'The data directory holds another chain than the genesis given.',
+  },
+  STORE_EMPTY: { category: 'not_found', description: 'The data directory holds no chain: run `lianzheng init`.' },
+  CONFIG_INVALID: {
+    category: 'invalid',
+    description: 'The node configuration (file, flags or environment) is invalid; `details.field` names the setting.',
+  },
+  KEY_FILE_INVALID: { category: 'invalid', description: 'A key file is missing, unreadable or malformed.' },
+  INTERNAL: { category: 'internal', description: 'An unexpected error; the node logged it with a correlation id.' },
+});
+
+export type NodeErrorCode = keyof typeof nodeErrors;
+
+export function nodeError(
+  code: NodeErrorCode,
+  message: string,
+  details?: Readonly<Record<string, unknown>>,
+  cause?: unknown,
+): LianzhengError<NodeErrorCode> {
+  const options: { details?: Readonly<Record<string, unknown>>; cause?: unknown } = {};
+  if (details !== undefined) options.details = details;
+  if (cause !== undefined) options.cause = cause;
+  return new LianzhengError(code, message, options);
+}

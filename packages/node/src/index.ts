@@ -1,0 +1,26 @@
+export { type ApiOptions, createApiServer, defaultApiOptions, toHttpError } from './api/server.js';
+export { type BlockView, ChainQueries, type StateView, type TxStatus } from './chainQueries.js';
+export { ChainStore, type StoredTx, type TxLocation } from './chainStore.js';
+export { type VerifyChainOptions, type VerifyProgress, type VerifyReport, verifyChain } from './chainVerifier.js';
+export { type Clock, systemClock } from './clock.js';
+export { categoryOf, errorTables, httpStatusOf, httpStatusOfCategory } from './errorRegistry.js';
+export { type NodeErrorCode, nodeError, nodeErrors } from './errors.js';
+export {
+  DEMO_ORGS,
+  generateKeyPair,
+  HOME_FILES,
+  type InitHomeParameters,
+  initHome,
+  type KeyFile,
+  type KeyPair,
+  loadGenesis,
+  loadKeyFile,
+  loadNodeConfig,
+  type NodeConfig,
+  type OrgSpec,
+  saveKeyFile,
+} from './home.js';
+export type { DurableBlock, TxOutcome } from './ledger.js';
+export { defaultNodeOptions, LianzhengNode, type NodeOptions, resolveNodeOptions, type SubmitResult } from './lianzhengNode.js';
+export { nativeSuite } from './nativeSuite.js';
+export { WorkerPool } from './workerPool.js';

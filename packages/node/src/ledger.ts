@@ -1,0 +1,295 @@
+import {
+  type Attestation,
+  attestationBody,
+  type BlockHeader,
+  blockHash,
+  bytesToHex,
+  type CryptoSuite,
+  createAttestation,
+  type Genesis,
+  type Receipt,
+} from '@lianzheng/protocol';
+import {
+  type BlockExecutor,
+  type CandidateTx,
+  decodeSlot,
+  type ExecutedBlock,
+  type PageSource,
+  type PreviousBlock,
+  type StateReader,
+  type TxIndexReader,
+} from '@lianzheng/runtime';
+import type { Logger } from 'pino';
+import type { ChainStore } from './chainStore.js';
+import type { Clock } from './clock.js';
+import { nodeError } from './errors.js';
+import type { Mempool } from './mempool.js';
+import type { NodeMetrics } from './metrics.js';
+import type { Orderer } from './ordering/orderer.js';
+
+/** The node's own attesting identity. */
+export interface NodeIdentity {
+  readonly node: string;
+  readonly org: string;
+  readonly publicKey: Uint8Array;
+  readonly secretKey: Uint8Array;
+}
+
+export interface DurableBlock {
+  readonly header: BlockHeader;
+  readonly hash: string;
+  readonly txIds: readonly string[];
+  readonly receipts: readonly Receipt[];
+  readonly attestations: readonly Attestation[];
+}
+
+export type TxOutcome =
+  | { readonly status: 'committed'; readonly height: number; readonly index: number; readonly receipt: Receipt }
+  | { readonly status: 'dropped'; readonly code: string; readonly message: string };
+
+export interface LedgerOptions {
+  /** Blocks executed ahead of the last durable one (pipelining execution with the disk flush). */
+  readonly maxInFlight: number;
+  /** Dropped-transaction outcomes remembered for status queries. */
+  readonly rememberDropped: number;
+}
+
+export const defaultLedgerOptions: LedgerOptions = { maxInFlight: 4, rememberDropped: 100_000 };
+
+export interface LedgerDeps {
+  readonly store: ChainStore;
+  readonly suite: CryptoSuite;
+  readonly genesis: Genesis;
+  readonly executor: BlockExecutor;
+  readonly pending: PendingBlocks;
+  readonly orderer: Orderer;
+  readonly mempool: Mempool;
+  readonly identity: NodeIdentity;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: NodeMetrics;
+  /** A storage or execution failure the node must not continue after (never ignore an fsync error). */
+  readonly onFatal: (error: unknown) => void;
+}
+
+/**
+ * Blocks executed and handed to storage but not yet durable. Execution of the next block reads through them, so
+ * execution overlaps the disk flush of the previous block without ever seeing stale state.
+ */
+export class PendingBlocks implements StateReader, TxIndexReader, PageSource {
+  private readonly blocks: { height: number; writes: Map<string, Uint8Array | null>; ids: Set<string>; pages: ReadonlyMap<string, Uint8Array> }[] = [];
+  private readonly store: ChainStore;
+
+  constructor(store: ChainStore) {
+    this.store = store;
+  }
+
+  push(block: ExecutedBlock): void {
+    const writes = new Map<string, Uint8Array | null>();
+    for (const w of block.writes) writes.set(`${w.contract}\u0000${w.key}`, w.value);
+    this.blocks.push({ height: block.header.height, writes, ids: new Set(block.txs.map((t) => t.idHex)), pages: block.newPages });
+  }
+
+  /** Forget blocks up to `height`: they are durable and readable from the store. */
+  release(height: number): void {
+    while (this.blocks.length > 0 && this.blocks[0]!.height <= height) this.blocks.shift();
+  }
+
+  get(contract: string, key: string): Uint8Array | undefined {
+    const k = `${contract}\u0000${key}`;
+    for (let i = this.blocks.length - 1; i >= 0; i--) {
+      const w = this.blocks[i]!.writes;
+      if (w.has(k)) return w.get(k) ?? undefined;
+    }
+    return this.store.stateGet(contract, key);
+  }
+
+  has(idHex: string): boolean {
+    for (const b of this.blocks) if (b.ids.has(idHex)) return true;
+    return this.store.hasTx(idHex);
+  }
+
+  getPage(hash: Uint8Array): Uint8Array | undefined {
+    if (this.blocks.length > 0) {
+      const hex = bytesToHex(hash);
+      for (const b of this.blocks) {
+        const p = b.pages.get(hex);
+        if (p !== undefined) return p;
+      }
+    }
+    return this.store.page(hash);
+  }
+}
+
+/**
+ * The commit loop: takes proposals from the orderer, executes them, signs an attestation, writes each block in one
+ * durable transaction and only then publishes it (events, waiters, API heights). Nothing is reported committed
+ * before it is on disk.
+ */
+export class Ledger {
+  private readonly opts: LedgerOptions;
+  private readonly deps: LedgerDeps;
+  private head: PreviousBlock;
+  private durable: number;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private readonly listeners = new Set<(block: DurableBlock) => void>();
+  private readonly waiters = new Map<string, ((outcome: TxOutcome) => void)[]>();
+  private readonly dropped = new Map<string, TxOutcome>();
+
+  constructor(opts: LedgerOptions, deps: LedgerDeps) {
+    this.opts = opts;
+    this.deps = deps;
+    const height = deps.store.height();
+    if (height < 0) throw nodeError('STORE_EMPTY', 'the store holds no chain');
+    const header = deps.store.header(height);
+    const root = deps.store.root(height);
+    if (header === undefined || root === undefined) {
+      throw nodeError('STORE_CORRUPT', `block ${height} is incomplete`, { height, reason: 'missing' });
+    }
+    this.head = { header, hashHex: bytesToHex(blockHash(deps.suite.hash, header)), root: decodeSlot(deps.suite.hash, root) };
+    this.durable = height;
+    deps.metrics.blockHeight.set(height);
+  }
+
+  /** Height of the latest block that is on disk; the API never shows anything above it. */
+  get durableHeight(): number {
+    return this.durable;
+  }
+
+  get headHeight(): number {
+    return this.head.header.height;
+  }
+
+  start(): void {
+    if (this.running !== null) return;
+    this.running = this.loop().catch((error) => {
+      this.deps.log.fatal({ err: error }, 'commit loop failed');
+      this.deps.onFatal(error);
+    });
+  }
+
+  /** Stops taking proposals and waits until every executed block is durable. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.deps.orderer.close();
+    await this.running;
+  }
+
+  onBlock(listener: (block: DurableBlock) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Outcome of a transaction that was dropped by ordering (duplicate, expired), if remembered. */
+  droppedOutcome(idHex: string): TxOutcome | undefined {
+    return this.dropped.get(idHex);
+  }
+
+  /** Resolves when the transaction is in a durable block or dropped; null after `timeoutMs`. */
+  waitFor(idHex: string, timeoutMs: number): Promise<TxOutcome | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const list = this.waiters.get(idHex);
+        if (list !== undefined) {
+          const i = list.indexOf(done);
+          if (i >= 0) list.splice(i, 1);
+          if (list.length === 0) this.waiters.delete(idHex);
+        }
+        resolve(null);
+      }, timeoutMs);
+      const done = (outcome: TxOutcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const list = this.waiters.get(idHex);
+      if (list === undefined) this.waiters.set(idHex, [done]);
+      else list.push(done);
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { orderer, executor, store, pending, metrics, log } = this.deps;
+    const inFlight: Promise<void>[] = [];
+    while (!this.stopping) {
+      const proposal = await orderer.next(this.head.header.height + 1);
+      if (proposal === null) break;
+      const started = performance.now();
+      const block = executor.execute(this.head, proposal);
+      metrics.executeSeconds.observe((performance.now() - started) / 1000);
+      if (block.dropped.length > 0) this.recordDropped(block);
+      if (block.txs.length === 0) continue;
+      const attestation = createAttestation(this.deps.suite, attestationBody(block.header, block.hash), this.deps.identity);
+      pending.push(block);
+      this.head = { header: block.header, hashHex: block.hashHex, root: block.root };
+      const writeStarted = performance.now();
+      const durable = store.writeBlock(block, [attestation]).then(() => {
+        metrics.commitSeconds.observe((performance.now() - writeStarted) / 1000);
+        this.publish(block, [attestation]);
+      });
+      inFlight.push(durable);
+      if (inFlight.length >= this.opts.maxInFlight) await inFlight.shift();
+      log.debug({ height: block.header.height, txs: block.txs.length }, 'block executed');
+    }
+    await Promise.all(inFlight);
+  }
+
+  private recordDropped(block: ExecutedBlock): void {
+    for (const d of block.dropped) {
+      const outcome: TxOutcome = { status: 'dropped', code: d.code, message: d.message };
+      // A duplicate of a committed transaction keeps reporting the committed one, so it is not remembered here.
+      if (d.code !== 'TX_DUPLICATE') {
+        this.dropped.set(d.tx.idHex, outcome);
+        if (this.dropped.size > this.opts.rememberDropped) this.dropped.delete(this.dropped.keys().next().value as string);
+        this.deps.mempool.remove(d.tx.idHex);
+      }
+      this.deps.metrics.txsDropped.inc({ code: d.code });
+      this.notify(d.tx.idHex, outcome);
+    }
+    this.deps.metrics.mempoolSize.set(this.deps.mempool.size);
+  }
+
+  private publish(block: ExecutedBlock, attestations: Attestation[]): void {
+    const { pending, mempool, metrics, store } = this.deps;
+    const height = block.header.height;
+    this.durable = height;
+    store.resetReadSnapshot();
+    pending.release(height);
+    let failed = 0;
+    block.txs.forEach((t: CandidateTx, index) => {
+      mempool.remove(t.idHex);
+      const receipt = block.receipts[index]!;
+      if (receipt.status !== 'ok') failed++;
+      this.notify(t.idHex, { status: 'committed', height, index, receipt });
+    });
+    metrics.blockHeight.set(height);
+    metrics.blocksCommitted.inc();
+    metrics.txsCommitted.inc({ status: 'ok' }, block.txs.length - failed);
+    if (failed > 0) metrics.txsCommitted.inc({ status: 'failed' }, failed);
+    metrics.blockTxs.observe(block.txs.length);
+    metrics.mempoolSize.set(mempool.size);
+    if (this.listeners.size > 0) {
+      const event: DurableBlock = {
+        header: block.header,
+        hash: block.hashHex,
+        txIds: block.txs.map((t) => t.idHex),
+        receipts: block.receipts,
+        attestations,
+      };
+      for (const l of this.listeners) {
+        try {
+          l(event);
+        } catch (error) {
+          this.deps.log.error({ err: error }, 'block listener failed');
+        }
+      }
+    }
+  }
+
+  private notify(idHex: string, outcome: TxOutcome): void {
+    const list = this.waiters.get(idHex);
+    if (list === undefined) return;
+    this.waiters.delete(idHex);
+    for (const w of list) w(outcome);
+  }
+}

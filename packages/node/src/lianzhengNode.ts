@@ -1,0 +1,364 @@
+import path from 'node:path';
+import {
+  attestationBody,
+  bytesToHex,
+  canonicalize,
+  type CryptoSuite,
+  createAttestation,
+  type Genesis,
+  hexToBytes,
+  LianzhengError,
+  type Transaction,
+} from '@lianzheng/protocol';
+import {
+  BlockExecutor,
+  type CandidateTx,
+  defaultBlockExecutorOptions,
+  EMPTY_SLOT,
+  executeGenesis,
+  StateTree,
+  defaultStateTreeOptions,
+} from '@lianzheng/runtime';
+import { pino, type Logger } from 'pino';
+import { ChainQueries } from './chainQueries.js';
+import { ChainStore } from './chainStore.js';
+import { type VerifyReport, verifyChain } from './chainVerifier.js';
+import { type AdmitResult, toWireError, type WireError } from './chainWorker.js';
+import { type Clock, systemClock } from './clock.js';
+import { nodeError } from './errors.js';
+import { HOME_FILES, type KeyPair, loadGenesis, loadKeyFile, loadNodeConfig, type NodeConfig } from './home.js';
+import { defaultLedgerOptions, Ledger, type NodeIdentity, PendingBlocks, type TxOutcome } from './ledger.js';
+import { defaultMempoolOptions, Mempool } from './mempool.js';
+import { NodeMetrics } from './metrics.js';
+import { nativeSuite } from './nativeSuite.js';
+import { SoloOrderer } from './ordering/soloOrderer.js';
+import { defaultWorkerPoolOptions, WorkerPool } from './workerPool.js';
+
+export interface NodeOptions {
+  readonly home: string;
+  readonly workers: number;
+  readonly mempoolMaxTxs: number;
+  readonly maxBatchTxs: number;
+  /** Blocks re-verified at startup (hashes, signatures, roots, attestations); 0 turns the check off. */
+  readonly verifyRecentBlocks: number;
+  /** Transactions accepted for verification but not yet answered by the workers, before 429. */
+  readonly maxAdmissionBacklog: number;
+  readonly maxInFlight: number;
+}
+
+export const defaultNodeOptions = (): Omit<NodeOptions, 'home'> => ({
+  workers: defaultWorkerPoolOptions().threads,
+  mempoolMaxTxs: defaultMempoolOptions.maxTxs,
+  maxBatchTxs: 2000,
+  verifyRecentBlocks: 64,
+  maxAdmissionBacklog: 50_000,
+  maxInFlight: defaultLedgerOptions.maxInFlight,
+});
+
+export interface NodeDeps {
+  readonly log?: Logger;
+  readonly clock?: Clock;
+  /** Called on a failure the node must not continue after (storage error, execution invariant). */
+  readonly onFatal?: (error: unknown) => void;
+}
+
+export type SubmitResult = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly error: WireError };
+
+/** Options from node.json, then explicit overrides, then defaults. */
+export function resolveNodeOptions(home: string, config: NodeConfig, overrides: Partial<NodeOptions> = {}): NodeOptions {
+  const d = defaultNodeOptions();
+  return {
+    home,
+    workers: overrides.workers ?? config.workers ?? d.workers,
+    mempoolMaxTxs: overrides.mempoolMaxTxs ?? config.mempoolMaxTxs ?? d.mempoolMaxTxs,
+    maxBatchTxs: overrides.maxBatchTxs ?? config.maxBatchTxs ?? d.maxBatchTxs,
+    verifyRecentBlocks: overrides.verifyRecentBlocks ?? config.verifyRecentBlocks ?? d.verifyRecentBlocks,
+    maxAdmissionBacklog: overrides.maxAdmissionBacklog ?? d.maxAdmissionBacklog,
+    maxInFlight: overrides.maxInFlight ?? d.maxInFlight,
+  };
+}
+
+/**
+ * One ledger node: storage, admission workers, mempool, ordering (solo), execution and the commit loop.
+ * The HTTP API (api/server.ts) is a thin layer over `submit` and `chain`.
+ */
+export class LianzhengNode {
+  readonly options: NodeOptions;
+  readonly config: NodeConfig;
+  readonly genesis: Genesis;
+  readonly suite: CryptoSuite;
+  readonly store: ChainStore;
+  readonly metrics: NodeMetrics;
+  readonly log: Logger;
+  readonly chain: ChainQueries;
+  readonly ledger: Ledger;
+  readonly identity: NodeIdentity;
+  readonly startedAt: number;
+  readonly startupCheck: VerifyReport | null;
+  private readonly pool: WorkerPool;
+  private readonly mempool: Mempool;
+  private readonly orderer: SoloOrderer;
+  private readonly executor: BlockExecutor;
+  private readonly pending: PendingBlocks;
+  private readonly clock: Clock;
+  private admissionBacklog = 0;
+  private stopping = false;
+
+  private constructor(init: {
+    options: NodeOptions;
+    config: NodeConfig;
+    genesis: Genesis;
+    suite: CryptoSuite;
+    store: ChainStore;
+    metrics: NodeMetrics;
+    log: Logger;
+    identity: NodeIdentity;
+    pool: WorkerPool;
+    clock: Clock;
+    startupCheck: VerifyReport | null;
+    onFatal: (error: unknown) => void;
+  }) {
+    this.options = init.options;
+    this.config = init.config;
+    this.genesis = init.genesis;
+    this.suite = init.suite;
+    this.store = init.store;
+    this.metrics = init.metrics;
+    this.log = init.log;
+    this.identity = init.identity;
+    this.pool = init.pool;
+    this.clock = init.clock;
+    this.startupCheck = init.startupCheck;
+    this.startedAt = init.clock.now();
+    this.pending = new PendingBlocks(this.store);
+    const tree = new StateTree(defaultStateTreeOptions, { hash: this.suite.hash, pages: this.pending });
+    this.executor = new BlockExecutor(defaultBlockExecutorOptions, {
+      suite: this.suite,
+      tree,
+      state: this.pending,
+      txIndex: this.pending,
+      genesis: this.genesis,
+      onInternalError: (error, tx) => this.log.error({ err: error, tx: tx.idHex }, 'system contract failed'),
+    });
+    this.mempool = new Mempool({ maxTxs: this.options.mempoolMaxTxs });
+    this.orderer = new SoloOrderer({ maxBlockTxs: this.genesis.ordering.maxBlockTxs }, { clock: this.clock });
+    this.ledger = new Ledger(
+      { ...defaultLedgerOptions, maxInFlight: this.options.maxInFlight },
+      {
+        store: this.store,
+        suite: this.suite,
+        genesis: this.genesis,
+        executor: this.executor,
+        pending: this.pending,
+        orderer: this.orderer,
+        mempool: this.mempool,
+        identity: this.identity,
+        clock: this.clock,
+        log: this.log,
+        metrics: this.metrics,
+        onFatal: init.onFatal,
+      },
+    );
+    this.chain = new ChainQueries({
+      store: this.store,
+      suite: this.suite,
+      genesis: this.genesis,
+      tree: new StateTree({ cachePages: 16_384 }, { hash: this.suite.hash, pages: { getPage: (h) => this.store.page(h) } }),
+      durableHeight: () => this.ledger.durableHeight,
+      isPending: (id) => this.mempool.has(id),
+      dropped: (id) => {
+        const o = this.ledger.droppedOutcome(id);
+        return o?.status === 'dropped' ? { code: o.code, message: o.message } : undefined;
+      },
+    });
+  }
+
+  /** Opens the node in `home`: creates block 0 on first start, re-verifies recent blocks, starts committing. */
+  static async open(home: string, overrides: Partial<NodeOptions> = {}, deps: NodeDeps = {}): Promise<LianzhengNode> {
+    const config = await loadNodeConfig(home);
+    const genesis = await loadGenesis(home);
+    const options = resolveNodeOptions(home, config, overrides);
+    const log =
+      deps.log ?? pino({ level: config.logLevel ?? 'info', redact: { paths: ['*.secretKey', 'secretKey'], remove: true } });
+    const clock = deps.clock ?? systemClock;
+    const onFatal =
+      deps.onFatal ??
+      ((error: unknown) => {
+        log.fatal({ err: error }, 'stopping: the node cannot continue safely');
+        process.exit(70);
+      });
+    const suite = nativeSuite(genesis.suite);
+    const key = await loadKeyFile(path.resolve(home, config.keyFile));
+    const identity = checkIdentity(genesis, config, key);
+    const store = ChainStore.open({ path: path.join(home, HOME_FILES.db) });
+    const metrics = new NodeMetrics();
+    const pool = new WorkerPool(
+      { threads: options.workers },
+      {
+        suite: genesis.suite,
+        chainId: genesis.chainId,
+        maxTxBytes: genesis.limits.maxTxBytes,
+        maxTxTtlMs: genesis.limits.maxTxTtlMs,
+        maxBatchTxs: options.maxBatchTxs,
+        memberKeys: genesis.orgs.flatMap((o) => o.keys.map((k) => k.publicKey)),
+        attestors: genesis.orgs.flatMap((o) => o.nodes.map((n) => [n.publicKey, n.id] as const)),
+      },
+    );
+    try {
+      const stored = store.genesis();
+      if (stored === undefined) {
+        const tree = new StateTree(defaultStateTreeOptions, { hash: suite.hash, pages: { getPage: (h) => store.page(h) } });
+        const block = executeGenesis({ suite, tree }, genesis, EMPTY_SLOT);
+        const attestation = createAttestation(suite, attestationBody(block.header, block.hash), identity);
+        await store.writeBlock(block, [attestation], genesis);
+        log.info({ chainId: genesis.chainId, hash: block.hashHex }, 'genesis block written');
+      } else if (canonicalize(stored) !== canonicalize(genesis)) {
+        throw nodeError('STORE_CHAIN_MISMATCH', 'the data directory holds another chain than genesis.json', {
+          stored: stored.chainId,
+          given: genesis.chainId,
+        });
+      }
+      let startupCheck: VerifyReport | null = null;
+      const height = store.height();
+      if (options.verifyRecentBlocks > 0) {
+        try {
+          startupCheck = await verifyChain(
+            {
+              from: Math.max(0, height - options.verifyRecentBlocks + 1),
+              to: height,
+              signatures: true,
+              replay: false,
+              storeChecks: false,
+              window: 2 * pool.size,
+            },
+            { store, suite, genesis, pool },
+          );
+        } catch (error) {
+          metrics.stateAlarm.set(1);
+          throw error;
+        }
+      }
+      const node = new LianzhengNode({
+        options,
+        config,
+        genesis,
+        suite,
+        store,
+        metrics,
+        log,
+        identity,
+        pool,
+        clock,
+        startupCheck,
+        onFatal,
+      });
+      node.ledger.start();
+      log.info({ chainId: genesis.chainId, height, node: identity.node }, 'node started');
+      return node;
+    } catch (error) {
+      await pool.close();
+      await store.close();
+      throw error;
+    }
+  }
+
+  get mempoolSize(): number {
+    return this.mempool.size;
+  }
+
+  get workers(): number {
+    return this.pool.size;
+  }
+
+  /**
+   * Admits one signed transaction (JSON text) or a batch (JSON array text). Per-transaction failures are results;
+   * failures of the request as a whole (node full, malformed batch) throw coded errors.
+   */
+  async submit(body: string, batch: boolean): Promise<SubmitResult[]> {
+    if (this.stopping) throw nodeError('NODE_STOPPING', 'the node is shutting down');
+    if (this.mempool.free === 0 || this.admissionBacklog >= this.options.maxAdmissionBacklog) {
+      this.metrics.admissions.inc({ result: 'MEMPOOL_FULL' });
+      throw nodeError('MEMPOOL_FULL', 'the node is saturated; retry shortly', { mempool: this.mempool.size });
+    }
+    const weight = batch ? Math.max(1, Math.round(body.length / 400)) : 1;
+    this.admissionBacklog += weight;
+    let response: Awaited<ReturnType<WorkerPool['admit']>>;
+    try {
+      response = await this.pool.admit({ body, batch, now: this.clock.now() });
+    } finally {
+      this.admissionBacklog -= weight;
+    }
+    if ('error' in response) {
+      this.metrics.admissions.inc({ result: response.error.code });
+      throw new LianzhengError(response.error.code, response.error.message, response.error.details === undefined ? {} : { details: response.error.details });
+    }
+    const accepted: CandidateTx[] = [];
+    const results = response.results.map((r) => this.accept(r, accepted));
+    if (accepted.length > 0) {
+      this.orderer.submit(accepted);
+      this.metrics.mempoolSize.set(this.mempool.size);
+    }
+    return results;
+  }
+
+  private accept(r: AdmitResult, accepted: CandidateTx[]): SubmitResult {
+    if (!r.ok) {
+      this.metrics.admissions.inc({ result: r.error.code });
+      return r;
+    }
+    try {
+      const tx = r.tx as Transaction;
+      this.executor.checkCall(tx);
+      if (this.mempool.has(r.idHex)) {
+        throw new LianzhengError('TX_DUPLICATE', 'this transaction is already pending', { details: { status: 'pending' } });
+      }
+      if (this.pending.has(r.idHex)) {
+        throw new LianzhengError('TX_DUPLICATE', 'this transaction is already committed', { details: { status: 'committed' } });
+      }
+      if (this.mempool.free === 0) throw nodeError('MEMPOOL_FULL', 'the node is saturated; retry shortly');
+      const candidate: CandidateTx = {
+        id: hexToBytes(r.idHex),
+        idHex: r.idHex,
+        sig: hexToBytes(r.sigHex),
+        tx,
+        canonical: r.canonical,
+      };
+      this.mempool.add(candidate);
+      accepted.push(candidate);
+      this.metrics.admissions.inc({ result: 'ok' });
+      return { ok: true, id: r.idHex };
+    } catch (error) {
+      const wire = toWireError(error);
+      this.metrics.admissions.inc({ result: wire.code });
+      return { ok: false, error: wire };
+    }
+  }
+
+  waitFor(idHex: string, timeoutMs: number): Promise<TxOutcome | null> {
+    return this.ledger.waitFor(idHex, timeoutMs);
+  }
+
+  /** Stops admission, lets every executed block become durable, closes workers and storage. */
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.ledger.stop();
+    await this.pool.close();
+    await this.store.flushed();
+    await this.store.close();
+    this.log.info({ height: this.ledger.durableHeight }, 'node stopped');
+  }
+}
+
+function checkIdentity(genesis: Genesis, config: NodeConfig, key: KeyPair): NodeIdentity {
+  const org = genesis.orgs.find((o) => o.id === config.org);
+  const entry = org?.nodes.find((n) => n.id === config.nodeId);
+  if (org === undefined || entry === undefined) {
+    throw nodeError('CONFIG_INVALID', `genesis has no node ${config.nodeId} of organisation ${config.org}`, { field: 'nodeId' });
+  }
+  if (entry.publicKey !== bytesToHex(key.publicKey)) {
+    throw nodeError('CONFIG_INVALID', `the key file is not the key genesis lists for ${config.nodeId}`, { field: 'keyFile' });
+  }
+  return { node: config.nodeId, org: config.org, publicKey: key.publicKey, secretKey: key.secretKey };
+}
+

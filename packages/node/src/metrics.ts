@@ -1,0 +1,50 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one node. Names carry units; nothing registers in prom-client's global registry. */
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly blockHeight = new Gauge({ name: 'lianzheng_block_height', help: 'Height of the latest durable block', registers: [this.registry] });
+  readonly blocksCommitted = new Counter({ name: 'lianzheng_blocks_committed_total', help: 'Blocks made durable', registers: [this.registry] });
+  readonly txsCommitted = new Counter({
+    name: 'lianzheng_txs_committed_total',
+    help: 'Transactions in durable blocks, by receipt status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly txsDropped = new Counter({
+    name: 'lianzheng_txs_dropped_total',
+    help: 'Ordered transactions left out of blocks (duplicate, expired), by code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly admissions = new Counter({
+    name: 'lianzheng_admissions_total',
+    help: 'Submitted transactions by admission result code (ok or an error code)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly mempoolSize = new Gauge({ name: 'lianzheng_mempool_txs', help: 'Transactions admitted and not yet durable', registers: [this.registry] });
+  readonly blockTxs = new Histogram({
+    name: 'lianzheng_block_txs',
+    help: 'Transactions per block',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 4000, 8000],
+    registers: [this.registry],
+  });
+  readonly executeSeconds = new Histogram({
+    name: 'lianzheng_block_execute_seconds',
+    help: 'Time to execute a block and compute its state root',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly commitSeconds = new Histogram({
+    name: 'lianzheng_block_commit_seconds',
+    help: 'Time from handing a block to storage until it is durable on disk',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly stateAlarm = new Gauge({
+    name: 'lianzheng_integrity_alarm',
+    help: '1 when this node found stored data that fails verification',
+    registers: [this.registry],
+  });
+}
