@@ -10,7 +10,6 @@ import {
   hexToBytes,
   type JsonValue,
   merkleInclusionPath,
-  merkleLeafHash,
   merkleLevels,
   merklePathToHex,
   NOTARY_CERTIFICATE_TYPE,
@@ -25,7 +24,6 @@ import {
   stateProofToJson,
   type Transaction,
   transactionIdFromCanonical,
-  transactionLeafData,
   type TxProof,
 } from '@lianzheng/protocol';
 import { decodeSlot, type StateTree } from '@lianzheng/runtime';
@@ -122,7 +120,7 @@ export class ChainQueries {
     const bytes = this.deps.store.headerBytes(height)!;
     return {
       header,
-      blockHash: bytesToHex(blockHashFromCanonical(this.deps.suite.hash, bytes)),
+      blockHash: bytesToHex(blockHashFromCanonical(this.deps.suite, bytes)),
       attestations: this.deps.store.attestations(height) ?? [],
     };
   }
@@ -177,12 +175,12 @@ export class ChainQueries {
       const { suite, store } = this.deps;
       const records = store.txs(height) ?? [];
       const txLeaves = records.map((r) =>
-        merkleLeafHash(suite.hash, transactionLeafData(transactionIdFromCanonical(suite, r.body), r.sig)),
+        suite.merkleLeaf(transactionIdFromCanonical(suite, r.body), r.sig),
       );
       const receiptLeaves = (store.receiptBytes(height) ?? []).map((c) =>
-        merkleLeafHash(suite.hash, receiptHashFromCanonical(suite.hash, c)),
+        suite.merkleLeaf(receiptHashFromCanonical(suite, c)),
       );
-      levels = { tx: merkleLevels(suite.hash, txLeaves), receipt: merkleLevels(suite.hash, receiptLeaves) };
+      levels = { tx: merkleLevels(suite, txLeaves), receipt: merkleLevels(suite, receiptLeaves) };
       this.levelsCache.set(height, levels);
       if (this.levelsCache.size > 32) this.levelsCache.delete(this.levelsCache.keys().next().value as number);
     }
@@ -213,14 +211,14 @@ export class ChainQueries {
     const { suite, store, tree } = this.deps;
     const rootBytes = store.root(height);
     if (rootBytes === undefined) throw nodeError('STORE_CORRUPT', `state root of block ${height} is missing`, { height, reason: 'root' });
-    const root = decodeSlot(suite.hash, rootBytes);
-    const keyPath = stateKeyPath(suite.hash, contract, key);
-    const valueHash = tree.get(root, keyPath);
+    const root = decodeSlot(suite, rootBytes);
+    const keyPath = stateKeyPath(suite, contract, key);
+    const leaf = tree.get(root, keyPath);
     let value: JsonValue | null = null;
-    if (valueHash !== null) {
-      const bytes = store.value(valueHash);
-      if (bytes === undefined) throw nodeError('STORE_CORRUPT', 'state value is missing', { height, reason: 'value' });
-      value = JSON.parse(bytesToUtf8(bytes)) as JsonValue;
+    if (leaf !== null) {
+      const text = store.value(leaf.valueHeight, keyPath);
+      if (text === undefined) throw nodeError('STORE_CORRUPT', 'state value is missing', { height, reason: 'value' });
+      value = JSON.parse(text) as JsonValue;
     }
     if (!opts.proof) {
       if (value === null) throw nodeError('STATE_KEY_NOT_FOUND', `${contract}/${key} has no value at height ${height}`, { height });

@@ -6,8 +6,7 @@ import {
   GENESIS_PARENT,
   type Genesis,
   hexToBytes,
-  stateKeyPath,
-  stateValueHash,
+  stateValueHashText,
   type CryptoSuite,
   type Transaction,
   type BlockHeader,
@@ -15,7 +14,6 @@ import {
 import {
   BlockExecutor,
   type CandidateTx,
-  decodePage,
   decodeSlot,
   defaultBlockExecutorOptions,
   EMPTY_SLOT,
@@ -60,7 +58,6 @@ export interface VerifyReport {
   readonly replayed: boolean;
   readonly pages: number;
   readonly values: number;
-  readonly stateEntries: number;
   readonly seconds: number;
 }
 
@@ -78,27 +75,24 @@ function corrupt(height: number, reason: string, message: string, extra: Record<
 
 /** In-memory state for replay: the chain is re-executed without touching the store being verified. */
 class ReplayState {
-  readonly values = new Map<string, Uint8Array>();
+  readonly values = new Map<string, string>();
   readonly ids = new Set<string>();
   readonly pages = new Map<string, Uint8Array>();
 
-  get(contract: string, key: string): Uint8Array | undefined {
-    return this.values.get(`${contract}\u0000${key}`);
+  getValue(height: number, keyPath: Uint8Array): string | undefined {
+    return this.values.get(`${height}:${bytesToHex(keyPath)}`);
   }
   has(idHex: string): boolean {
     return this.ids.has(idHex);
   }
-  getPage(hash: Uint8Array): Uint8Array | undefined {
-    return this.pages.get(bytesToHex(hash));
+  getPage(key: Uint8Array): Uint8Array | undefined {
+    return this.pages.get(bytesToHex(key));
   }
   apply(block: ExecutedBlock): void {
-    for (const w of block.writes) {
-      const k = `${w.contract}\u0000${w.key}`;
-      if (w.value === null) this.values.delete(k);
-      else this.values.set(k, w.value);
-    }
+    const h = block.header.height;
+    for (const v of block.newValues) this.values.set(`${h}:${bytesToHex(v.keyPath)}`, v.text);
     for (const t of block.txs) this.ids.add(t.idHex);
-    for (const [k, v] of block.newPages) this.pages.set(k, v);
+    for (const p of block.newPages) this.pages.set(bytesToHex(p.key), p.bytes);
   }
 }
 
@@ -139,17 +133,19 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
   };
 
   const replay = opts.replay ? new ReplayState() : null;
-  const replayTree = replay === null ? null : new StateTree({ cachePages: 65_536 }, { hash: suite.hash, pages: replay });
+  const replayTree = replay === null ? null : new StateTree({ cachePages: 65_536 }, { hash: suite, pages: replay });
   const executor =
     replay === null || replayTree === null
       ? null
-      : new BlockExecutor(defaultBlockExecutorOptions, { suite, tree: replayTree, state: replay, txIndex: replay, genesis });
+      : new BlockExecutor(defaultBlockExecutorOptions, { suite, tree: replayTree, values: replay, txIndex: replay, genesis });
   let replayPrev: PreviousBlock | null = null;
   let prevHeader: BlockHeader | undefined = from > 0 ? store.header(from - 1) : undefined;
   let prevHash = from > 0 ? bytesToHex(blockHashOf(store, suite, from - 1)) : GENESIS_PARENT;
   let txs = 0;
   let signatures = 0;
-  const decoder = new StateTree({ cachePages: 1024 }, { hash: suite.hash, pages: { getPage: (h) => store.page(h) } });
+  const stored = new StateTree({ cachePages: 65_536 }, { hash: suite, pages: { getPage: (k) => store.page(k) } });
+  let pages = 0;
+  let values = 0;
 
   send();
   for (let h = from; h <= to; h++) {
@@ -165,11 +161,33 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
     if (rootBytes === undefined) corrupt(h, 'state-root', 'state root record is missing');
     let root: Slot;
     try {
-      root = decodeSlot(suite.hash, rootBytes);
+      root = decodeSlot(suite, rootBytes);
     } catch {
       corrupt(h, 'state-root', 'state root record is malformed');
     }
     if (bytesToHex(rootHash(root)) !== header.stateRoot) corrupt(h, 'state-root', 'stored root does not match header.stateRoot');
+    if (opts.storeChecks) {
+      // The state pages and values this block wrote: each page must hash to what its parent records, each value to
+      // its leaf's value hash. Pages and values of earlier blocks were checked at their own height.
+      try {
+        for (const item of stored.walkVersion(root, h)) {
+          if (item.type === 'page') {
+            pages++;
+            continue;
+          }
+          const text = store.value(h, item.leaf.keyPath);
+          if (text === undefined || !equalBytes(stateValueHashText(suite, text), item.leaf.valueHash)) {
+            corrupt(h, 'state-value', 'a state value is missing or does not match its leaf');
+          }
+          values++;
+        }
+      } catch (error) {
+        if (error instanceof Error && (error as { code?: string }).code === 'STATE_CORRUPT') {
+          corrupt(h, 'state-page', error.message);
+        }
+        throw error;
+      }
+    }
     result.txIds.forEach((id, index) => {
       const loc = store.txLocation(hexToBytes(id));
       if (loc === undefined || loc.height !== h || loc.index !== index) {
@@ -209,43 +227,12 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
     deps.onProgress?.({ height: h, to, txs, phase: 'blocks' });
   }
 
-  let pages = 0;
-  let values = 0;
-  let stateEntries = 0;
-  if (opts.storeChecks) {
-    for (const { hash, bytes } of store.allPages()) {
-      let ok = false;
-      try {
-        ok = equalBytes(decodePage(suite.hash, bytes).hash, hash);
-      } catch {
-        ok = false;
-      }
-      if (!ok) corrupt(to, 'state-page', `state page ${bytesToHex(hash)} does not hash to its key`);
-      pages++;
-      if (pages % 4096 === 0) deps.onProgress?.({ height: to, to, txs, phase: 'store' });
-    }
-    for (const { hash, bytes } of store.allValues()) {
-      if (!equalBytes(stateValueHash(suite.hash, bytes), hash)) {
-        corrupt(to, 'state-value', `state value ${bytesToHex(hash)} does not hash to its key`);
-      }
-      values++;
-    }
-    if (to === store.height()) {
-      const root = decodeSlot(suite.hash, store.root(to)!);
-      for (const e of store.stateEntries()) {
-        const expected = decoder.get(root, stateKeyPath(suite.hash, e.contract, e.key));
-        if (expected === null || !equalBytes(expected, stateValueHash(suite.hash, e.value))) {
-          corrupt(to, 'state-table', `latest value of ${e.contract}/${e.key} does not match the state tree`);
-        }
-        stateEntries++;
-      }
-      let leaves = 0;
-      for (const _ of decoder.leaves(root)) leaves++;
-      if (leaves !== stateEntries) corrupt(to, 'state-table', `state table has ${stateEntries} entries, the tree ${leaves}`);
-      let indexed = 0;
-      for (const _ of store.allTxIndex()) indexed++;
-      if (from === 0 && indexed !== txs) corrupt(to, 'tx-index', `transaction index has ${indexed} entries for ${txs} transactions`);
-    }
+  if (opts.storeChecks && from === 0 && to === store.height()) {
+    if (pages !== store.countPages()) corrupt(to, 'state-page', `${store.countPages() - pages} stored state pages belong to no version`);
+    if (values !== store.countValues()) corrupt(to, 'state-value', `${store.countValues() - values} stored values belong to no leaf`);
+    let indexed = 0;
+    for (const _ of store.allTxIndex()) indexed++;
+    if (indexed !== txs) corrupt(to, 'tx-index', `transaction index has ${indexed} entries for ${txs} transactions`);
   }
   return {
     from,
@@ -256,7 +243,6 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
     replayed: opts.replay,
     pages,
     values,
-    stateEntries,
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -264,5 +250,5 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
 function blockHashOf(store: ChainStore, suite: CryptoSuite, height: number): Uint8Array {
   const bytes = store.headerBytes(height);
   if (bytes === undefined) corrupt(height, 'missing', 'header is missing');
-  return blockHashFromCanonical(suite.hash, bytes);
+  return blockHashFromCanonical(suite, bytes);
 }

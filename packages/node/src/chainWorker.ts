@@ -16,14 +16,12 @@ import {
   decodeCanonical,
   hexToBytes,
   isLianzhengError,
-  merkleLeafHash,
   merkleRootFromLeafHashes,
   parseJsonStrict,
   protocolError,
   receiptHashFromCanonical,
   type SuiteId,
   transactionIdFromCanonical,
-  transactionLeafData,
   utf8ToBytes,
 } from '@lianzheng/protocol';
 import { decodeRecords, decodeTxRecords } from './chainStore.js';
@@ -171,7 +169,7 @@ export class Admission {
     } catch {
       return fail('header-encoding', 'stored header is not canonical JSON');
     }
-    const hash = blockHash(suite.hash, header);
+    const hash = blockHash(suite, header);
     let txs: ReturnType<typeof decodeTxRecords>;
     let receipts: Uint8Array[];
     try {
@@ -190,7 +188,7 @@ export class Admission {
       const t = txs[i]!;
       const id = transactionIdFromCanonical(suite, t.body);
       txIds.push(bytesToHex(id));
-      txLeaves.push(merkleLeafHash(suite.hash, transactionLeafData(id, t.sig)));
+      txLeaves.push(suite.merkleLeaf(id, t.sig));
       if (r.checkSignatures) {
         let signer: Uint8Array;
         try {
@@ -202,11 +200,11 @@ export class Admission {
         signatures++;
       }
     }
-    if (bytesToHex(merkleRootFromLeafHashes(suite.hash, txLeaves)) !== header.txRoot) {
+    if (bytesToHex(merkleRootFromLeafHashes(suite, txLeaves)) !== header.txRoot) {
       return fail('tx-root', 'transactions do not hash to header.txRoot');
     }
-    const receiptLeaves = receipts.map((c) => merkleLeafHash(suite.hash, receiptHashFromCanonical(suite.hash, c)));
-    if (bytesToHex(merkleRootFromLeafHashes(suite.hash, receiptLeaves)) !== header.receiptRoot) {
+    const receiptLeaves = receipts.map((c) => suite.merkleLeaf(receiptHashFromCanonical(suite, c)));
+    if (bytesToHex(merkleRootFromLeafHashes(suite, receiptLeaves)) !== header.receiptRoot) {
       return fail('receipt-root', 'receipts do not hash to header.receiptRoot');
     }
     let attestations: { node: string; publicKey: string; sig: string }[];

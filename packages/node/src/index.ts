@@ -22,5 +22,5 @@ export {
 } from './home.js';
 export type { DurableBlock, TxOutcome } from './ledger.js';
 export { defaultNodeOptions, LianzhengNode, type NodeOptions, resolveNodeOptions, type SubmitResult } from './lianzhengNode.js';
-export { nativeSuite } from './nativeSuite.js';
+export { createNativeHasher, nativeSuite } from './nativeSuite.js';
 export { WorkerPool } from './workerPool.js';

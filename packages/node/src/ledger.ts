@@ -16,8 +16,8 @@ import {
   type ExecutedBlock,
   type PageSource,
   type PreviousBlock,
-  type StateReader,
   type TxIndexReader,
+  type ValueSource,
 } from '@lianzheng/runtime';
 import type { Logger } from 'pino';
 import type { ChainStore } from './chainStore.js';
@@ -54,7 +54,7 @@ export interface LedgerOptions {
   readonly rememberDropped: number;
 }
 
-export const defaultLedgerOptions: LedgerOptions = { maxInFlight: 4, rememberDropped: 100_000 };
+export const defaultLedgerOptions: LedgerOptions = { maxInFlight: 64, rememberDropped: 100_000 };
 
 export interface LedgerDeps {
   readonly store: ChainStore;
@@ -76,8 +76,13 @@ export interface LedgerDeps {
  * Blocks executed and handed to storage but not yet durable. Execution of the next block reads through them, so
  * execution overlaps the disk flush of the previous block without ever seeing stale state.
  */
-export class PendingBlocks implements StateReader, TxIndexReader, PageSource {
-  private readonly blocks: { height: number; writes: Map<string, Uint8Array | null>; ids: Set<string>; pages: ReadonlyMap<string, Uint8Array> }[] = [];
+export class PendingBlocks implements ValueSource, TxIndexReader, PageSource {
+  private readonly blocks: {
+    height: number;
+    values: Map<string, string>;
+    ids: Set<string>;
+    pages: Map<string, Uint8Array>;
+  }[] = [];
   private readonly store: ChainStore;
 
   constructor(store: ChainStore) {
@@ -85,9 +90,12 @@ export class PendingBlocks implements StateReader, TxIndexReader, PageSource {
   }
 
   push(block: ExecutedBlock): void {
-    const writes = new Map<string, Uint8Array | null>();
-    for (const w of block.writes) writes.set(`${w.contract}\u0000${w.key}`, w.value);
-    this.blocks.push({ height: block.header.height, writes, ids: new Set(block.txs.map((t) => t.idHex)), pages: block.newPages });
+    this.blocks.push({
+      height: block.header.height,
+      values: new Map(block.newValues.map((v) => [bytesToHex(v.keyPath), v.text])),
+      ids: new Set(block.txs.map((t) => t.idHex)),
+      pages: new Map(block.newPages.map((p) => [bytesToHex(p.key), p.bytes])),
+    });
   }
 
   /** Forget blocks up to `height`: they are durable and readable from the store. */
@@ -95,13 +103,9 @@ export class PendingBlocks implements StateReader, TxIndexReader, PageSource {
     while (this.blocks.length > 0 && this.blocks[0]!.height <= height) this.blocks.shift();
   }
 
-  get(contract: string, key: string): Uint8Array | undefined {
-    const k = `${contract}\u0000${key}`;
-    for (let i = this.blocks.length - 1; i >= 0; i--) {
-      const w = this.blocks[i]!.writes;
-      if (w.has(k)) return w.get(k) ?? undefined;
-    }
-    return this.store.stateGet(contract, key);
+  getValue(height: number, keyPath: Uint8Array): string | undefined {
+    for (const b of this.blocks) if (b.height === height) return b.values.get(bytesToHex(keyPath));
+    return this.store.value(height, keyPath);
   }
 
   has(idHex: string): boolean {
@@ -109,15 +113,15 @@ export class PendingBlocks implements StateReader, TxIndexReader, PageSource {
     return this.store.hasTx(idHex);
   }
 
-  getPage(hash: Uint8Array): Uint8Array | undefined {
+  getPage(key: Uint8Array): Uint8Array | undefined {
     if (this.blocks.length > 0) {
-      const hex = bytesToHex(hash);
+      const hex = bytesToHex(key);
       for (const b of this.blocks) {
         const p = b.pages.get(hex);
         if (p !== undefined) return p;
       }
     }
-    return this.store.page(hash);
+    return this.store.page(key);
   }
 }
 
@@ -147,7 +151,7 @@ export class Ledger {
     if (header === undefined || root === undefined) {
       throw nodeError('STORE_CORRUPT', `block ${height} is incomplete`, { height, reason: 'missing' });
     }
-    this.head = { header, hashHex: bytesToHex(blockHash(deps.suite.hash, header)), root: decodeSlot(deps.suite.hash, root) };
+    this.head = { header, hashHex: bytesToHex(blockHash(deps.suite, header)), root: decodeSlot(deps.suite, root) };
     this.durable = height;
     deps.metrics.blockHeight.set(height);
   }
@@ -211,12 +215,19 @@ export class Ledger {
   private async loop(): Promise<void> {
     const { orderer, executor, store, pending, metrics, log } = this.deps;
     const inFlight: Promise<void>[] = [];
+    const stage = (name: string, since: number): number => {
+      const now = performance.now();
+      metrics.loopSeconds.inc({ stage: name }, (now - since) / 1000);
+      return now;
+    };
     while (!this.stopping) {
+      let t = performance.now();
       const proposal = await orderer.next(this.head.header.height + 1);
       if (proposal === null) break;
-      const started = performance.now();
+      const started = stage('order', t);
       const block = executor.execute(this.head, proposal);
-      metrics.executeSeconds.observe((performance.now() - started) / 1000);
+      t = stage('execute', started);
+      metrics.executeSeconds.observe((t - started) / 1000);
       if (block.dropped.length > 0) this.recordDropped(block);
       if (block.txs.length === 0) continue;
       const attestation = createAttestation(this.deps.suite, attestationBody(block.header, block.hash), this.deps.identity);
@@ -228,7 +239,16 @@ export class Ledger {
         this.publish(block, [attestation]);
       });
       inFlight.push(durable);
-      if (inFlight.length >= this.opts.maxInFlight) await inFlight.shift();
+      t = stage('store', t);
+      if (inFlight.length >= this.opts.maxInFlight) {
+        await inFlight.shift();
+        stage('flush', t);
+      } else {
+        // Let admission responses and worker results through between blocks: executing back-to-back blocks without
+        // yielding would starve the HTTP side and leave the verification workers idle.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        stage('yield', t);
+      }
       log.debug({ height: block.header.height, txs: block.txs.length }, 'block executed');
     }
     await Promise.all(inFlight);
@@ -250,10 +270,9 @@ export class Ledger {
   }
 
   private publish(block: ExecutedBlock, attestations: Attestation[]): void {
-    const { pending, mempool, metrics, store } = this.deps;
+    const { pending, mempool, metrics } = this.deps;
     const height = block.header.height;
     this.durable = height;
-    store.resetReadSnapshot();
     pending.release(height);
     let failed = 0;
     block.txs.forEach((t: CandidateTx, index) => {

@@ -5,7 +5,7 @@ export interface MempoolOptions {
   readonly maxTxs: number;
 }
 
-export const defaultMempoolOptions: MempoolOptions = { maxTxs: 200_000 };
+export const defaultMempoolOptions: MempoolOptions = { maxTxs: 30_000 };
 
 /**
  * Admitted transactions not yet in a durable block: duplicate suppression and back-pressure. It does not order

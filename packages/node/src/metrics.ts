@@ -1,8 +1,18 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one node. Names carry units; nothing registers in prom-client's global registry. */
 export class NodeMetrics {
   readonly registry = new Registry();
+
+  constructor() {
+    this.loopDelay.enable();
+  }
+
+  close(): void {
+    this.loopDelay.disable();
+  }
+
   readonly blockHeight = new Gauge({ name: 'lianzheng_block_height', help: 'Height of the latest durable block', registers: [this.registry] });
   readonly blocksCommitted = new Counter({ name: 'lianzheng_blocks_committed_total', help: 'Blocks made durable', registers: [this.registry] });
   readonly txsCommitted = new Counter({
@@ -41,6 +51,36 @@ export class NodeMetrics {
     help: 'Time from handing a block to storage until it is durable on disk',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
+  });
+  readonly loopSeconds = new Counter({
+    name: 'lianzheng_commit_loop_seconds_total',
+    help: 'Time the commit loop spent per stage: waiting for ordering, executing, handing to storage, waiting for disk flushes, yielding to I/O',
+    labelNames: ['stage'] as const,
+    registers: [this.registry],
+  });
+  readonly flushSeconds = new Histogram({
+    name: 'lianzheng_store_flush_seconds',
+    help: 'Duration of one group commit: writing the queued blocks in one LMDB transaction and syncing it to disk',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly groupBlocks = new Histogram({
+    name: 'lianzheng_store_group_blocks',
+    help: 'Blocks written together in one group commit',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  readonly eventLoopDelay = new Gauge({
+    name: 'lianzheng_event_loop_delay_seconds',
+    help: 'Event-loop delay of the node main thread since the last scrape, by quantile',
+    labelNames: ['quantile'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const h = this.loopDelay;
+      for (const q of [50, 99, 100]) this.eventLoopDelay.set({ quantile: String(q / 100) }, (q === 100 ? h.max : h.percentile(q)) / 1e9);
+      h.reset();
+    },
   });
   readonly stateAlarm = new Gauge({
     name: 'lianzheng_integrity_alarm',

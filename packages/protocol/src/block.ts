@@ -1,7 +1,7 @@
-import { bytesToHex, isHex, utf8ToBytes } from './bytes.js';
+import { bytesToHex, isHex } from './bytes.js';
 import { canonicalize, type JsonValue } from './canonicalJson.js';
 import { protocolError } from './errors.js';
-import { type HashFn, HashTag, taggedHash } from './hash.js';
+import { type Hasher, HashTag } from './hash.js';
 import { CHAIN_ID_PATTERN, CONTRACT_PATTERN } from './transaction.js';
 
 /** Block header. docs/PROTOCOL.md §5. The block hash is TH("lianzheng/header", JCS(header)). */
@@ -46,21 +46,21 @@ export function headerCanonical(header: BlockHeader): string {
   return canonicalize(header);
 }
 
-export function blockHash(hash: HashFn, header: BlockHeader): Uint8Array {
-  return taggedHash(hash, HashTag.header, utf8ToBytes(headerCanonical(header)));
+export function blockHash(h: Hasher, header: BlockHeader): Uint8Array {
+  return h.taggedText(HashTag.header, headerCanonical(header));
 }
 
 /** Block hash from the stored canonical header bytes (no re-encoding). */
-export function blockHashFromCanonical(hash: HashFn, canonical: Uint8Array): Uint8Array {
-  return taggedHash(hash, HashTag.header, canonical);
+export function blockHashFromCanonical(h: Hasher, canonical: Uint8Array): Uint8Array {
+  return h.tagged(HashTag.header, canonical);
 }
 
-export function receiptHash(hash: HashFn, receipt: Receipt): Uint8Array {
-  return taggedHash(hash, HashTag.receipt, utf8ToBytes(canonicalize(receipt)));
+export function receiptHash(h: Hasher, receipt: Receipt): Uint8Array {
+  return h.taggedText(HashTag.receipt, canonicalize(receipt));
 }
 
-export function receiptHashFromCanonical(hash: HashFn, canonical: string | Uint8Array): Uint8Array {
-  return taggedHash(hash, HashTag.receipt, typeof canonical === 'string' ? utf8ToBytes(canonical) : canonical);
+export function receiptHashFromCanonical(h: Hasher, canonical: string | Uint8Array): Uint8Array {
+  return typeof canonical === 'string' ? h.taggedText(HashTag.receipt, canonical) : h.tagged(HashTag.receipt, canonical);
 }
 
 const HEADER_FIELDS = ['v', 'chainId', 'height', 'time', 'parent', 'txCount', 'txRoot', 'receiptRoot', 'stateRoot'];

@@ -5,8 +5,19 @@ const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! +
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) HEX_VALUE[HEX.charCodeAt(i)] = i;
 
+/**
+ * Node's Buffer when this runs on Node (feature detection keeps the package browser-safe): its native hex and UTF-8
+ * codecs are several times faster than the portable loops and produce flat strings.
+ */
+interface NodeBufferLike {
+  from(data: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: 'hex'): string };
+  from(text: string, encoding: 'utf8'): Uint8Array;
+}
+const NodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer;
+
 /** Lower-case hex, the only byte-string form used in protocol JSON. */
 export function bytesToHex(bytes: Uint8Array): string {
+  if (NodeBuffer !== undefined) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!];
   return out;
@@ -54,7 +65,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function utf8ToBytes(text: string): Uint8Array {
-  return encoder.encode(text);
+  if (NodeBuffer === undefined) return encoder.encode(text);
+  // A plain Uint8Array view of the (pooled) Buffer: callers get the documented type, not a Node subclass.
+  const b = NodeBuffer.from(text, 'utf8');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Fatal UTF-8 decoding: invalid sequences are an error, never replaced with U+FFFD. */

@@ -1,9 +1,9 @@
-import { bytesToHex, equalBytes, hexToBytes, isHex, utf8ToBytes } from './bytes.js';
+import { bytesToHex, equalBytes, hexToBytes, isHex } from './bytes.js';
 import { assertBlockHeader, type BlockHeader, blockHash } from './block.js';
 import { canonicalize } from './canonicalJson.js';
 import { protocolError } from './errors.js';
 import type { Consortium } from './genesis.js';
-import { HashTag, taggedHash } from './hash.js';
+import { HashTag } from './hash.js';
 import type { CryptoSuite } from './suite.js';
 
 /** What a node signs after executing a block. docs/PROTOCOL.md §6. */
@@ -39,7 +39,7 @@ export function attestationBody(header: BlockHeader, hash: Uint8Array | string):
 }
 
 export function attestationDigest(suite: CryptoSuite, body: AttestationBody): Uint8Array {
-  return taggedHash(suite.hash, HashTag.attestation, utf8ToBytes(canonicalize(body)));
+  return suite.taggedText(HashTag.attestation, canonicalize(body));
 }
 
 export function createAttestation(
@@ -97,7 +97,7 @@ export function verifyCheckpoint(suite: CryptoSuite, trust: Consortium, checkpoi
       actual: header.chainId,
     });
   }
-  const hash = blockHash(suite.hash, header);
+  const hash = blockHash(suite, header);
   if (!equalBytes(hash, hexToBytes(checkpoint.blockHash, 'checkpoint.blockHash', 32))) {
     throw protocolError('CHECKPOINT_INVALID', 'header does not hash to the block hash', { reason: 'block-hash' });
   }

@@ -1,7 +1,7 @@
-import { hexToBytes, isHex, utf8ToBytes } from './bytes.js';
+import { hexToBytes, isHex } from './bytes.js';
 import { canonicalize } from './canonicalJson.js';
 import { protocolError } from './errors.js';
-import { HashTag, taggedHash } from './hash.js';
+import { HashTag } from './hash.js';
 import { type CryptoSuite, isSuiteId, portableSuite, type SuiteId } from './suite.js';
 import { CHAIN_ID_PATTERN } from './transaction.js';
 
@@ -47,7 +47,7 @@ export interface Genesis {
 }
 
 export const defaultGenesisParameters = {
-  ordering: { type: 'solo', maxBlockTxs: 4000 },
+  ordering: { type: 'solo', maxBlockTxs: 1000 },
   limits: { maxTxBytes: 64 * 1024, maxTxTtlMs: 24 * 60 * 60 * 1000 },
   checkpoint: { quorum: { numerator: 2, denominator: 3 } },
 } as const;
@@ -148,7 +148,7 @@ export function assertGenesis(value: unknown): Genesis {
 
 /** TH("lianzheng/genesis", JCS(genesis)): the chain's identity, pinned by offline verifiers. */
 export function genesisHash(suite: CryptoSuite, genesis: Genesis): Uint8Array {
-  return taggedHash(suite.hash, HashTag.genesis, utf8ToBytes(canonicalize(genesis)));
+  return suite.taggedText(HashTag.genesis, canonicalize(genesis));
 }
 
 export interface Attestor {

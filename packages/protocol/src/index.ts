@@ -70,7 +70,7 @@ export {
   KEY_ID_PATTERN,
   ORG_ID_PATTERN,
 } from './genesis.js';
-export { type HashFn, HashTag, taggedHash, taggedHash2, ZERO_HASH } from './hash.js';
+export { createHasher, type HashFn, type Hasher, HashTag, tagPrefix, taggedHash, ZERO_HASH } from './hash.js';
 export {
   merkleInclusionPath,
   merkleLeafHash,
@@ -106,6 +106,7 @@ export {
   stateProofFromJson,
   stateProofToJson,
   stateValueHash,
+  stateValueHashText,
   verifyStateProof,
 } from './stateProof.js';
 export {

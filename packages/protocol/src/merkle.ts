@@ -1,35 +1,29 @@
 import { bytesToHex, equalBytes, hexToBytes } from './bytes.js';
 import { protocolError } from './errors.js';
-import type { HashFn } from './hash.js';
+import type { Hasher } from './hash.js';
 
 /**
  * Binary Merkle trees exactly as RFC 9162 §2.1 (RFC 6962 §2.1): leaf = H(0x00 ‖ d), node = H(0x01 ‖ l ‖ r),
  * the empty tree hashes to H(""), and a tree of n leaves splits at the largest power of two below n.
  */
-export function merkleLeafHash(hash: HashFn, data: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + data.length);
-  input.set(data, 1);
-  return hash(input);
+export function merkleLeafHash(h: Hasher, data: Uint8Array): Uint8Array {
+  return h.merkleLeaf(data);
 }
 
-export function merkleNodeHash(hash: HashFn, left: Uint8Array, right: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + left.length + right.length);
-  input[0] = 1;
-  input.set(left, 1);
-  input.set(right, 1 + left.length);
-  return hash(input);
+export function merkleNodeHash(h: Hasher, left: Uint8Array, right: Uint8Array): Uint8Array {
+  return h.merkleNode(left, right);
 }
 
 /**
  * All levels of the tree over already-hashed leaves, bottom-up. Pairing neighbours and carrying an unpaired last
  * node up unchanged gives the same root as the recursive RFC definition (the left subtree is always perfect).
  */
-export function merkleLevels(hash: HashFn, leafHashes: readonly Uint8Array[]): Uint8Array[][] {
+export function merkleLevels(h: Hasher, leafHashes: readonly Uint8Array[]): Uint8Array[][] {
   const levels: Uint8Array[][] = [leafHashes.slice()];
   let level = levels[0]!;
   while (level.length > 1) {
     const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(merkleNodeHash(hash, level[i]!, level[i + 1]!));
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(h.merkleNode(level[i]!, level[i + 1]!));
     if (level.length % 2 === 1) next.push(level[level.length - 1]!);
     levels.push(next);
     level = next;
@@ -37,16 +31,16 @@ export function merkleLevels(hash: HashFn, leafHashes: readonly Uint8Array[]): U
   return levels;
 }
 
-export function merkleRootFromLeafHashes(hash: HashFn, leafHashes: readonly Uint8Array[]): Uint8Array {
-  if (leafHashes.length === 0) return hash(new Uint8Array(0));
-  const levels = merkleLevels(hash, leafHashes);
+export function merkleRootFromLeafHashes(h: Hasher, leafHashes: readonly Uint8Array[]): Uint8Array {
+  if (leafHashes.length === 0) return h.hash(new Uint8Array(0));
+  const levels = merkleLevels(h, leafHashes);
   return levels[levels.length - 1]![0]!;
 }
 
-export function merkleRoot(hash: HashFn, leaves: readonly Uint8Array[]): Uint8Array {
+export function merkleRoot(h: Hasher, leaves: readonly Uint8Array[]): Uint8Array {
   return merkleRootFromLeafHashes(
-    hash,
-    leaves.map((d) => merkleLeafHash(hash, d)),
+    h,
+    leaves.map((d) => h.merkleLeaf(d)),
   );
 }
 
@@ -72,7 +66,7 @@ export function merkleInclusionPath(levels: readonly (readonly Uint8Array[])[], 
  * Throws PROOF_INVALID when the path is inconsistent or does not lead to `root`.
  */
 export function verifyMerkleInclusion(
-  hash: HashFn,
+  h: Hasher,
   root: Uint8Array,
   leafHash: Uint8Array,
   index: number,
@@ -88,13 +82,13 @@ export function verifyMerkleInclusion(
   for (const p of path) {
     if (sn === 0) throw protocolError('PROOF_INVALID', 'audit path is too long', { reason: 'path-length' });
     if (fn % 2 === 1 || fn === sn) {
-      r = merkleNodeHash(hash, p, r);
+      r = h.merkleNode(p, r);
       while (fn % 2 === 0 && fn !== 0) {
         fn = Math.floor(fn / 2);
         sn = Math.floor(sn / 2);
       }
     } else {
-      r = merkleNodeHash(hash, r, p);
+      r = h.merkleNode(r, p);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);

@@ -1,7 +1,7 @@
 import { bytesToHex, equalBytes, hexToBytes } from './bytes.js';
-import { canonicalBytes, type JsonValue } from './canonicalJson.js';
+import { canonicalize, type JsonValue } from './canonicalJson.js';
 import { protocolError } from './errors.js';
-import { type HashFn, HashTag, taggedHash, taggedHash2, ZERO_HASH } from './hash.js';
+import { type Hasher, HashTag, ZERO_HASH } from './hash.js';
 
 /**
  * The world state is a sparse Merkle tree over 256-bit key paths with single-leaf subtrees collapsed
@@ -17,20 +17,25 @@ import { type HashFn, HashTag, taggedHash, taggedHash2, ZERO_HASH } from './hash
  * node(left, right). Bit i of a key path (i = 0 is the most significant bit of byte 0) picks left (0) or right (1)
  * at depth i. The root therefore depends only on the set of (key, value) pairs, never on the order of writes.
  */
-export function stateKeyPath(hash: HashFn, contract: string, key: string): Uint8Array {
-  return taggedHash(hash, HashTag.stateKey, canonicalBytes([contract, key]));
+export function stateKeyPath(h: Hasher, contract: string, key: string): Uint8Array {
+  return h.taggedText(HashTag.stateKey, canonicalize([contract, key]));
 }
 
-export function stateValueHash(hash: HashFn, valueBytes: Uint8Array): Uint8Array {
-  return taggedHash(hash, HashTag.stateValue, valueBytes);
+export function stateValueHash(h: Hasher, valueBytes: Uint8Array): Uint8Array {
+  return h.tagged(HashTag.stateValue, valueBytes);
 }
 
-export function stateLeafHash(hash: HashFn, keyPath: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  return taggedHash2(hash, HashTag.stateLeaf, keyPath, valueHash);
+/** Value hash from the canonical JSON text of the value. */
+export function stateValueHashText(h: Hasher, canonicalValue: string): Uint8Array {
+  return h.taggedText(HashTag.stateValue, canonicalValue);
 }
 
-export function stateNodeHash(hash: HashFn, left: Uint8Array, right: Uint8Array): Uint8Array {
-  return taggedHash2(hash, HashTag.stateNode, left, right);
+export function stateLeafHash(h: Hasher, keyPath: Uint8Array, valueHash: Uint8Array): Uint8Array {
+  return h.tagged2(HashTag.stateLeaf, keyPath, valueHash);
+}
+
+export function stateNodeHash(h: Hasher, left: Uint8Array, right: Uint8Array): Uint8Array {
+  return h.tagged2(HashTag.stateNode, left, right);
 }
 
 /** Bit `depth` of a 256-bit path, most significant bit first. */
@@ -98,7 +103,7 @@ export function stateProofFromJson(json: unknown): StateProof {
  * with `details.reason` otherwise.
  */
 export function verifyStateProof(
-  hash: HashFn,
+  hash: Hasher,
   root: Uint8Array,
   contract: string,
   key: string,
@@ -116,7 +121,7 @@ export function verifyStateProof(
         reason: 'membership',
       });
     }
-    if (!equalBytes(leaf.valueHash, stateValueHash(hash, canonicalBytes(value)))) {
+    if (!equalBytes(leaf.valueHash, stateValueHashText(hash, canonicalize(value)))) {
       throw protocolError('PROOF_INVALID', 'value does not match the proven value hash', { reason: 'value' });
     }
     h = stateLeafHash(hash, leaf.keyPath, leaf.valueHash);

@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { protocolError } from './errors.js';
-import type { HashFn } from './hash.js';
+import { createHasher, type Hasher } from './hash.js';
 import { sm2PublicKeyFromSecret, sm2RandomSecretKey, sm2Sign, sm2Verify } from './sm2.js';
 import { sm3 } from './sm3.js';
 
@@ -12,13 +12,12 @@ export type SuiteId = (typeof SuiteId)[keyof typeof SuiteId];
  * A crypto suite, chosen once at genesis. Signatures are always 64 bytes (Ed25519: R‖S; SM2: r‖s big-endian) and
  * always sign a 32-byte tagged hash, so a signer needs nothing but the digest.
  */
-export interface CryptoSuite {
+export interface CryptoSuite extends Hasher {
   readonly id: SuiteId;
   readonly hashName: 'sha256' | 'sm3';
   readonly publicKeyLength: number;
   readonly secretKeyLength: 32;
   readonly signatureLength: 64;
-  readonly hash: HashFn;
   sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
   /** Never throws: malformed keys or signatures verify as false. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
@@ -41,12 +40,12 @@ function checkSecret(secretKey: Uint8Array): void {
  * OpenSSL does, so browser and node agree on every signature.
  */
 export const ed25519Sha256Portable: CryptoSuite = {
+  ...createHasher((data) => sha256(data)),
   id: SuiteId.ed25519Sha256,
   hashName: 'sha256',
   publicKeyLength: 32,
   secretKeyLength: 32,
   signatureLength: 64,
-  hash: (data) => sha256(data),
   sign(secretKey, message) {
     checkSecret(secretKey);
     return ed25519.sign(message, secretKey);
@@ -68,12 +67,12 @@ export const ed25519Sha256Portable: CryptoSuite = {
 
 /** Portable SM2 (user id `1234567812345678`, see ADR 0002) + SM3. */
 export const sm2Sm3Portable: CryptoSuite = {
+  ...createHasher((data) => sm3(data)),
   id: SuiteId.sm2Sm3,
   hashName: 'sm3',
   publicKeyLength: 65,
   secretKeyLength: 32,
   signatureLength: 64,
-  hash: (data) => sm3(data),
   sign: (secretKey, message) => sm2Sign(secretKey, message),
   verify: (publicKey, message, signature) => sm2Verify(publicKey, message, signature),
   publicKeyFromSecret: (secretKey) => sm2PublicKeyFromSecret(secretKey),

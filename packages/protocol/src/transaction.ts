@@ -1,7 +1,7 @@
-import { bytesToHex, hexToBytes, isHex, utf8ToBytes } from './bytes.js';
+import { bytesToHex, hexToBytes, isHex } from './bytes.js';
 import { canonicalize, type JsonObject, type JsonValue } from './canonicalJson.js';
 import { protocolError } from './errors.js';
-import { HashTag, taggedHash } from './hash.js';
+import { HashTag } from './hash.js';
 import type { CryptoSuite } from './suite.js';
 
 /** Transaction body: what is hashed into the transaction id and signed. docs/PROTOCOL.md §4. */
@@ -90,7 +90,7 @@ export function transactionCanonical(tx: Transaction): string {
 
 /** id = TH("lianzheng/tx", JCS(tx)). */
 export function transactionIdFromCanonical(suite: CryptoSuite, canonical: string | Uint8Array): Uint8Array {
-  return taggedHash(suite.hash, HashTag.tx, typeof canonical === 'string' ? utf8ToBytes(canonical) : canonical);
+  return typeof canonical === 'string' ? suite.taggedText(HashTag.tx, canonical) : suite.tagged(HashTag.tx, canonical);
 }
 
 export function transactionId(suite: CryptoSuite, tx: Transaction): Uint8Array {

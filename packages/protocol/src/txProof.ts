@@ -1,16 +1,15 @@
-import { bytesToHex, equalBytes, hexToBytes, utf8ToBytes } from './bytes.js';
+import { bytesToHex, equalBytes, hexToBytes } from './bytes.js';
 import { assertReceipt, type Receipt, receiptHash } from './block.js';
 import { assertCheckpoint, type Checkpoint, verifyCheckpoint } from './checkpoint.js';
 import { protocolError } from './errors.js';
 import type { Consortium } from './genesis.js';
-import { merkleLeafHash, merklePathFromHex, verifyMerkleInclusion } from './merkle.js';
+import { merklePathFromHex, verifyMerkleInclusion } from './merkle.js';
 import type { CryptoSuite } from './suite.js';
 import {
   assertSignedTransaction,
   type SignedTransaction,
   transactionCanonical,
   transactionIdFromCanonical,
-  transactionLeafData,
 } from './transaction.js';
 
 /**
@@ -67,7 +66,7 @@ export function verifyTxProof(suite: CryptoSuite, trust: Consortium, proof: TxPr
   if (proof.tx.tx.chainId !== trust.chainId) {
     throw protocolError('TX_CHAIN_ID_MISMATCH', 'transaction is for another chain', { chainId: proof.tx.tx.chainId });
   }
-  const id = transactionIdFromCanonical(suite, utf8ToBytes(transactionCanonical(proof.tx.tx)));
+  const id = transactionIdFromCanonical(suite, transactionCanonical(proof.tx.tx));
   const sig = hexToBytes(proof.tx.sig, 'sig', suite.signatureLength);
   if (!suite.verify(hexToBytes(proof.tx.tx.signer, 'tx.signer'), id, sig)) {
     throw protocolError('TX_SIGNATURE_INVALID', 'transaction signature does not verify');
@@ -78,9 +77,9 @@ export function verifyTxProof(suite: CryptoSuite, trust: Consortium, proof: TxPr
     throw protocolError('PROOF_INVALID', 'checkpoint is for another height', { reason: 'height' });
   }
   verifyMerkleInclusion(
-    suite.hash,
+    suite,
     hexToBytes(header.txRoot, 'header.txRoot', 32),
-    merkleLeafHash(suite.hash, transactionLeafData(id, sig)),
+    suite.merkleLeaf(id, sig),
     proof.index,
     header.txCount,
     merklePathFromHex(proof.txPath, 'txPath'),
@@ -89,9 +88,9 @@ export function verifyTxProof(suite: CryptoSuite, trust: Consortium, proof: TxPr
     throw protocolError('PROOF_INVALID', 'receipt belongs to another transaction', { reason: 'receipt-tx' });
   }
   verifyMerkleInclusion(
-    suite.hash,
+    suite,
     hexToBytes(header.receiptRoot, 'header.receiptRoot', 32),
-    merkleLeafHash(suite.hash, receiptHash(suite.hash, proof.receipt)),
+    suite.merkleLeaf(receiptHash(suite, proof.receipt)),
     proof.index,
     header.txCount,
     merklePathFromHex(proof.receiptPath, 'receiptPath'),

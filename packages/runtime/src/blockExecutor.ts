@@ -2,7 +2,6 @@ import {
   type BlockHeader,
   blockHash,
   bytesToHex,
-  bytesToUtf8,
   type ContractEvent,
   type CryptoSuite,
   canonicalize,
@@ -11,22 +10,19 @@ import {
   isLianzhengError,
   type JsonValue,
   LianzhengError,
-  merkleLeafHash,
   merkleRootFromLeafHashes,
   protocolError,
   type Receipt,
   receiptHashFromCanonical,
   stateKeyPath,
-  stateValueHash,
+  stateValueHashText,
   type Transaction,
-  transactionLeafData,
-  utf8ToBytes,
 } from '@lianzheng/protocol';
 import type { CallContext, SystemContract } from './contracts/contract.js';
 import { kvContract } from './contracts/kv.js';
 import { notaryContract } from './contracts/notary.js';
 import { runtimeError } from './errors.js';
-import { rootHash, type Slot, type StateTree, type StateUpdate } from './stateTree.js';
+import { type NewPage, rootHash, type Slot, type StateTree, type StateUpdate } from './stateTree.js';
 
 /** A transaction whose signature and form were checked at admission, ready for ordering and execution. */
 export interface CandidateTx {
@@ -38,9 +34,9 @@ export interface CandidateTx {
   readonly canonical: string;
 }
 
-/** Latest committed state values (canonical JSON bytes), including blocks committed but not yet durable. */
-export interface StateReader {
-  get(contract: string, key: string): Uint8Array | undefined;
+/** State values by location (the height a leaf records, and the key path), including blocks not yet durable. */
+export interface ValueSource {
+  getValue(height: number, keyPath: Uint8Array): string | undefined;
 }
 
 /** Whether a transaction id is already in the ledger (committed or in a block being committed). */
@@ -63,8 +59,8 @@ export interface BlockProposal {
 export interface StateWrite {
   readonly contract: string;
   readonly key: string;
-  /** Canonical JSON bytes, or null for a deletion. */
-  readonly value: Uint8Array | null;
+  /** Canonical JSON text, or null for a deletion. */
+  readonly value: string | null;
 }
 
 export interface DroppedTx {
@@ -82,9 +78,10 @@ export interface ExecutedBlock {
   readonly receiptCanonicals: readonly string[];
   readonly dropped: readonly DroppedTx[];
   readonly writes: readonly StateWrite[];
-  /** valueHash (hex) → canonical value bytes, for historical reads and proofs. */
-  readonly newValues: ReadonlyMap<string, Uint8Array>;
-  readonly newPages: ReadonlyMap<string, Uint8Array>;
+  /** Values written by this block (stored under height ‖ keyPath). */
+  readonly newValues: readonly { readonly keyPath: Uint8Array; readonly text: string }[];
+  /** State pages written by this block, in key order. */
+  readonly newPages: readonly NewPage[];
   readonly root: Slot;
 }
 
@@ -97,7 +94,7 @@ export const defaultBlockExecutorOptions: BlockExecutorOptions = { contracts: [n
 export interface BlockExecutorDeps {
   readonly suite: CryptoSuite;
   readonly tree: StateTree;
-  readonly state: StateReader;
+  readonly values: ValueSource;
   readonly txIndex: TxIndexReader;
   readonly genesis: Genesis;
   /** Called when a system contract throws something that is not a coded error (a bug); never changes results. */
@@ -184,7 +181,8 @@ export class BlockExecutor {
       });
     }
     const time = Math.max(proposal.time, prev.header.time);
-    const blockState = new Map<string, Uint8Array | null>();
+    const blockState = new Map<string, string | null>();
+    const call = new CallState(this.deps, prev.root, blockState, proposal.height, time);
     const included: CandidateTx[] = [];
     const receipts: Receipt[] = [];
     const receiptCanonicals: string[] = [];
@@ -204,31 +202,30 @@ export class BlockExecutor {
       }
       seen.add(candidate.idHex);
       included.push(candidate);
-      const receipt = this.run(candidate, proposal.height, time, blockState);
+      const receipt = this.run(candidate, call, blockState);
       receipts.push(receipt);
       receiptCanonicals.push(canonicalize(receipt));
     }
 
     const writes: StateWrite[] = [];
     const updates: StateUpdate[] = [];
-    const newValues = new Map<string, Uint8Array>();
+    const newValues: { keyPath: Uint8Array; text: string }[] = [];
     for (const [k, value] of blockState) {
       const sep = k.indexOf('\u0000');
       const contract = k.slice(0, sep);
       const key = k.slice(sep + 1);
       writes.push({ contract, key, value });
-      const keyPath = stateKeyPath(suite.hash, contract, key);
+      const keyPath = call.keyPath(k, contract, key);
       if (value === null) updates.push({ keyPath, valueHash: null });
       else {
-        const valueHash = stateValueHash(suite.hash, value);
-        newValues.set(bytesToHex(valueHash), value);
-        updates.push({ keyPath, valueHash });
+        newValues.push({ keyPath, text: value });
+        updates.push({ keyPath, valueHash: stateValueHashText(suite, value) });
       }
     }
-    const { root, newPages } = this.deps.tree.applyBatch(prev.root, updates);
+    const { root, newPages } = this.deps.tree.applyBatch(prev.root, updates, proposal.height);
 
-    const txLeaves = included.map((t) => merkleLeafHash(suite.hash, transactionLeafData(t.id, t.sig)));
-    const receiptLeaves = receiptCanonicals.map((c) => merkleLeafHash(suite.hash, receiptHashFromCanonical(suite.hash, c)));
+    const txLeaves = included.map((t) => suite.merkleLeaf(t.id, t.sig));
+    const receiptLeaves = receiptCanonicals.map((c) => suite.merkleLeaf(receiptHashFromCanonical(suite, c)));
     const header: BlockHeader = {
       v: 1,
       chainId: genesis.chainId,
@@ -236,11 +233,11 @@ export class BlockExecutor {
       time,
       parent: prev.hashHex,
       txCount: included.length,
-      txRoot: bytesToHex(merkleRootFromLeafHashes(suite.hash, txLeaves)),
-      receiptRoot: bytesToHex(merkleRootFromLeafHashes(suite.hash, receiptLeaves)),
+      txRoot: bytesToHex(merkleRootFromLeafHashes(suite, txLeaves)),
+      receiptRoot: bytesToHex(merkleRootFromLeafHashes(suite, receiptLeaves)),
       stateRoot: bytesToHex(rootHash(root)),
     };
-    const hash = blockHash(suite.hash, header);
+    const hash = blockHash(suite, header);
     return {
       header,
       hash,
@@ -270,42 +267,17 @@ export class BlockExecutor {
     return null;
   }
 
-  private run(candidate: CandidateTx, height: number, time: number, blockState: Map<string, Uint8Array | null>): Receipt {
+  private run(candidate: CandidateTx, call: CallState, blockState: Map<string, string | null>): Receipt {
     const { tx, idHex } = candidate;
     const org = this.members.get(tx.signer);
-    const txState = new Map<string, Uint8Array | null>();
-    const events: ContractEvent[] = [];
     try {
       if (org === undefined) throw runtimeError('TX_SIGNER_NOT_AUTHORISED', 'signer is not a member key of the consortium');
       const method = this.method(tx);
       const args = method.parseArgs(tx.args);
-      const read = (contract: string, key: string): JsonValue | null => {
-        const k = overlayKey(contract, key);
-        let bytes = txState.get(k);
-        if (bytes === undefined) bytes = blockState.get(k);
-        if (bytes === undefined) bytes = this.deps.state.get(contract, key) ?? null;
-        return bytes === null ? null : (JSON.parse(bytesToUtf8(bytes)) as JsonValue);
-      };
-      const ctx: CallContext = {
-        txId: idHex,
-        signer: tx.signer,
-        org,
-        height,
-        time,
-        get: (key) => read(tx.contract, key),
-        put: (key, value) => {
-          txState.set(overlayKey(tx.contract, key), utf8ToBytes(canonicalize(value)));
-        },
-        delete: (key) => {
-          txState.set(overlayKey(tx.contract, key), null);
-        },
-        readOther: read,
-        emit: (name, data) => {
-          events.push({ contract: tx.contract, name, data });
-        },
-      };
-      const result = method.execute(ctx, args);
-      for (const [k, v] of txState) blockState.set(k, v);
+      call.begin(idHex, tx.signer, org, tx.contract);
+      const result = method.execute(call, args);
+      const events = call.events;
+      for (const [k, v] of call.writes) blockState.set(k, v);
       return result === undefined ? { tx: idHex, status: 'ok', events } : { tx: idHex, status: 'ok', events, result };
     } catch (error) {
       if (isLianzhengError(error)) {
@@ -323,6 +295,90 @@ export class BlockExecutor {
   }
 }
 
+/**
+ * The call context, reused for every transaction of a block (one object per block instead of a set of closures per
+ * transaction). `begin` resets it; writes land in `writes` and are merged into the block only if the call succeeds.
+ */
+class CallState implements CallContext {
+  txId = '';
+  signer = '';
+  org = '';
+  contract = '';
+  writes = new Map<string, string | null>();
+  events: ContractEvent[] = [];
+  readonly height: number;
+  readonly time: number;
+  private readonly deps: BlockExecutorDeps;
+  private readonly root: Slot;
+  private readonly blockState: ReadonlyMap<string, string | null>;
+  private readonly keyPaths = new Map<string, Uint8Array>();
+
+  constructor(deps: BlockExecutorDeps, root: Slot, blockState: ReadonlyMap<string, string | null>, height: number, time: number) {
+    this.deps = deps;
+    this.root = root;
+    this.blockState = blockState;
+    this.height = height;
+    this.time = time;
+  }
+
+  /** Key path of an overlay key, computed once per block (a read and the write that follows share it). */
+  keyPath(overlay: string, contract: string, key: string): Uint8Array {
+    let path = this.keyPaths.get(overlay);
+    if (path === undefined) {
+      path = stateKeyPath(this.deps.suite, contract, key);
+      this.keyPaths.set(overlay, path);
+    }
+    return path;
+  }
+
+  /** The value before this block, read through the state tree of the previous block. */
+  private committed(overlay: string, contract: string, key: string): string | null {
+    const keyPath = this.keyPath(overlay, contract, key);
+    const leaf = this.deps.tree.get(this.root, keyPath);
+    if (leaf === null) return null;
+    const text = this.deps.values.getValue(leaf.valueHeight, keyPath);
+    if (text === undefined) {
+      throw new LianzhengError('STATE_CORRUPT', 'a state value the tree refers to is missing', {
+        details: { contract, key, height: leaf.valueHeight },
+      });
+    }
+    return text;
+  }
+
+  begin(txId: string, signer: string, org: string, contract: string): void {
+    this.txId = txId;
+    this.signer = signer;
+    this.org = org;
+    this.contract = contract;
+    this.writes = new Map();
+    this.events = [];
+  }
+
+  readOther(contract: string, key: string): JsonValue | null {
+    const k = overlayKey(contract, key);
+    let text = this.writes.get(k);
+    if (text === undefined) text = this.blockState.get(k);
+    if (text === undefined) text = this.committed(k, contract, key);
+    return text === null ? null : (JSON.parse(text) as JsonValue);
+  }
+
+  get(key: string): JsonValue | null {
+    return this.readOther(this.contract, key);
+  }
+
+  put(key: string, value: JsonValue): void {
+    this.writes.set(overlayKey(this.contract, key), canonicalize(value));
+  }
+
+  delete(key: string): void {
+    this.writes.set(overlayKey(this.contract, key), null);
+  }
+
+  emit(name: string, data: JsonValue): void {
+    this.events.push({ contract: this.contract, name, data });
+  }
+}
+
 /** Block 0: no transactions; the state holds the consortium configuration (the genesis document). */
 export function executeGenesis(
   deps: { readonly suite: CryptoSuite; readonly tree: StateTree },
@@ -330,11 +386,11 @@ export function executeGenesis(
   emptyRoot: Slot,
 ): ExecutedBlock {
   const { suite, tree } = deps;
-  const value = utf8ToBytes(canonicalize(genesis));
-  const keyPath = stateKeyPath(suite.hash, SYS_CONTRACT, SYS_CONFIG_KEY);
-  const valueHash = stateValueHash(suite.hash, value);
-  const { root, newPages } = tree.applyBatch(emptyRoot, [{ keyPath, valueHash }]);
-  const emptyRootHex = bytesToHex(merkleRootFromLeafHashes(suite.hash, []));
+  const value = canonicalize(genesis);
+  const keyPath = stateKeyPath(suite, SYS_CONTRACT, SYS_CONFIG_KEY);
+  const valueHash = stateValueHashText(suite, value);
+  const { root, newPages } = tree.applyBatch(emptyRoot, [{ keyPath, valueHash }], 0);
+  const emptyRootHex = bytesToHex(merkleRootFromLeafHashes(suite, []));
   const header: BlockHeader = {
     v: 1,
     chainId: genesis.chainId,
@@ -346,7 +402,7 @@ export function executeGenesis(
     receiptRoot: emptyRootHex,
     stateRoot: bytesToHex(rootHash(root)),
   };
-  const hash = blockHash(suite.hash, header);
+  const hash = blockHash(suite, header);
   return {
     header,
     hash,
@@ -356,7 +412,7 @@ export function executeGenesis(
     receiptCanonicals: [],
     dropped: [],
     writes: [{ contract: SYS_CONTRACT, key: SYS_CONFIG_KEY, value }],
-    newValues: new Map([[bytesToHex(valueHash), value]]),
+    newValues: [{ keyPath, text: value }],
     newPages,
     root,
   };

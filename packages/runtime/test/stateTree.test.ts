@@ -13,9 +13,9 @@ import {
 } from '@lianzheng/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodePage, EMPTY_SLOT, encodePage, rootHash, type Slot, StateTree } from '../src/stateTree.js';
+import { decodePage, EMPTY_SLOT, rootHash, type Slot, StateTree } from '../src/stateTree.js';
 
-const hash = ed25519Sha256Portable.hash;
+const hash = ed25519Sha256Portable;
 
 /** The binary compressed sparse Merkle tree of PROTOCOL.md §7, computed recursively from the key set. */
 function referenceRoot(leaves: { keyPath: Uint8Array; valueHash: Uint8Array }[], depth = 0): Uint8Array {
@@ -28,8 +28,14 @@ function referenceRoot(leaves: { keyPath: Uint8Array; valueHash: Uint8Array }[],
 
 function memoryTree(cachePages = 1000) {
   const pages = new Map<string, Uint8Array>();
-  const tree = new StateTree({ cachePages }, { hash, pages: { getPage: (h) => pages.get(bytesToHex(h)) } });
-  return { pages, tree };
+  const tree = new StateTree({ cachePages }, { hash, pages: { getPage: (k) => pages.get(bytesToHex(k)) } });
+  let height = 0;
+  const apply = (root: Slot, updates: { keyPath: Uint8Array; valueHash: Uint8Array | null }[]) => {
+    const r = tree.applyBatch(root, updates, ++height);
+    for (const p of r.newPages) pages.set(bytesToHex(p.key), p.bytes);
+    return r;
+  };
+  return { pages, tree, apply, height: () => height };
 }
 
 const kp = (key: string) => stateKeyPath(hash, 'c', key);
@@ -42,12 +48,11 @@ describe('paged state tree', () => {
   it('matches the recursive reference root after any sequence of batches (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.array(opArb, { maxLength: 60 }), { maxLength: 8 }), fc.integer({ min: 1, max: 50 }), (batches, cache) => {
-        const { pages, tree } = memoryTree(cache);
+        const { apply } = memoryTree(cache);
         const model = new Map<number, number>();
         let root: Slot = EMPTY_SLOT;
         for (const batch of batches) {
-          const r = tree.applyBatch(root, batch.map((o) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })));
-          for (const [k, v] of r.newPages) pages.set(k, v);
+          const r = apply(root, batch.map((o) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })));
           root = r.root;
           for (const o of batch) {
             if (o.value === null) model.delete(o.key);
@@ -64,11 +69,10 @@ describe('paged state tree', () => {
   it('proves membership and non-membership for every key, through the protocol verifier (property)', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 0, maxLength: 120 }), (ops) => {
-        const { pages, tree } = memoryTree();
+        const { tree, apply } = memoryTree();
         const model = new Map<number, number>();
         for (const o of ops) if (o.value === null) model.delete(o.key); else model.set(o.key, o.value);
-        const r = tree.applyBatch(EMPTY_SLOT, ops.map((o: Op) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })));
-        for (const [k, v] of r.newPages) pages.set(k, v);
+        const r = apply(EMPTY_SLOT, ops.map((o: Op) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })));
         const root = rootHash(r.root);
         for (let k = 0; k <= 300; k += 7) {
           const proof = tree.prove(r.root, kp(`k${k}`));
@@ -77,7 +81,7 @@ describe('paged state tree', () => {
           expect(() => verifyStateProof(hash, root, 'c', `k${k}`, value === null ? 1 : null, proof)).toThrowError(
             expect.objectContaining({ code: 'PROOF_INVALID' }),
           );
-          expect(tree.get(r.root, kp(`k${k}`))).toEqual(value === null ? null : vh(value));
+          expect(tree.get(r.root, kp(`k${k}`))?.valueHash ?? null).toEqual(value === null ? null : vh(value));
           if (proof.siblings.length > 0) {
             const bad = { leaf: proof.leaf, siblings: proof.siblings.map((s, i) => (i === 0 ? hexToBytes('11'.repeat(32)) : s)) };
             expect(() => verifyStateProof(hash, root, 'c', `k${k}`, value, bad)).toThrow();
@@ -89,14 +93,13 @@ describe('paged state tree', () => {
   });
 
   it('keeps every version: old roots stay readable and provable after later writes and deletes', () => {
-    const { pages, tree } = memoryTree(4);
+    const { pages, tree, apply } = memoryTree(4);
     const versions: { root: Slot; model: Map<number, number> }[] = [];
     let root: Slot = EMPTY_SLOT;
     const model = new Map<number, number>();
     for (let v = 0; v < 20; v++) {
       const ops = Array.from({ length: 25 }, (_, i) => ({ key: (v * 13 + i * 7) % 90, value: i % 5 === 0 ? null : v }));
-      const r = tree.applyBatch(root, ops.map((o) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })));
-      for (const [k, b] of r.newPages) pages.set(k, b);
+      const r = apply(root, ops.map((o) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })));
       root = r.root;
       for (const o of ops) if (o.value === null) model.delete(o.key); else model.set(o.key, o.value);
       versions.push({ root, model: new Map(model) });
@@ -107,38 +110,41 @@ describe('paged state tree', () => {
       }
       expect([...tree.leaves(old)].length).toBe(m.size);
     }
+    // Walking each version's own pages, in height order, visits every stored page exactly once.
+    const visited = new Set<string>();
+    versions.forEach(({ root: r }, i) => {
+      for (const item of tree.walkVersion(r, i + 1)) {
+        if (item.type !== 'page') continue;
+        const id = bytesToHex(item.key);
+        expect(visited.has(id)).toBe(false);
+        visited.add(id);
+      }
+    });
+    expect(visited.size).toBe(pages.size);
   });
 
   it('is independent of how writes are split into batches', () => {
     const ops = Array.from({ length: 500 }, (_, i) => ({ keyPath: kp(`x${i}`), valueHash: vh(i) }));
-    const a = memoryTree();
-    const one = a.tree.applyBatch(EMPTY_SLOT, ops);
+    const one = memoryTree().apply(EMPTY_SLOT, ops);
     const b = memoryTree();
     let root: Slot = EMPTY_SLOT;
-    for (let i = 0; i < ops.length; i += 37) {
-      const r = b.tree.applyBatch(root, ops.slice(i, i + 37).reverse());
-      for (const [k, v] of r.newPages) b.pages.set(k, v);
-      root = r.root;
-    }
+    for (let i = 0; i < ops.length; i += 37) root = b.apply(root, ops.slice(i, i + 37).reverse()).root;
     expect(rootHash(root)).toEqual(rootHash(one.root));
   });
 
-  it('pages round-trip through their encoding and reject corruption with STATE_CORRUPT', () => {
-    const { pages, tree } = memoryTree(1);
-    const r = tree.applyBatch(EMPTY_SLOT, Array.from({ length: 300 }, (_, i) => ({ keyPath: kp(`p${i}`), valueHash: vh(i) })));
-    for (const [k, v] of r.newPages) pages.set(k, v);
-    for (const [k, bytes] of r.newPages) {
-      const page = decodePage(hash, bytes);
-      expect(bytesToHex(page.hash)).toBe(k);
-      expect(encodePage(page)).toEqual(bytes);
-    }
-    expect(() => decodePage(hash, new Uint8Array([1, 0xff]))).toThrowError(expect.objectContaining({ code: 'STATE_CORRUPT' }));
+  it('pages are stored in key order, decode to their hashes and reject corruption with STATE_CORRUPT', () => {
+    const { pages, apply } = memoryTree(1);
+    const r = apply(EMPTY_SLOT, Array.from({ length: 300 }, (_, i) => ({ keyPath: kp(`p${i}`), valueHash: vh(i) })));
+    const keys = r.newPages.map((p) => bytesToHex(p.key));
+    expect(keys).toEqual([...keys].sort());
+    for (const p of r.newPages) expect(decodePage(hash, p.bytes).bytes).toEqual(p.bytes);
+    expect(() => decodePage(hash, new Uint8Array([2, 0xff]))).toThrowError(expect.objectContaining({ code: 'STATE_CORRUPT' }));
     // Flip one byte of a stored page: reading through it must fail loudly, not return a wrong answer.
-    const [victim, bytes] = [...pages].find(([, b]) => b.length > 40)!;
+    const [victim, bytes] = [...pages].find(([, b]) => b.length > 80)!;
     const tampered = bytes.slice();
-    tampered[tampered.length - 1]! ^= 1;
+    tampered[40]! ^= 1;
     pages.set(victim, tampered);
-    const fresh = new StateTree({ cachePages: 1 }, { hash, pages: { getPage: (h) => pages.get(bytesToHex(h)) } });
+    const fresh = new StateTree({ cachePages: 1 }, { hash, pages: { getPage: (k) => pages.get(bytesToHex(k)) } });
     expect(() => {
       for (let i = 0; i < 300; i++) fresh.get(r.root, kp(`p${i}`));
     }).toThrowError(expect.objectContaining({ code: 'STATE_CORRUPT' }));

@@ -21,7 +21,7 @@ export function registerQuery(program: Command): void {
       }
       const { suite, trust } = await pinnedGenesis(g);
       const checkpoint = verifyCheckpoint(suite, trust, assertCheckpoint(view.checkpoint));
-      verifyStateProof(suite.hash, hexToBytes(checkpoint.header.stateRoot), contract, key, view.value, stateProofFromJson(view.proof));
+      verifyStateProof(suite, hexToBytes(checkpoint.header.stateRoot), contract, key, view.value, stateProofFromJson(view.proof));
       print(
         g,
         [

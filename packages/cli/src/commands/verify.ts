@@ -72,7 +72,7 @@ export function registerVerify(program: Command): void {
             `✓ chain ${genesis.chainId} verified: blocks ${report.from}–${report.to}, ${report.txs} transactions in ${report.seconds.toFixed(2)} s (${rate} tx/s)`,
             `  ${report.signatures} signatures${opts.signatures ? '' : ' (attestations only)'}, ` +
               `${report.replayed ? 'every block re-executed, state roots reproduced' : 'no re-execution'}` +
-              (report.pages > 0 ? `, ${report.pages} state pages, ${report.values} values, ${report.stateEntries} state entries checked` : ''),
+              (report.pages > 0 ? `, ${report.pages} state pages and ${report.values} state values checked` : ''),
           ].join('\n'),
           { ok: true, ...report, txPerSecond: rate },
         );

@@ -331,13 +331,21 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
         description:
           'Messages are JSON: {"type":"block",height,hash,time,txCount,txIds} and ' +
           '{"type":"event",height,tx,contract,name,data}. Query: contract=<name> limits events to one contract; ' +
-          'blocks=false suppresses block messages.',
-        querystring: { type: 'object', properties: { contract: { type: 'string' }, blocks: { type: 'boolean', default: true } } },
+          'blocks=false suppresses block messages, events=false event messages.',
+        querystring: {
+          type: 'object',
+          properties: {
+            contract: { type: 'string' },
+            blocks: { type: 'boolean', default: true },
+            events: { type: 'boolean', default: true },
+          },
+        },
       },
     },
-    (socket: WebSocket, request: FastifyRequest<{ Querystring: { contract?: string; blocks?: boolean } }>) => {
+    (socket: WebSocket, request: FastifyRequest<{ Querystring: { contract?: string; blocks?: boolean; events?: boolean } }>) => {
       const contract = request.query.contract;
       const blocks = request.query.blocks !== false;
+      const events = request.query.events !== false;
       const unsubscribe = node.ledger.onBlock((block: DurableBlock) => {
         if (socket.bufferedAmount > opts.maxSubscriberBufferBytes) {
           socket.close(1013, 'subscriber too slow');
@@ -355,6 +363,7 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
             }),
           );
         }
+        if (!events) return;
         block.receipts.forEach((receipt) => {
           for (const e of receipt.events) {
             if (contract !== undefined && e.contract !== contract) continue;
