@@ -2,11 +2,21 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HOME_FILES, type KeyPair, loadGenesis, loadKeyFile, loadNodeConfig, nativeSuite } from '@lianzheng/node';
-import { type Consortium, consortiumFromGenesis, type CryptoSuite, defineErrors, type Genesis, LianzhengError } from '@lianzheng/protocol';
+import {
+  type Consortium,
+  type CryptoSuite,
+  consortiumFromGenesis,
+  defineErrors,
+  type Genesis,
+  LianzhengError,
+} from '@lianzheng/protocol';
 import { type Client, createClient, httpTransport, keySigner, type Signer } from '@lianzheng/sdk';
 
 export const cliErrors = defineErrors({
-  CLI_USAGE: { category: 'invalid', description: 'A command-line argument is missing or malformed; see `lianzheng <command> --help`.' },
+  CLI_USAGE: {
+    category: 'invalid',
+    description: 'A command-line argument is missing or malformed; see `lianzheng <command> --help`.',
+  },
   FILE_UNREADABLE: { category: 'not_found', description: 'A file named on the command line cannot be read.' },
 });
 
@@ -46,7 +56,9 @@ export async function client(opts: GlobalOptions): Promise<Client> {
  * The pinned genesis that proofs are checked against: --genesis <file>, else the home's genesis.json. Never the
  * node's own answer — a verifier that asks the node what to trust verifies nothing.
  */
-export async function pinnedGenesis(opts: GlobalOptions): Promise<{ genesis: Genesis; suite: CryptoSuite; trust: Consortium }> {
+export async function pinnedGenesis(
+  opts: GlobalOptions,
+): Promise<{ genesis: Genesis; suite: CryptoSuite; trust: Consortium }> {
   let genesis: Genesis;
   if (opts.genesis !== undefined) {
     const dir = await fileDir(opts.genesis);

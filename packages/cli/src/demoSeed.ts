@@ -36,14 +36,23 @@ export async function seedDemo(node: LianzhengNode, home: string): Promise<numbe
   const keyDir = path.join(home, HOME_FILES.keys);
   if (!existsSync(keyDir)) return 0;
   const signed = [];
-  for (const file of readdirSync(keyDir).filter((f) => f.endsWith('-admin.key.json')).sort()) {
+  for (const file of readdirSync(keyDir)
+    .filter((f) => f.endsWith('-admin.key.json'))
+    .sort()) {
     const key = await loadKeyFile(path.join(keyDir, file));
     const activity = DEMO_ACTIVITY[key.org];
     if (activity === undefined) continue;
     const sign = (contract: string, method: string, args: JsonObject) =>
       signTransaction(
         node.suite,
-        buildTransaction({ chainId: node.genesis.chainId, signer: key.publicKey, contract, method, args, ttlMs: 3_600_000 }),
+        buildTransaction({
+          chainId: node.genesis.chainId,
+          signer: key.publicKey,
+          contract,
+          method,
+          args,
+          ttlMs: 3_600_000,
+        }),
         key.secretKey,
       );
     const alg = node.genesis.suite === 'sm2-sm3' ? 'sm3' : 'sha256';
@@ -51,7 +60,8 @@ export async function seedDemo(node: LianzhengNode, home: string): Promise<numbe
       const hash = bytesToHex(createHash(alg).update(`${node.genesis.chainId}\n${key.org}\n${title}\n`).digest());
       signed.push(sign('notary', 'register', { alg, hash, title }));
     }
-    for (const [name, value] of Object.entries(activity.services)) signed.push(sign('kv', 'put', { key: `services/${name}`, value }));
+    for (const [name, value] of Object.entries(activity.services))
+      signed.push(sign('kv', 'put', { key: `services/${name}`, value }));
   }
   if (signed.length === 0) return 0;
   const results = await node.submit(JSON.stringify(signed), true);

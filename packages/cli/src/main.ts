@@ -45,7 +45,9 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    process.stderr.write(`error INTERNAL: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `error INTERNAL: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -23,8 +23,8 @@ import {
   stateKeyPath,
   stateProofToJson,
   type Transaction,
-  transactionIdFromCanonical,
   type TxProof,
+  transactionIdFromCanonical,
 } from '@lianzheng/protocol';
 import { decodeSlot, type StateTree } from '@lianzheng/runtime';
 import type { ChainStore } from './chainStore.js';
@@ -174,9 +174,7 @@ export class ChainQueries {
     if (levels === undefined) {
       const { suite, store } = this.deps;
       const records = store.txs(height) ?? [];
-      const txLeaves = records.map((r) =>
-        suite.merkleLeaf(transactionIdFromCanonical(suite, r.body), r.sig),
-      );
+      const txLeaves = records.map((r) => suite.merkleLeaf(transactionIdFromCanonical(suite, r.body), r.sig));
       const receiptLeaves = (store.receiptBytes(height) ?? []).map((c) =>
         suite.merkleLeaf(receiptHashFromCanonical(suite, c)),
       );
@@ -190,7 +188,10 @@ export class ChainQueries {
   txProof(idHex: string): TxProof {
     const status = this.txStatus(idHex);
     if (status.status !== 'committed') {
-      throw nodeError('TX_NOT_FOUND', 'the transaction is not in a durable block yet', { id: idHex, status: status.status });
+      throw nodeError('TX_NOT_FOUND', 'the transaction is not in a durable block yet', {
+        id: idHex,
+        status: status.status,
+      });
     }
     const levels = this.levels(status.height);
     return {
@@ -210,7 +211,8 @@ export class ChainQueries {
     this.checkHeight(height);
     const { suite, store, tree } = this.deps;
     const rootBytes = store.root(height);
-    if (rootBytes === undefined) throw nodeError('STORE_CORRUPT', `state root of block ${height} is missing`, { height, reason: 'root' });
+    if (rootBytes === undefined)
+      throw nodeError('STORE_CORRUPT', `state root of block ${height} is missing`, { height, reason: 'root' });
     const root = decodeSlot(suite, rootBytes);
     const keyPath = stateKeyPath(suite, contract, key);
     const leaf = tree.get(root, keyPath);
@@ -221,7 +223,8 @@ export class ChainQueries {
       value = JSON.parse(text) as JsonValue;
     }
     if (!opts.proof) {
-      if (value === null) throw nodeError('STATE_KEY_NOT_FOUND', `${contract}/${key} has no value at height ${height}`, { height });
+      if (value === null)
+        throw nodeError('STATE_KEY_NOT_FOUND', `${contract}/${key} has no value at height ${height}`, { height });
       return { contract, key, height, value };
     }
     return {
@@ -248,4 +251,3 @@ export class ChainQueries {
     };
   }
 }
-

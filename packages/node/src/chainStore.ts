@@ -10,7 +10,7 @@ import {
   type Receipt,
   utf8ToBytes,
 } from '@lianzheng/protocol';
-import { encodeSlot, type ExecutedBlock, valueKey } from '@lianzheng/runtime';
+import { type ExecutedBlock, encodeSlot, valueKey } from '@lianzheng/runtime';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { nodeError } from './errors.js';
 
@@ -57,15 +57,20 @@ export class ChainStore {
   private readonly pages: Database<Buffer, Buffer>;
   private genesisCache: Genesis | undefined;
   /** Blocks waiting for the next group commit, with the callbacks of their durability promises. */
-  private queue: { block: ExecutedBlock; attestations: readonly Attestation[]; genesis: Genesis | undefined; done: () => void; fail: (e: unknown) => void }[] = [];
+  private queue: {
+    block: ExecutedBlock;
+    attestations: readonly Attestation[];
+    genesis: Genesis | undefined;
+    done: () => void;
+    fail: (e: unknown) => void;
+  }[] = [];
   private flushing = false;
   /** Observer of each group commit (blocks in it, seconds to durable), for metrics. */
   onGroupCommit: ((blocks: number, seconds: number) => void) | undefined;
 
   private constructor(env: RootDatabase) {
     this.env = env;
-    const sub = <K extends import('lmdb').Key>(name: string) =>
-      env.openDB<Buffer, K>({ name, encoding: 'binary' });
+    const sub = <K extends import('lmdb').Key>(name: string) => env.openDB<Buffer, K>({ name, encoding: 'binary' });
     // Raw binary keys (ordered-binary would wrap them and range scans would not see them).
     const hashKeyed = (name: string) => env.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary' });
     this.meta = sub<string>('meta');
@@ -266,8 +271,17 @@ export class ChainStore {
   }
 
   /** Raw access for tamper tests and repair tools: overwrite a stored record as-is. */
-  async putRaw(db: 'headers' | 'blocks' | 'receipts' | 'attestations', height: number, bytes: Uint8Array): Promise<void> {
-    const target = { headers: this.headers, blocks: this.blocks, receipts: this.receiptsDb, attestations: this.attestationsDb }[db];
+  async putRaw(
+    db: 'headers' | 'blocks' | 'receipts' | 'attestations',
+    height: number,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    const target = {
+      headers: this.headers,
+      blocks: this.blocks,
+      receipts: this.receiptsDb,
+      attestations: this.attestationsDb,
+    }[db];
     await target.put(height, toBuffer(bytes));
     await this.flushed();
   }
@@ -305,7 +319,8 @@ export function decodeRecords(bytes: Buffer): Uint8Array[] {
     out.push(bytes.subarray(offset + 4, offset + 4 + length));
     offset += 4 + length;
   }
-  if (offset !== bytes.length) throw nodeError('STORE_CORRUPT', 'record list has trailing bytes', { reason: 'encoding' });
+  if (offset !== bytes.length)
+    throw nodeError('STORE_CORRUPT', 'record list has trailing bytes', { reason: 'encoding' });
   return out;
 }
 
@@ -351,7 +366,10 @@ function decodeTxRecord(bytes: Buffer, index: number): StoredTx | undefined {
   let offset = 4;
   for (let i = 0; i < index; i++) offset += 4 + bytes.readUInt32BE(offset) + 64;
   const length = bytes.readUInt32BE(offset);
-  return { body: bytes.subarray(offset + 4, offset + 4 + length), sig: bytes.subarray(offset + 4 + length, offset + 68 + length) };
+  return {
+    body: bytes.subarray(offset + 4, offset + 4 + length),
+    sig: bytes.subarray(offset + 4 + length, offset + 68 + length),
+  };
 }
 
 export function hexKey(hex: string): Buffer {

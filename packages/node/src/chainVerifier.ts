@@ -1,15 +1,15 @@
 import {
+  type BlockHeader,
   blockHashFromCanonical,
   bytesToHex,
   bytesToUtf8,
+  type CryptoSuite,
   equalBytes,
   GENESIS_PARENT,
   type Genesis,
   hexToBytes,
   stateValueHashText,
-  type CryptoSuite,
   type Transaction,
-  type BlockHeader,
 } from '@lianzheng/protocol';
 import {
   BlockExecutor,
@@ -106,7 +106,8 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
   const started = performance.now();
   const { store, suite, genesis, pool } = deps;
   const { from, to } = opts;
-  if (opts.replay && from !== 0) throw nodeError('CONFIG_INVALID', 'replay starts at genesis (from = 0)', { field: 'from' });
+  if (opts.replay && from !== 0)
+    throw nodeError('CONFIG_INVALID', 'replay starts at genesis (from = 0)', { field: 'from' });
   const inflight = new Map<number, Promise<VerifyBlockResponse>>();
   let nextToSend = from;
   const send = () => {
@@ -118,17 +119,18 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
         inflight.set(h, Promise.resolve({ ok: false, reason: 'missing', message: 'block is missing from the store' }));
         continue;
       }
-      inflight.set(
-        h,
-        pool.verifyBlock({
-          height: h,
-          header,
-          block: block.txs,
-          receipts: block.receipts,
-          attestations: block.attestations,
-          checkSignatures: opts.signatures,
-        }),
-      );
+      const request = pool.verifyBlock({
+        height: h,
+        header,
+        block: block.txs,
+        receipts: block.receipts,
+        attestations: block.attestations,
+        checkSignatures: opts.signatures,
+      });
+      // If verification stops early (the first corrupt block), requests still in the window are never awaited; mark
+      // them handled so closing the pool cannot turn them into an unhandled rejection.
+      request.catch(() => undefined);
+      inflight.set(h, request);
     }
   };
 
@@ -137,7 +139,13 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
   const executor =
     replay === null || replayTree === null
       ? null
-      : new BlockExecutor(defaultBlockExecutorOptions, { suite, tree: replayTree, values: replay, txIndex: replay, genesis });
+      : new BlockExecutor(defaultBlockExecutorOptions, {
+          suite,
+          tree: replayTree,
+          values: replay,
+          txIndex: replay,
+          genesis,
+        });
   let replayPrev: PreviousBlock | null = null;
   let prevHeader: BlockHeader | undefined = from > 0 ? store.header(from - 1) : undefined;
   let prevHash = from > 0 ? bytesToHex(blockHashOf(store, suite, from - 1)) : GENESIS_PARENT;
@@ -152,7 +160,8 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
     const result = await inflight.get(h)!;
     inflight.delete(h);
     send();
-    if (!result.ok) corrupt(h, result.reason, result.message, result.index === undefined ? {} : { index: result.index });
+    if (!result.ok)
+      corrupt(h, result.reason, result.message, result.index === undefined ? {} : { index: result.index });
     const header = store.header(h)!;
     if (header.chainId !== genesis.chainId) corrupt(h, 'chain-id', 'header names another chain');
     if (header.parent !== prevHash) corrupt(h, 'parent', 'header.parent is not the hash of the previous block');
@@ -165,7 +174,8 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
     } catch {
       corrupt(h, 'state-root', 'state root record is malformed');
     }
-    if (bytesToHex(rootHash(root)) !== header.stateRoot) corrupt(h, 'state-root', 'stored root does not match header.stateRoot');
+    if (bytesToHex(rootHash(root)) !== header.stateRoot)
+      corrupt(h, 'state-root', 'stored root does not match header.stateRoot');
     if (opts.storeChecks) {
       // The state pages and values this block wrote: each page must hash to what its parent records, each value to
       // its leaf's value hash. Pages and values of earlier blocks were checked at their own height.
@@ -208,7 +218,11 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
         }));
         executed = executor.execute(replayPrev!, { height: h, time: header.time, txs: candidates });
         if (executed.dropped.length > 0) {
-          corrupt(h, 'replay', `transaction ${executed.dropped[0]!.tx.idHex} should not be in this block (${executed.dropped[0]!.code})`);
+          corrupt(
+            h,
+            'replay',
+            `transaction ${executed.dropped[0]!.tx.idHex} should not be in this block (${executed.dropped[0]!.code})`,
+          );
         }
       }
       if (executed.hashHex !== result.blockHash) {
@@ -228,8 +242,10 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
   }
 
   if (opts.storeChecks && from === 0 && to === store.height()) {
-    if (pages !== store.countPages()) corrupt(to, 'state-page', `${store.countPages() - pages} stored state pages belong to no version`);
-    if (values !== store.countValues()) corrupt(to, 'state-value', `${store.countValues() - values} stored values belong to no leaf`);
+    if (pages !== store.countPages())
+      corrupt(to, 'state-page', `${store.countPages() - pages} stored state pages belong to no version`);
+    if (values !== store.countValues())
+      corrupt(to, 'state-value', `${store.countValues() - values} stored values belong to no leaf`);
     let indexed = 0;
     for (const _ of store.allTxIndex()) indexed++;
     if (indexed !== txs) corrupt(to, 'tx-index', `transaction index has ${indexed} entries for ${txs} transactions`);

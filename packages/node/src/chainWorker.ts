@@ -11,8 +11,8 @@ import {
   blockHash,
   bytesToHex,
   bytesToUtf8,
-  canonicalize,
   type CryptoSuite,
+  canonicalize,
   decodeCanonical,
   hexToBytes,
   isLianzhengError,
@@ -76,12 +76,20 @@ export interface VerifyBlockRequest {
 }
 
 export type VerifyBlockResponse =
-  | { readonly ok: true; readonly blockHash: string; readonly txIds: string[]; readonly txs: number; readonly signatures: number }
+  | {
+      readonly ok: true;
+      readonly blockHash: string;
+      readonly txIds: string[];
+      readonly txs: number;
+      readonly signatures: number;
+    }
   | { readonly ok: false; readonly reason: string; readonly message: string; readonly index?: number };
 
 export function toWireError(e: unknown): WireError {
   if (isLianzhengError(e)) {
-    return e.details === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, details: e.details };
+    return e.details === undefined
+      ? { code: e.code, message: e.message }
+      : { code: e.code, message: e.message, details: e.details };
   }
   return { code: 'INTERNAL', message: 'unexpected error during admission' };
 }
@@ -108,7 +116,9 @@ export class Admission {
       return { error: toWireError(e) };
     }
     if (!Array.isArray(items)) {
-      return { error: { code: 'REQUEST_MALFORMED', message: 'a batch body must be a JSON array of signed transactions' } };
+      return {
+        error: { code: 'REQUEST_MALFORMED', message: 'a batch body must be a JSON array of signed transactions' },
+      };
     }
     if (items.length > this.config.maxBatchTxs) {
       return {
@@ -128,25 +138,39 @@ export class Admission {
       const signed = assertSignedTransaction(value, this.suite);
       const { tx } = signed;
       if (tx.chainId !== this.config.chainId) {
-        throw protocolError('TX_CHAIN_ID_MISMATCH', `transaction is for chain ${tx.chainId}, this is ${this.config.chainId}`, {
-          expected: this.config.chainId,
-        });
+        throw protocolError(
+          'TX_CHAIN_ID_MISMATCH',
+          `transaction is for chain ${tx.chainId}, this is ${this.config.chainId}`,
+          {
+            expected: this.config.chainId,
+          },
+        );
       }
-      if (tx.expiresAt < now) throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now });
+      if (tx.expiresAt < now)
+        throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now });
       if (tx.expiresAt > now + this.config.maxTxTtlMs) {
-        throw protocolError('TX_EXPIRY_TOO_FAR', 'expiresAt is too far in the future', { maxTxTtlMs: this.config.maxTxTtlMs });
+        throw protocolError('TX_EXPIRY_TOO_FAR', 'expiresAt is too far in the future', {
+          maxTxTtlMs: this.config.maxTxTtlMs,
+        });
       }
       // Membership before the signature check: a stranger's transaction must not cost a verification.
       if (!this.members.has(tx.signer)) {
-        return { ok: false, error: { code: 'TX_SIGNER_NOT_AUTHORISED', message: 'signer is not a member key of the consortium' } };
+        return {
+          ok: false,
+          error: { code: 'TX_SIGNER_NOT_AUTHORISED', message: 'signer is not a member key of the consortium' },
+        };
       }
       const canonical = canonicalize(tx);
       const bytes = utf8ToBytes(canonical);
       if (bytes.length > this.config.maxTxBytes) {
-        throw protocolError('TX_TOO_LARGE', `transaction is ${bytes.length} bytes; the limit is ${this.config.maxTxBytes}`, {
-          size: bytes.length,
-          maxTxBytes: this.config.maxTxBytes,
-        });
+        throw protocolError(
+          'TX_TOO_LARGE',
+          `transaction is ${bytes.length} bytes; the limit is ${this.config.maxTxBytes}`,
+          {
+            size: bytes.length,
+            maxTxBytes: this.config.maxTxBytes,
+          },
+        );
       }
       const id = transactionIdFromCanonical(this.suite, bytes);
       if (!this.suite.verify(hexToBytes(tx.signer), id, hexToBytes(signed.sig))) {
@@ -179,7 +203,8 @@ export class Admission {
       return fail('block-encoding', 'stored block or receipts are malformed');
     }
     if (header.height !== r.height) return fail('height', `header says height ${header.height}`);
-    if (txs.length !== header.txCount) return fail('tx-count', `header.txCount is ${header.txCount}, block holds ${txs.length}`);
+    if (txs.length !== header.txCount)
+      return fail('tx-count', `header.txCount is ${header.txCount}, block holds ${txs.length}`);
     if (receipts.length !== txs.length) return fail('receipt-count', 'receipt count differs from transaction count');
     const txIds: string[] = [];
     const txLeaves: Uint8Array[] = [];
@@ -196,7 +221,8 @@ export class Admission {
         } catch {
           return fail('tx-encoding', `transaction ${i} is not valid JSON`, i);
         }
-        if (!suite.verify(signer, id, t.sig)) return fail('tx-signature', `signature of transaction ${i} does not verify`, i);
+        if (!suite.verify(signer, id, t.sig))
+          return fail('tx-signature', `signature of transaction ${i} does not verify`, i);
         signatures++;
       }
     }
@@ -213,10 +239,12 @@ export class Admission {
     } catch {
       return fail('attestation-encoding', 'stored attestations are not JSON');
     }
-    if (!Array.isArray(attestations) || attestations.length === 0) return fail('attestation', 'block has no attestation');
+    if (!Array.isArray(attestations) || attestations.length === 0)
+      return fail('attestation', 'block has no attestation');
     const digest = attestationDigest(suite, attestationBody(header, hash));
     for (const a of attestations) {
-      if (this.attestors.get(a.publicKey) !== a.node) return fail('attestation', `attestation by unknown node ${a.node}`);
+      if (this.attestors.get(a.publicKey) !== a.node)
+        return fail('attestation', `attestation by unknown node ${a.node}`);
       if (!suite.verify(hexToBytes(a.publicKey), digest, hexToBytes(a.sig, 'sig', 64))) {
         return fail('attestation', `attestation signature of ${a.node} does not verify`);
       }
@@ -232,7 +260,8 @@ if (parentPort !== null && workerData?.lianzhengWorker === true) {
   port.on('message', (message: { seq: number; request: AdmitRequest | VerifyBlockRequest }) => {
     let response: unknown;
     try {
-      response = message.request.kind === 'admit' ? admission.admit(message.request) : admission.verifyBlock(message.request);
+      response =
+        message.request.kind === 'admit' ? admission.admit(message.request) : admission.verifyBlock(message.request);
     } catch (e) {
       response = { error: toWireError(e) };
     }

@@ -1,5 +1,5 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   assertGenesis,
@@ -208,7 +208,10 @@ export async function initHome(p: InitHomeParameters): Promise<InitHomeResult> {
     limits: { ...defaultGenesisParameters.limits },
     checkpoint: { quorum: { ...defaultGenesisParameters.checkpoint.quorum } },
   });
-  await writeFile(path.join(p.home, HOME_FILES.genesis), `${JSON.stringify(JSON.parse(canonicalize(genesis)), null, 2)}\n`);
+  await writeFile(
+    path.join(p.home, HOME_FILES.genesis),
+    `${JSON.stringify(JSON.parse(canonicalize(genesis)), null, 2)}\n`,
+  );
   const host = nodeOrgs[0]!;
   const config: NodeConfig = {
     nodeId: `${host}-node`,

@@ -21,6 +21,12 @@ export {
   saveKeyFile,
 } from './home.js';
 export type { DurableBlock, TxOutcome } from './ledger.js';
-export { defaultNodeOptions, LianzhengNode, type NodeOptions, resolveNodeOptions, type SubmitResult } from './lianzhengNode.js';
+export {
+  defaultNodeOptions,
+  LianzhengNode,
+  type NodeOptions,
+  resolveNodeOptions,
+  type SubmitResult,
+} from './lianzhengNode.js';
 export { createNativeHasher, nativeSuite } from './nativeSuite.js';
 export { WorkerPool } from './workerPool.js';

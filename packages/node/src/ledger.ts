@@ -230,7 +230,11 @@ export class Ledger {
       metrics.executeSeconds.observe((t - started) / 1000);
       if (block.dropped.length > 0) this.recordDropped(block);
       if (block.txs.length === 0) continue;
-      const attestation = createAttestation(this.deps.suite, attestationBody(block.header, block.hash), this.deps.identity);
+      const attestation = createAttestation(
+        this.deps.suite,
+        attestationBody(block.header, block.hash),
+        this.deps.identity,
+      );
       pending.push(block);
       this.head = { header: block.header, hashHex: block.hashHex, root: block.root };
       const writeStarted = performance.now();
@@ -260,7 +264,8 @@ export class Ledger {
       // A duplicate of a committed transaction keeps reporting the committed one, so it is not remembered here.
       if (d.code !== 'TX_DUPLICATE') {
         this.dropped.set(d.tx.idHex, outcome);
-        if (this.dropped.size > this.opts.rememberDropped) this.dropped.delete(this.dropped.keys().next().value as string);
+        if (this.dropped.size > this.opts.rememberDropped)
+          this.dropped.delete(this.dropped.keys().next().value as string);
         this.deps.mempool.remove(d.tx.idHex);
       }
       this.deps.metrics.txsDropped.inc({ code: d.code });

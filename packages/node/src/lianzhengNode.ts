@@ -2,8 +2,8 @@ import path from 'node:path';
 import {
   attestationBody,
   bytesToHex,
-  canonicalize,
   type CryptoSuite,
+  canonicalize,
   createAttestation,
   type Genesis,
   LianzhengError,
@@ -13,12 +13,12 @@ import {
   BlockExecutor,
   type CandidateTx,
   defaultBlockExecutorOptions,
+  defaultStateTreeOptions,
   EMPTY_SLOT,
   executeGenesis,
   StateTree,
-  defaultStateTreeOptions,
 } from '@lianzheng/runtime';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { ChainQueries } from './chainQueries.js';
 import { ChainStore } from './chainStore.js';
 import { type VerifyReport, verifyChain } from './chainVerifier.js';
@@ -61,10 +61,16 @@ export interface NodeDeps {
   readonly onFatal?: (error: unknown) => void;
 }
 
-export type SubmitResult = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly error: WireError };
+export type SubmitResult =
+  | { readonly ok: true; readonly id: string }
+  | { readonly ok: false; readonly error: WireError };
 
 /** Options from node.json, then explicit overrides, then defaults. */
-export function resolveNodeOptions(home: string, config: NodeConfig, overrides: Partial<NodeOptions> = {}): NodeOptions {
+export function resolveNodeOptions(
+  home: string,
+  config: NodeConfig,
+  overrides: Partial<NodeOptions> = {},
+): NodeOptions {
   const d = defaultNodeOptions();
   return {
     home,
@@ -134,7 +140,11 @@ export class LianzhengNode {
       this.metrics.flushSeconds.observe(seconds);
       this.metrics.groupBlocks.observe(blocks);
     };
-    const tree = new StateTree(defaultStateTreeOptions, { hash: this.suite, pages: this.pending, alloc: Buffer.allocUnsafe });
+    const tree = new StateTree(defaultStateTreeOptions, {
+      hash: this.suite,
+      pages: this.pending,
+      alloc: Buffer.allocUnsafe,
+    });
     this.executor = new BlockExecutor(defaultBlockExecutorOptions, {
       suite: this.suite,
       tree,
@@ -182,7 +192,8 @@ export class LianzhengNode {
     const genesis = await loadGenesis(home);
     const options = resolveNodeOptions(home, config, overrides);
     const log =
-      deps.log ?? pino({ level: config.logLevel ?? 'info', redact: { paths: ['*.secretKey', 'secretKey'], remove: true } });
+      deps.log ??
+      pino({ level: config.logLevel ?? 'info', redact: { paths: ['*.secretKey', 'secretKey'], remove: true } });
     const clock = deps.clock ?? systemClock;
     const onFatal =
       deps.onFatal ??
@@ -293,7 +304,11 @@ export class LianzhengNode {
     }
     if ('error' in response) {
       this.metrics.admissions.inc({ result: response.error.code });
-      throw new LianzhengError(response.error.code, response.error.message, response.error.details === undefined ? {} : { details: response.error.details });
+      throw new LianzhengError(
+        response.error.code,
+        response.error.message,
+        response.error.details === undefined ? {} : { details: response.error.details },
+      );
     }
     const accepted: CandidateTx[] = [];
     const rejected = new Map<string, number>();
@@ -318,10 +333,14 @@ export class LianzhengNode {
       const tx = r.tx as Transaction;
       this.executor.checkCall(tx);
       if (this.mempool.has(r.idHex)) {
-        throw new LianzhengError('TX_DUPLICATE', 'this transaction is already pending', { details: { status: 'pending' } });
+        throw new LianzhengError('TX_DUPLICATE', 'this transaction is already pending', {
+          details: { status: 'pending' },
+        });
       }
       if (this.pending.has(r.idHex)) {
-        throw new LianzhengError('TX_DUPLICATE', 'this transaction is already committed', { details: { status: 'committed' } });
+        throw new LianzhengError('TX_DUPLICATE', 'this transaction is already committed', {
+          details: { status: 'committed' },
+        });
       }
       if (this.mempool.free === 0) throw nodeError('MEMPOOL_FULL', 'the node is saturated; retry shortly');
       // The worker produced these hex strings itself, so the fast native decoder is safe here.
@@ -361,11 +380,14 @@ function checkIdentity(genesis: Genesis, config: NodeConfig, key: KeyPair): Node
   const org = genesis.orgs.find((o) => o.id === config.org);
   const entry = org?.nodes.find((n) => n.id === config.nodeId);
   if (org === undefined || entry === undefined) {
-    throw nodeError('CONFIG_INVALID', `genesis has no node ${config.nodeId} of organisation ${config.org}`, { field: 'nodeId' });
+    throw nodeError('CONFIG_INVALID', `genesis has no node ${config.nodeId} of organisation ${config.org}`, {
+      field: 'nodeId',
+    });
   }
   if (entry.publicKey !== bytesToHex(key.publicKey)) {
-    throw nodeError('CONFIG_INVALID', `the key file is not the key genesis lists for ${config.nodeId}`, { field: 'keyFile' });
+    throw nodeError('CONFIG_INVALID', `the key file is not the key genesis lists for ${config.nodeId}`, {
+      field: 'keyFile',
+    });
   }
   return { node: config.nodeId, org: config.org, publicKey: key.publicKey, secretKey: key.secretKey };
 }
-

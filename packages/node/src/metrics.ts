@@ -13,8 +13,16 @@ export class NodeMetrics {
     this.loopDelay.disable();
   }
 
-  readonly blockHeight = new Gauge({ name: 'lianzheng_block_height', help: 'Height of the latest durable block', registers: [this.registry] });
-  readonly blocksCommitted = new Counter({ name: 'lianzheng_blocks_committed_total', help: 'Blocks made durable', registers: [this.registry] });
+  readonly blockHeight = new Gauge({
+    name: 'lianzheng_block_height',
+    help: 'Height of the latest durable block',
+    registers: [this.registry],
+  });
+  readonly blocksCommitted = new Counter({
+    name: 'lianzheng_blocks_committed_total',
+    help: 'Blocks made durable',
+    registers: [this.registry],
+  });
   readonly txsCommitted = new Counter({
     name: 'lianzheng_txs_committed_total',
     help: 'Transactions in durable blocks, by receipt status',
@@ -33,7 +41,11 @@ export class NodeMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
-  readonly mempoolSize = new Gauge({ name: 'lianzheng_mempool_txs', help: 'Transactions admitted and not yet durable', registers: [this.registry] });
+  readonly mempoolSize = new Gauge({
+    name: 'lianzheng_mempool_txs',
+    help: 'Transactions admitted and not yet durable',
+    registers: [this.registry],
+  });
   readonly blockTxs = new Histogram({
     name: 'lianzheng_block_txs',
     help: 'Transactions per block',
@@ -78,7 +90,8 @@ export class NodeMetrics {
     registers: [this.registry],
     collect: () => {
       const h = this.loopDelay;
-      for (const q of [50, 99, 100]) this.eventLoopDelay.set({ quantile: String(q / 100) }, (q === 100 ? h.max : h.percentile(q)) / 1e9);
+      for (const q of [50, 99, 100])
+        this.eventLoopDelay.set({ quantile: String(q / 100) }, (q === 100 ? h.max : h.percentile(q)) / 1e9);
       h.reset();
     },
   });

@@ -60,7 +60,9 @@ export function receiptHash(h: Hasher, receipt: Receipt): Uint8Array {
 }
 
 export function receiptHashFromCanonical(h: Hasher, canonical: string | Uint8Array): Uint8Array {
-  return typeof canonical === 'string' ? h.taggedText(HashTag.receipt, canonical) : h.tagged(HashTag.receipt, canonical);
+  return typeof canonical === 'string'
+    ? h.taggedText(HashTag.receipt, canonical)
+    : h.tagged(HashTag.receipt, canonical);
 }
 
 const HEADER_FIELDS = ['v', 'chainId', 'height', 'time', 'parent', 'txCount', 'txRoot', 'receiptRoot', 'stateRoot'];

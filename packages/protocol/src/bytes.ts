@@ -17,7 +17,8 @@ const NodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer;
 
 /** Lower-case hex, the only byte-string form used in protocol JSON. */
 export function bytesToHex(bytes: Uint8Array): string {
-  if (NodeBuffer !== undefined) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  if (NodeBuffer !== undefined)
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!];
   return out;

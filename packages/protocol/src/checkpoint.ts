@@ -1,5 +1,5 @@
-import { bytesToHex, equalBytes, hexToBytes, isHex } from './bytes.js';
 import { assertBlockHeader, type BlockHeader, blockHash } from './block.js';
+import { bytesToHex, equalBytes, hexToBytes, isHex } from './bytes.js';
 import { canonicalize } from './canonicalJson.js';
 import { protocolError } from './errors.js';
 import type { Consortium } from './genesis.js';
@@ -45,7 +45,12 @@ export function attestationDigest(suite: CryptoSuite, body: AttestationBody): Ui
 export function createAttestation(
   suite: CryptoSuite,
   body: AttestationBody,
-  signer: { readonly node: string; readonly org: string; readonly secretKey: Uint8Array; readonly publicKey: Uint8Array },
+  signer: {
+    readonly node: string;
+    readonly org: string;
+    readonly secretKey: Uint8Array;
+    readonly publicKey: Uint8Array;
+  },
 ): Attestation {
   return {
     node: signer.node,

@@ -143,7 +143,8 @@ export const protocolErrors = defineErrors({
   PROOF_MALFORMED: { category: 'invalid', description: 'A proof object does not have the documented shape.' },
   PROOF_INVALID: {
     category: 'integrity',
-    description: 'A Merkle or state proof does not lead to the root it claims; `details.reason` says which step failed.',
+    description:
+      'A Merkle or state proof does not lead to the root it claims; `details.reason` says which step failed.',
   },
   CHECKPOINT_INVALID: {
     category: 'integrity',

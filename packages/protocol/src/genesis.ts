@@ -92,7 +92,8 @@ export function assertGenesis(value: unknown): Genesis {
   value.orgs.forEach((org: unknown, i: number) => {
     const f = `orgs[${i}]`;
     if (!isRecord(org)) invalid(f, `${f} must be an object`);
-    if (typeof org.id !== 'string' || !ORG_ID_PATTERN.test(org.id)) invalid(`${f}.id`, 'org id must match [a-z][a-z0-9-]{1,31}');
+    if (typeof org.id !== 'string' || !ORG_ID_PATTERN.test(org.id))
+      invalid(`${f}.id`, 'org id must match [a-z][a-z0-9-]{1,31}');
     if (orgIds.has(org.id)) invalid(`${f}.id`, `duplicate org id ${org.id}`);
     orgIds.add(org.id);
     if (typeof org.name !== 'string' || org.name.length === 0 || org.name.length > 128) {
@@ -107,7 +108,8 @@ export function assertGenesis(value: unknown): Genesis {
       const ids = new Set<string>();
       list.forEach((k: unknown, j: number) => {
         const kf = `${f}.${kind}[${j}]`;
-        if (!isRecord(k) || typeof k.id !== 'string' || !KEY_ID_PATTERN.test(k.id)) invalid(kf, `${kf}.id is malformed`);
+        if (!isRecord(k) || typeof k.id !== 'string' || !KEY_ID_PATTERN.test(k.id))
+          invalid(kf, `${kf}.id is malformed`);
         if (ids.has(k.id)) invalid(kf, `duplicate id ${k.id}`);
         ids.add(k.id);
         if (kind === 'nodes') {
@@ -134,7 +136,8 @@ export function assertGenesis(value: unknown): Genesis {
   positiveInt(limits.maxTxBytes, 'limits.maxTxBytes', 16 * 1024 * 1024);
   positiveInt(limits.maxTxTtlMs, 'limits.maxTxTtlMs', 366 * 24 * 60 * 60 * 1000);
   const checkpoint = value.checkpoint;
-  if (!isRecord(checkpoint) || !isRecord(checkpoint.quorum)) invalid('checkpoint.quorum', 'checkpoint.quorum is required');
+  if (!isRecord(checkpoint) || !isRecord(checkpoint.quorum))
+    invalid('checkpoint.quorum', 'checkpoint.quorum is required');
   const num = positiveInt(checkpoint.quorum.numerator, 'checkpoint.quorum.numerator', 1000);
   const den = positiveInt(checkpoint.quorum.denominator, 'checkpoint.quorum.denominator', 1000);
   if (num >= den) invalid('checkpoint.quorum', 'quorum numerator must be below the denominator');

@@ -70,7 +70,7 @@ export {
   KEY_ID_PATTERN,
   ORG_ID_PATTERN,
 } from './genesis.js';
-export { createHasher, type HashFn, type Hasher, HashTag, tagPrefix, taggedHash, ZERO_HASH } from './hash.js';
+export { createHasher, type Hasher, type HashFn, HashTag, taggedHash, tagPrefix, ZERO_HASH } from './hash.js';
 export {
   merkleInclusionPath,
   merkleLeafHash,

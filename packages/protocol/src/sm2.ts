@@ -14,8 +14,9 @@
  * noble's constant-time, blinded multiplication, but the final `s` computation uses ordinary BigInt operations, as every
  * pure-JS SM2/ECDSA implementation does. Keys that need side-channel protection belong in an HSM.
  */
-import type { WeierstrassOpts, WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
+
 import { invertCt } from '@noble/curves/abstract/modular.js';
+import type { WeierstrassOpts, WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
 import { bytesToHex, equalBytes, randomBytes } from './bytes.js';

@@ -1,5 +1,5 @@
-import { bytesToHex, equalBytes, hexToBytes } from './bytes.js';
 import { assertReceipt, type Receipt, receiptHash } from './block.js';
+import { bytesToHex, equalBytes, hexToBytes } from './bytes.js';
 import { assertCheckpoint, type Checkpoint, verifyCheckpoint } from './checkpoint.js';
 import { protocolError } from './errors.js';
 import type { Consortium } from './genesis.js';
@@ -95,5 +95,11 @@ export function verifyTxProof(suite: CryptoSuite, trust: Consortium, proof: TxPr
     header.txCount,
     merklePathFromHex(proof.receiptPath, 'receiptPath'),
   );
-  return { txId: bytesToHex(id), height: header.height, time: header.time, receipt: proof.receipt, orgs: checkpoint.orgs };
+  return {
+    txId: bytesToHex(id),
+    height: header.height,
+    time: header.time,
+    receipt: proof.receipt,
+    orgs: checkpoint.orgs,
+  };
 }

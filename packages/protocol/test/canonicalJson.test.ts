@@ -96,19 +96,27 @@ describe('strict parsing', () => {
   });
   it('decodeCanonical rejects every non-canonical spelling', () => {
     for (const text of ['{"b":1,"a":2}', '{"a": 1}', '[1.0]', '"\\u0041"', '{"a":-0}', ' 1', '[1,2]\n']) {
-      expect(() => decodeCanonical(utf8ToBytes(text), { integersOnly: false })).toThrowError(code('JSON_NOT_CANONICAL'));
+      expect(() => decodeCanonical(utf8ToBytes(text), { integersOnly: false })).toThrowError(
+        code('JSON_NOT_CANONICAL'),
+      );
     }
     expect(() => decodeCanonical(new Uint8Array([0x22, 0xff, 0x22]))).toThrowError(code('JSON_STRING_INVALID'));
   });
   it('never throws anything but a coded error on arbitrary text (fuzz)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 60 }), fc.json().map((j) => j.slice(0, -1) + '"')), (text) => {
-        try {
-          parseJsonStrict(text);
-        } catch (e) {
-          expect((e as { code?: string }).code).toMatch(/^JSON_/);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 60 }),
+          fc.json().map((j) => j.slice(0, -1) + '"'),
+        ),
+        (text) => {
+          try {
+            parseJsonStrict(text);
+          } catch (e) {
+            expect((e as { code?: string }).code).toMatch(/^JSON_/);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -137,11 +137,16 @@ export class BlockExecutor {
   checkTx(tx: Transaction, now: number): void {
     const { genesis } = this.deps;
     if (tx.chainId !== genesis.chainId) {
-      throw protocolError('TX_CHAIN_ID_MISMATCH', `transaction is for chain ${tx.chainId}, this is ${genesis.chainId}`, {
-        expected: genesis.chainId,
-      });
+      throw protocolError(
+        'TX_CHAIN_ID_MISMATCH',
+        `transaction is for chain ${tx.chainId}, this is ${genesis.chainId}`,
+        {
+          expected: genesis.chainId,
+        },
+      );
     }
-    if (tx.expiresAt < now) throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now });
+    if (tx.expiresAt < now)
+      throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now });
     if (tx.expiresAt > now + genesis.limits.maxTxTtlMs) {
       throw protocolError('TX_EXPIRY_TOO_FAR', 'expiresAt is too far in the future', {
         maxTxTtlMs: genesis.limits.maxTxTtlMs,
@@ -253,7 +258,11 @@ export class BlockExecutor {
     };
   }
 
-  private dropReason(c: CandidateTx, time: number, seen: ReadonlySet<string>): { code: string; message: string } | null {
+  private dropReason(
+    c: CandidateTx,
+    time: number,
+    seen: ReadonlySet<string>,
+  ): { code: string; message: string } | null {
     if (seen.has(c.idHex) || this.deps.txIndex.has(c.idHex)) {
       return { code: 'TX_DUPLICATE', message: 'transaction is already in the ledger' };
     }
@@ -271,7 +280,8 @@ export class BlockExecutor {
     const { tx, idHex } = candidate;
     const org = this.members.get(tx.signer);
     try {
-      if (org === undefined) throw runtimeError('TX_SIGNER_NOT_AUTHORISED', 'signer is not a member key of the consortium');
+      if (org === undefined)
+        throw runtimeError('TX_SIGNER_NOT_AUTHORISED', 'signer is not a member key of the consortium');
       const method = this.method(tx);
       const args = method.parseArgs(tx.args);
       call.begin(idHex, tx.signer, org, tx.contract);
@@ -313,7 +323,13 @@ class CallState implements CallContext {
   private readonly blockState: ReadonlyMap<string, string | null>;
   private readonly keyPaths = new Map<string, Uint8Array>();
 
-  constructor(deps: BlockExecutorDeps, root: Slot, blockState: ReadonlyMap<string, string | null>, height: number, time: number) {
+  constructor(
+    deps: BlockExecutorDeps,
+    root: Slot,
+    blockState: ReadonlyMap<string, string | null>,
+    height: number,
+    time: number,
+  ) {
     this.deps = deps;
     this.root = root;
     this.blockState = blockState;

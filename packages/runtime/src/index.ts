@@ -1,7 +1,7 @@
 export {
+  BlockExecutor,
   type BlockExecutorDeps,
   type BlockExecutorOptions,
-  BlockExecutor,
   type BlockProposal,
   type CandidateTx,
   type DroppedTx,
@@ -9,11 +9,11 @@ export {
   type ExecutedBlock,
   executeGenesis,
   type PreviousBlock,
-  type ValueSource,
   type StateWrite,
   SYS_CONFIG_KEY,
   SYS_CONTRACT,
   type TxIndexReader,
+  type ValueSource,
 } from './blockExecutor.js';
 export type { CallContext, ContractMethod, SystemContract } from './contracts/contract.js';
 export { kvContract } from './contracts/kv.js';

@@ -76,8 +76,10 @@ function writeU64(out: Uint8Array, offset: number, value: number): void {
 }
 
 function readU64(bytes: Uint8Array, offset: number): number {
-  const hi = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
-  const lo = ((bytes[offset + 4]! << 24) | (bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!) >>> 0;
+  const hi =
+    ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+  const lo =
+    ((bytes[offset + 4]! << 24) | (bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!) >>> 0;
   return hi * 2 ** 32 + lo;
 }
 
@@ -177,7 +179,10 @@ export class StatePage {
       if (offset + size > bytes.length) throw corrupt('page is truncated');
       offsets[s] = offset;
       if (kind === 1) {
-        heap.set(stateLeafHash(hash, bytes.subarray(offset, offset + 32), bytes.subarray(offset + 32, offset + 64)), (16 + s) * 32);
+        heap.set(
+          stateLeafHash(hash, bytes.subarray(offset, offset + 32), bytes.subarray(offset + 32, offset + 64)),
+          (16 + s) * 32,
+        );
       } else heap.set(bytes.subarray(offset, offset + 32), (16 + s) * 32);
       offset += size;
     }
@@ -503,8 +508,15 @@ export class StateTree {
    * earlier version). Walking every height in order visits every stored page and value exactly once; each page is
    * checked against the hash its parent records.
    */
-  *walkVersion(root: Slot, height: number): Generator<{ readonly type: 'page'; readonly key: Uint8Array } | { readonly type: 'leaf'; readonly leaf: LeafSlot }> {
-    const stack: { slot: Slot; depth: number; prefix: Uint8Array }[] = [{ slot: root, depth: 0, prefix: new Uint8Array(32) }];
+  *walkVersion(
+    root: Slot,
+    height: number,
+  ): Generator<
+    { readonly type: 'page'; readonly key: Uint8Array } | { readonly type: 'leaf'; readonly leaf: LeafSlot }
+  > {
+    const stack: { slot: Slot; depth: number; prefix: Uint8Array }[] = [
+      { slot: root, depth: 0, prefix: new Uint8Array(32) },
+    ];
     while (stack.length > 0) {
       const { slot, depth, prefix } = stack.pop()!;
       if (slot.kind === 1) {
@@ -582,11 +594,24 @@ export class StateTree {
       k = end;
     }
     if (!changed) return slot;
-    return this.finish(StatePage.build(this.hash, changes, this.allocate, base), depth, updates[from]!.keyPath, height, out);
+    return this.finish(
+      StatePage.build(this.hash, changes, this.allocate, base),
+      depth,
+      updates[from]!.keyPath,
+      height,
+      out,
+    );
   }
 
   /** Builds the subtree at nibble depth `depth` holding exactly `leaves[from..to)` (sorted, distinct). */
-  private build(leaves: readonly LeafSlot[], from: number, to: number, depth: number, height: number, out: NewPage[]): Slot {
+  private build(
+    leaves: readonly LeafSlot[],
+    from: number,
+    to: number,
+    depth: number,
+    height: number,
+    out: NewPage[],
+  ): Slot {
     if (from === to) return EMPTY_SLOT;
     if (to - from === 1) return leaves[from]!;
     const slots: Slot[] = new Array<Slot>(16).fill(EMPTY_SLOT);

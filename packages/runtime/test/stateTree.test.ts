@@ -47,21 +47,28 @@ const opArb = fc.record({ key: fc.integer({ min: 0, max: 300 }), value: fc.optio
 describe('paged state tree', () => {
   it('matches the recursive reference root after any sequence of batches (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(opArb, { maxLength: 60 }), { maxLength: 8 }), fc.integer({ min: 1, max: 50 }), (batches, cache) => {
-        const { apply } = memoryTree(cache);
-        const model = new Map<number, number>();
-        let root: Slot = EMPTY_SLOT;
-        for (const batch of batches) {
-          const r = apply(root, batch.map((o) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })));
-          root = r.root;
-          for (const o of batch) {
-            if (o.value === null) model.delete(o.key);
-            else model.set(o.key, o.value);
+      fc.property(
+        fc.array(fc.array(opArb, { maxLength: 60 }), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 50 }),
+        (batches, cache) => {
+          const { apply } = memoryTree(cache);
+          const model = new Map<number, number>();
+          let root: Slot = EMPTY_SLOT;
+          for (const batch of batches) {
+            const r = apply(
+              root,
+              batch.map((o) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })),
+            );
+            root = r.root;
+            for (const o of batch) {
+              if (o.value === null) model.delete(o.key);
+              else model.set(o.key, o.value);
+            }
+            const expected = referenceRoot([...model].map(([k, v]) => ({ keyPath: kp(`k${k}`), valueHash: vh(v) })));
+            expect(bytesToHex(rootHash(root))).toBe(bytesToHex(expected));
           }
-          const expected = referenceRoot([...model].map(([k, v]) => ({ keyPath: kp(`k${k}`), valueHash: vh(v) })));
-          expect(bytesToHex(rootHash(root))).toBe(bytesToHex(expected));
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -71,8 +78,13 @@ describe('paged state tree', () => {
       fc.property(fc.array(opArb, { minLength: 0, maxLength: 120 }), (ops) => {
         const { tree, apply } = memoryTree();
         const model = new Map<number, number>();
-        for (const o of ops) if (o.value === null) model.delete(o.key); else model.set(o.key, o.value);
-        const r = apply(EMPTY_SLOT, ops.map((o: Op) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })));
+        for (const o of ops)
+          if (o.value === null) model.delete(o.key);
+          else model.set(o.key, o.value);
+        const r = apply(
+          EMPTY_SLOT,
+          ops.map((o: Op) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })),
+        );
         const root = rootHash(r.root);
         for (let k = 0; k <= 300; k += 7) {
           const proof = tree.prove(r.root, kp(`k${k}`));
@@ -83,7 +95,10 @@ describe('paged state tree', () => {
           );
           expect(tree.get(r.root, kp(`k${k}`))?.valueHash ?? null).toEqual(value === null ? null : vh(value));
           if (proof.siblings.length > 0) {
-            const bad = { leaf: proof.leaf, siblings: proof.siblings.map((s, i) => (i === 0 ? hexToBytes('11'.repeat(32)) : s)) };
+            const bad = {
+              leaf: proof.leaf,
+              siblings: proof.siblings.map((s, i) => (i === 0 ? hexToBytes('11'.repeat(32)) : s)),
+            };
             expect(() => verifyStateProof(hash, root, 'c', `k${k}`, value, bad)).toThrow();
           }
         }
@@ -99,9 +114,14 @@ describe('paged state tree', () => {
     const model = new Map<number, number>();
     for (let v = 0; v < 20; v++) {
       const ops = Array.from({ length: 25 }, (_, i) => ({ key: (v * 13 + i * 7) % 90, value: i % 5 === 0 ? null : v }));
-      const r = apply(root, ops.map((o) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })));
+      const r = apply(
+        root,
+        ops.map((o) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })),
+      );
       root = r.root;
-      for (const o of ops) if (o.value === null) model.delete(o.key); else model.set(o.key, o.value);
+      for (const o of ops)
+        if (o.value === null) model.delete(o.key);
+        else model.set(o.key, o.value);
       versions.push({ root, model: new Map(model) });
     }
     for (const { root: old, model: m } of versions) {
@@ -134,11 +154,16 @@ describe('paged state tree', () => {
 
   it('pages are stored in key order, decode to their hashes and reject corruption with STATE_CORRUPT', () => {
     const { pages, apply } = memoryTree(1);
-    const r = apply(EMPTY_SLOT, Array.from({ length: 300 }, (_, i) => ({ keyPath: kp(`p${i}`), valueHash: vh(i) })));
+    const r = apply(
+      EMPTY_SLOT,
+      Array.from({ length: 300 }, (_, i) => ({ keyPath: kp(`p${i}`), valueHash: vh(i) })),
+    );
     const keys = r.newPages.map((p) => bytesToHex(p.key));
     expect(keys).toEqual([...keys].sort());
     for (const p of r.newPages) expect(decodePage(hash, p.bytes).bytes).toEqual(p.bytes);
-    expect(() => decodePage(hash, new Uint8Array([2, 0xff]))).toThrowError(expect.objectContaining({ code: 'STATE_CORRUPT' }));
+    expect(() => decodePage(hash, new Uint8Array([2, 0xff]))).toThrowError(
+      expect.objectContaining({ code: 'STATE_CORRUPT' }),
+    );
     // Flip one byte of a stored page: reading through it must fail loudly, not return a wrong answer.
     const [victim, bytes] = [...pages].find(([, b]) => b.length > 80)!;
     const tampered = bytes.slice();

@@ -9,13 +9,13 @@ import {
   type JsonValue,
   type NotaryAlgorithm,
   type NotaryCertificate,
-  randomBytes,
   type Receipt,
+  randomBytes,
   type SignedTransaction,
   type StateProofJson,
   type Transaction,
-  transactionId,
   type TxProof,
+  transactionId,
 } from '@lianzheng/protocol';
 import type { Signer } from './signer.js';
 import type { Transport } from './transport.js';
@@ -63,13 +63,23 @@ export function buildTransaction(p: BuildTransactionParameters): Transaction {
   });
 }
 
-export async function signTransactionWith(suite: CryptoSuite, tx: Transaction, signer: Signer): Promise<SignedTransaction> {
+export async function signTransactionWith(
+  suite: CryptoSuite,
+  tx: Transaction,
+  signer: Signer,
+): Promise<SignedTransaction> {
   return { tx, sig: bytesToHex(await signer(transactionId(suite, tx))) };
 }
 
 export type SubmitTransactionReturnType =
   | { readonly id: string; readonly status: 'pending' }
-  | { readonly id: string; readonly status: 'committed'; readonly height: number; readonly index: number; readonly receipt: Receipt };
+  | {
+      readonly id: string;
+      readonly status: 'committed';
+      readonly height: number;
+      readonly index: number;
+      readonly receipt: Receipt;
+    };
 
 export function submitTransaction(
   client: Client,
@@ -82,7 +92,10 @@ export function submitTransaction(
 
 export interface SubmitBatchReturnType {
   readonly accepted: number;
-  readonly results: readonly ({ readonly id: string; readonly status: 'pending' } | { readonly error: { code: string; message: string } })[];
+  readonly results: readonly (
+    | { readonly id: string; readonly status: 'pending' }
+    | { readonly error: { code: string; message: string } }
+  )[];
 }
 
 export function submitBatch(client: Client, signed: readonly SignedTransaction[]): Promise<SubmitBatchReturnType> {
@@ -90,7 +103,15 @@ export function submitBatch(client: Client, signed: readonly SignedTransaction[]
 }
 
 export type GetTransactionReturnType =
-  | { readonly id: string; readonly status: 'committed'; readonly height: number; readonly index: number; readonly time: number; readonly tx: SignedTransaction; readonly receipt: Receipt }
+  | {
+      readonly id: string;
+      readonly status: 'committed';
+      readonly height: number;
+      readonly index: number;
+      readonly time: number;
+      readonly tx: SignedTransaction;
+      readonly receipt: Receipt;
+    }
   | { readonly id: string; readonly status: 'pending' }
   | { readonly id: string; readonly status: 'dropped'; readonly code: string; readonly message: string };
 

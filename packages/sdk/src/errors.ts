@@ -7,6 +7,7 @@ export const sdkErrors = defineErrors({
   },
   SDK_RESPONSE_INVALID: {
     category: 'internal',
-    description: 'The node answered with something that is not the documented JSON (a proxy error page, a truncated body).',
+    description:
+      'The node answered with something that is not the documented JSON (a proxy error page, a truncated body).',
   },
 });

@@ -38,7 +38,8 @@ export function httpTransport(baseUrl: string, opts: HttpTransportOptions = {}):
         });
       }
       if (!response.ok) {
-        const e = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
+        const e = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)
+          ?.error;
         throw new LianzhengError(e?.code ?? 'SDK_RESPONSE_INVALID', e?.message ?? `HTTP ${response.status}`, {
           details: { ...(e?.details ?? {}), status: response.status },
         });

@@ -18,33 +18,45 @@ export function registerInit(program: Command): void {
     .option('--chain-id <id>', 'chain id', 'lianzheng-demo')
     .option('--suite <suite>', 'crypto suite: ed25519-sha256 or sm2-sm3', 'ed25519-sha256')
     .option('--demo', 'use the five demo departments of the fictional city')
-    .option('--org <id:name[:nameEn]>', 'a member organisation (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '--org <id:name[:nameEn]>',
+      'a member organisation (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--node-orgs <ids>', 'comma-separated organisations that run an attesting node (first = this node)')
     .option('--port <port>', 'API port of this node', (v) => Number.parseInt(v, 10), 7070)
-    .action(async (opts: { chainId: string; suite: string; demo?: boolean; org: string[]; nodeOrgs?: string; port: number }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      if (!isSuiteId(opts.suite)) usage('--suite must be ed25519-sha256 or sm2-sm3');
-      const orgs = opts.demo ? DEMO_ORGS : opts.org.map(parseOrg);
-      if (orgs.length === 0) usage('name the member organisations with --org <id>:<name>, or use --demo');
-      const home = resolveHome(g.home);
-      const result = await initHome({
-        home,
-        chainId: opts.chainId,
-        suite: opts.suite,
-        orgs,
-        ...(opts.nodeOrgs === undefined ? {} : { nodeOrgs: opts.nodeOrgs.split(',') }),
-        time: Date.now(),
-        port: opts.port,
-      });
-      print(
-        g,
-        [
-          `Created chain ${result.genesis.chainId} (${result.genesis.suite}) in ${home}`,
-          ...result.genesis.orgs.map((o) => `  ${o.id.padEnd(12)} ${o.name}${o.nodes.length > 0 ? '  (runs a node)' : ''}`),
-          `Keys: ${result.keyFiles.length} files in ${home}/keys (mode 0600)`,
-          `Start it with: npx lianzheng start --home ${home}`,
-        ].join('\n'),
-        { home, genesis: result.genesis, keyFiles: result.keyFiles },
-      );
-    });
+    .action(
+      async (
+        opts: { chainId: string; suite: string; demo?: boolean; org: string[]; nodeOrgs?: string; port: number },
+        cmd: Command,
+      ) => {
+        const g = cmd.optsWithGlobals<GlobalOptions>();
+        if (!isSuiteId(opts.suite)) usage('--suite must be ed25519-sha256 or sm2-sm3');
+        const orgs = opts.demo ? DEMO_ORGS : opts.org.map(parseOrg);
+        if (orgs.length === 0) usage('name the member organisations with --org <id>:<name>, or use --demo');
+        const home = resolveHome(g.home);
+        const result = await initHome({
+          home,
+          chainId: opts.chainId,
+          suite: opts.suite,
+          orgs,
+          ...(opts.nodeOrgs === undefined ? {} : { nodeOrgs: opts.nodeOrgs.split(',') }),
+          time: Date.now(),
+          port: opts.port,
+        });
+        print(
+          g,
+          [
+            `Created chain ${result.genesis.chainId} (${result.genesis.suite}) in ${home}`,
+            ...result.genesis.orgs.map(
+              (o) => `  ${o.id.padEnd(12)} ${o.name}${o.nodes.length > 0 ? '  (runs a node)' : ''}`,
+            ),
+            `Keys: ${result.keyFiles.length} files in ${home}/keys (mode 0600)`,
+            `Start it with: npx lianzheng start --home ${home}`,
+          ].join('\n'),
+          { home, genesis: result.genesis, keyFiles: result.keyFiles },
+        );
+      },
+    );
 }

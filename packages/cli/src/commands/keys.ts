@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { generateKeyPair, loadKeyFile, saveKeyFile } from '@lianzheng/node';
 import { bytesToHex, isSuiteId, KEY_ID_PATTERN, ORG_ID_PATTERN } from '@lianzheng/protocol';
 import type { Command } from 'commander';
@@ -25,7 +25,13 @@ export function registerKeys(program: Command): void {
       if (existsSync(file)) usage(`${file} exists; refusing to overwrite a key file`);
       const key = generateKeyPair(opts.suite, opts.id, opts.org);
       await saveKeyFile(file, key, opts.role);
-      print(g, `Wrote ${file}\n  public key ${bytesToHex(key.publicKey)}`, { file, id: key.id, org: key.org, suite: key.suite, publicKey: bytesToHex(key.publicKey) });
+      print(g, `Wrote ${file}\n  public key ${bytesToHex(key.publicKey)}`, {
+        file,
+        id: key.id,
+        org: key.org,
+        suite: key.suite,
+        publicKey: bytesToHex(key.publicKey),
+      });
     });
   keys
     .command('show <file>')
@@ -34,6 +40,10 @@ export function registerKeys(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const key = await loadKeyFile(path.resolve(file));
       const info = { id: key.id, org: key.org, suite: key.suite, publicKey: bytesToHex(key.publicKey) };
-      print(g, `id         ${info.id}\norg        ${info.org}\nsuite      ${info.suite}\npublic key ${info.publicKey}`, info);
+      print(
+        g,
+        `id         ${info.id}\norg        ${info.org}\nsuite      ${info.suite}\npublic key ${info.publicKey}`,
+        info,
+      );
     });
 }

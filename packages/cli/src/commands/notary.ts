@@ -9,9 +9,25 @@ import {
   parseJsonStrict,
   verifyNotaryCertificate,
 } from '@lianzheng/protocol';
-import { buildTransaction, getChainInfo, getNotaryCertificate, signTransactionWith, submitTransaction } from '@lianzheng/sdk';
+import {
+  buildTransaction,
+  getChainInfo,
+  getNotaryCertificate,
+  signTransactionWith,
+  submitTransaction,
+} from '@lianzheng/sdk';
 import type { Command } from 'commander';
-import { client, formatTime, type GlobalOptions, pinnedGenesis, print, readFileBytes, resolveKey, signerOf, usage } from '../context.js';
+import {
+  client,
+  formatTime,
+  type GlobalOptions,
+  pinnedGenesis,
+  print,
+  readFileBytes,
+  resolveKey,
+  signerOf,
+  usage,
+} from '../context.js';
 
 export function fileDigest(alg: NotaryAlgorithm, bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash(alg).update(bytes).digest());
@@ -53,7 +69,12 @@ export function registerNotary(program: Command): void {
       await writeFile(out, `${JSON.stringify(certificate, null, 2)}\n`);
       print(
         g,
-        [`✓ ${file} notarised`, `  ${alg} ${hash}`, `  block ${result.height}, tx ${result.id}`, `  certificate saved to ${out}`].join('\n'),
+        [
+          `✓ ${file} notarised`,
+          `  ${alg} ${hash}`,
+          `  block ${result.height}, tx ${result.id}`,
+          `  certificate saved to ${out}`,
+        ].join('\n'),
         { alg, hash, txId: result.id, height: result.height, certificate: out },
       );
     });
@@ -77,7 +98,11 @@ export function registerNotary(program: Command): void {
           raw = await getNotaryCertificate(await client(g), alg, hash);
         } catch (error) {
           if (isLianzhengError(error) && error.code === 'STATE_KEY_NOT_FOUND') {
-            print(g, `✗ ${file} is not notarised on ${genesis.chainId} (${alg} ${hash})`, { notarised: false, alg, hash });
+            print(g, `✗ ${file} is not notarised on ${genesis.chainId} (${alg} ${hash})`, {
+              notarised: false,
+              alg,
+              hash,
+            });
             process.exitCode = 1;
             return;
           }

@@ -1,27 +1,46 @@
-import { assertCheckpoint, hexToBytes, stateProofFromJson, verifyCheckpoint, verifyStateProof } from '@lianzheng/protocol';
-import { getState, getTransactionProof } from '@lianzheng/sdk';
 import { writeFile } from 'node:fs/promises';
-import { assertTxProof, verifyTxProof } from '@lianzheng/protocol';
+import {
+  assertCheckpoint,
+  assertTxProof,
+  hexToBytes,
+  stateProofFromJson,
+  verifyCheckpoint,
+  verifyStateProof,
+  verifyTxProof,
+} from '@lianzheng/protocol';
+import { getState, getTransactionProof } from '@lianzheng/sdk';
 import type { Command } from 'commander';
 import { client, formatTime, type GlobalOptions, pinnedGenesis, print } from '../context.js';
 
 export function registerQuery(program: Command): void {
   program
     .command('query <contract> <key>')
-    .description('read a state value; with --proof, verify value or absence against a certified checkpoint and the pinned genesis')
+    .description(
+      'read a state value; with --proof, verify value or absence against a certified checkpoint and the pinned genesis',
+    )
     .option('--proof', 'fetch and verify a state proof')
     .option('--height <height>', 'read at this height', (v) => Number.parseInt(v, 10))
     .action(async (contract: string, key: string, opts: { proof?: boolean; height?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const c = await client(g);
-      const view = await getState(c, contract, key, { proof: opts.proof === true, ...(opts.height === undefined ? {} : { height: opts.height }) });
+      const view = await getState(c, contract, key, {
+        proof: opts.proof === true,
+        ...(opts.height === undefined ? {} : { height: opts.height }),
+      });
       if (!opts.proof) {
         print(g, JSON.stringify(view.value, null, 2), view);
         return;
       }
       const { suite, trust } = await pinnedGenesis(g);
       const checkpoint = verifyCheckpoint(suite, trust, assertCheckpoint(view.checkpoint));
-      verifyStateProof(suite, hexToBytes(checkpoint.header.stateRoot), contract, key, view.value, stateProofFromJson(view.proof));
+      verifyStateProof(
+        suite,
+        hexToBytes(checkpoint.header.stateRoot),
+        contract,
+        key,
+        view.value,
+        stateProofFromJson(view.proof),
+      );
       print(
         g,
         [

@@ -13,57 +13,66 @@ export function registerStart(program: Command): void {
     .option('--workers <n>', 'signature-verification worker threads', (v) => Number.parseInt(v, 10))
     .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
     .option('--seed-demo', 'on a fresh chain, record a little demo history')
-    .action(async (opts: { host?: string; port?: number; workers?: number; logLevel: string; seedDemo?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      const home = resolveHome(g.home);
-      const log = pino(
-        { level: opts.logLevel, base: { service: 'lianzheng' }, redact: { paths: ['*.secretKey', 'secretKey'], remove: true } },
-        pino.destination({ fd: 2, sync: false }),
-      );
-      const node = await LianzhengNode.open(home, opts.workers === undefined ? {} : { workers: opts.workers }, {
-        log,
-        onFatal: (error) => {
-          log.fatal({ err: error }, 'stopping: the node cannot continue safely');
+    .action(
+      async (
+        opts: { host?: string; port?: number; workers?: number; logLevel: string; seedDemo?: boolean },
+        cmd: Command,
+      ) => {
+        const g = cmd.optsWithGlobals<GlobalOptions>();
+        const home = resolveHome(g.home);
+        const log = pino(
+          {
+            level: opts.logLevel,
+            base: { service: 'lianzheng' },
+            redact: { paths: ['*.secretKey', 'secretKey'], remove: true },
+          },
+          pino.destination({ fd: 2, sync: false }),
+        );
+        const node = await LianzhengNode.open(home, opts.workers === undefined ? {} : { workers: opts.workers }, {
+          log,
+          onFatal: (error) => {
+            log.fatal({ err: error }, 'stopping: the node cannot continue safely');
+            log.flush();
+            process.exit(70);
+          },
+        });
+        const app = await createApiServer(node);
+        const host = opts.host ?? node.config.listen.host;
+        const port = opts.port ?? node.config.listen.port;
+        await app.listen({ host, port });
+        const address = app.server.address();
+        const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+        let seeded = 0;
+        if (opts.seedDemo && node.ledger.durableHeight === 0) seeded = await seedDemo(node, home);
+        const base = `http://${host}:${actualPort}`;
+        const org = node.genesis.orgs.find((o) => o.id === node.identity.org);
+        process.stdout.write(
+          [
+            `链政 Lianzheng — node ${node.identity.node} (${org?.name ?? node.identity.org}) is running`,
+            `  chain ${node.genesis.chainId} · suite ${node.genesis.suite} · ordering solo · height ${node.ledger.durableHeight}` +
+              (seeded > 0 ? ` · ${seeded} demo transactions recorded` : ''),
+            `  home      ${home}`,
+            `  API       ${base}/v1`,
+            `  API docs  ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
+            `  events    ws://${host}:${actualPort}/v1/events`,
+            `  health    ${base}/health`,
+            `  metrics   ${base}/metrics`,
+            '  Ctrl-C stops the node cleanly.',
+            '',
+          ].join('\n'),
+        );
+        let closing = false;
+        const shutdown = async (signal: string) => {
+          if (closing) return;
+          closing = true;
+          log.info({ signal }, 'shutting down');
+          await app.close();
+          await node.close();
           log.flush();
-          process.exit(70);
-        },
-      });
-      const app = await createApiServer(node);
-      const host = opts.host ?? node.config.listen.host;
-      const port = opts.port ?? node.config.listen.port;
-      await app.listen({ host, port });
-      const address = app.server.address();
-      const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-      let seeded = 0;
-      if (opts.seedDemo && node.ledger.durableHeight === 0) seeded = await seedDemo(node, home);
-      const base = `http://${host}:${actualPort}`;
-      const org = node.genesis.orgs.find((o) => o.id === node.identity.org);
-      process.stdout.write(
-        [
-          `链政 Lianzheng — node ${node.identity.node} (${org?.name ?? node.identity.org}) is running`,
-          `  chain ${node.genesis.chainId} · suite ${node.genesis.suite} · ordering solo · height ${node.ledger.durableHeight}` +
-            (seeded > 0 ? ` · ${seeded} demo transactions recorded` : ''),
-          `  home      ${home}`,
-          `  API       ${base}/v1`,
-          `  API docs  ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
-          `  events    ws://${host}:${actualPort}/v1/events`,
-          `  health    ${base}/health`,
-          `  metrics   ${base}/metrics`,
-          '  Ctrl-C stops the node cleanly.',
-          '',
-        ].join('\n'),
-      );
-      let closing = false;
-      const shutdown = async (signal: string) => {
-        if (closing) return;
-        closing = true;
-        log.info({ signal }, 'shutting down');
-        await app.close();
-        await node.close();
-        log.flush();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void shutdown('SIGINT'));
-      process.on('SIGTERM', () => void shutdown('SIGTERM'));
-    });
+          process.exit(0);
+        };
+        process.on('SIGINT', () => void shutdown('SIGINT'));
+        process.on('SIGTERM', () => void shutdown('SIGTERM'));
+      },
+    );
 }

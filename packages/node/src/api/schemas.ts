@@ -100,7 +100,12 @@ export const checkpointSchema = {
       items: {
         type: 'object',
         required: ['node', 'org', 'publicKey', 'sig'],
-        properties: { node: { type: 'string' }, org: { type: 'string' }, publicKey: { type: 'string' }, sig: { type: 'string' } },
+        properties: {
+          node: { type: 'string' },
+          org: { type: 'string' },
+          publicKey: { type: 'string' },
+          sig: { type: 'string' },
+        },
       },
     },
   },

@@ -1,11 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket, { type WebSocket } from '@fastify/websocket';
-import {
-  isLianzhengError,
-  isNotaryAlgorithm,
-  LianzhengError,
-} from '@lianzheng/protocol';
+import { isLianzhengError, isNotaryAlgorithm, LianzhengError } from '@lianzheng/protocol';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { httpStatusOf } from '../errorRegistry.js';
 import { nodeError } from '../errors.js';
@@ -41,7 +37,11 @@ export const defaultApiOptions: ApiOptions = {
 };
 
 export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> };
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly details?: Readonly<Record<string, unknown>>;
+  };
 }
 
 /** Errors become HTTP responses here and nowhere else. */
@@ -66,7 +66,10 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, body: { error: { code: 'REQUEST_TOO_LARGE', message: 'request body is too large' } } };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 400, body: { error: { code: 'REQUEST_MALFORMED', message: 'Content-Type must be application/json' } } };
+      return {
+        status: 400,
+        body: { error: { code: 'REQUEST_MALFORMED', message: 'Content-Type must be application/json' } },
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, body: { error: { code: 'REQUEST_MALFORMED', message: 'request body is empty' } } };
     default:
@@ -138,10 +141,14 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
     const { status, body } = toHttpError(error);
     if (status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
     if (status === 429) void reply.header('retry-after', '1');
-    return reply.code(status).send(status === 500 ? { error: { ...body.error, details: { requestId: request.id } } } : body);
+    return reply
+      .code(status)
+      .send(status === 500 ? { error: { ...body.error, details: { requestId: request.id } } } : body);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+    reply
+      .code(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
 
   const requireText = (request: FastifyRequest): string => {
@@ -170,7 +177,11 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
       const [result] = await node.submit(requireText(request), false);
       if (result === undefined) throw nodeError('INTERNAL', 'admission returned no result');
       if (!result.ok) {
-        throw new LianzhengError(result.error.code, result.error.message, result.error.details === undefined ? {} : { details: result.error.details });
+        throw new LianzhengError(
+          result.error.code,
+          result.error.message,
+          result.error.details === undefined ? {} : { details: result.error.details },
+        );
       }
       if (request.query.wait !== true) return reply.code(202).send({ id: result.id, status: 'pending' });
       const outcome = await node.waitFor(result.id, request.query.timeoutMs ?? 30_000);
@@ -209,7 +220,14 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
 
   app.get(
     '/v1/transactions/:id',
-    { schema: { tags: ['transactions'], summary: 'Status and receipt of a transaction', params: idParams, response: errorResponses } },
+    {
+      schema: {
+        tags: ['transactions'],
+        summary: 'Status and receipt of a transaction',
+        params: idParams,
+        response: errorResponses,
+      },
+    },
     async (request: FastifyRequest<{ Params: { id: string } }>) => node.chain.txStatus(request.params.id),
   );
 
@@ -235,20 +253,41 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
 
   app.get(
     '/v1/blocks/:height',
-    { schema: { tags: ['blocks'], summary: 'A block by height', params: heightParams, querystring: fullQuery, response: errorResponses } },
+    {
+      schema: {
+        tags: ['blocks'],
+        summary: 'A block by height',
+        params: heightParams,
+        querystring: fullQuery,
+        response: errorResponses,
+      },
+    },
     async (request: FastifyRequest<{ Params: { height: number }; Querystring: { full?: boolean } }>) =>
       node.chain.block(request.params.height, request.query.full === true),
   );
 
   app.get(
     '/v1/checkpoints/latest',
-    { schema: { tags: ['blocks'], summary: 'Signed header of the latest durable block', response: { 200: { $ref: 'Checkpoint#' } } } },
+    {
+      schema: {
+        tags: ['blocks'],
+        summary: 'Signed header of the latest durable block',
+        response: { 200: { $ref: 'Checkpoint#' } },
+      },
+    },
     async () => node.chain.checkpoint(),
   );
 
   app.get(
     '/v1/checkpoints/:height',
-    { schema: { tags: ['blocks'], summary: 'Signed header at a height', params: heightParams, response: { 200: { $ref: 'Checkpoint#' }, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['blocks'],
+        summary: 'Signed header at a height',
+        params: heightParams,
+        response: { 200: { $ref: 'Checkpoint#' }, ...errorResponses },
+      },
+    },
     async (request: FastifyRequest<{ Params: { height: number } }>) => node.chain.checkpoint(request.params.height),
   );
 
@@ -260,13 +299,21 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
         summary: 'Value of a state key, optionally with a proof of value or absence',
         params: {
           type: 'object',
-          properties: { contract: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' }, '*': { type: 'string', minLength: 1, maxLength: 1024 } },
+          properties: {
+            contract: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' },
+            '*': { type: 'string', minLength: 1, maxLength: 1024 },
+          },
         },
         querystring: stateQuery,
         response: errorResponses,
       },
     },
-    async (request: FastifyRequest<{ Params: { contract: string; '*': string }; Querystring: { proof?: boolean; height?: number } }>) =>
+    async (
+      request: FastifyRequest<{
+        Params: { contract: string; '*': string };
+        Querystring: { proof?: boolean; height?: number };
+      }>,
+    ) =>
       node.chain.state(request.params.contract, request.params['*'], {
         ...(request.query.height === undefined ? {} : { height: request.query.height }),
         proof: request.query.proof === true,
@@ -293,8 +340,10 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
     },
   );
 
-  app.get('/v1/chain', { schema: { tags: ['node'], summary: 'Chain id, suite, genesis hash and document, height' } }, async () =>
-    node.chain.info(),
+  app.get(
+    '/v1/chain',
+    { schema: { tags: ['node'], summary: 'Chain id, suite, genesis hash and document, height' } },
+    async () => node.chain.info(),
   );
 
   app.get('/health', { schema: { tags: ['node'], summary: 'Liveness and basic status' } }, async () => ({
@@ -342,7 +391,10 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
         },
       },
     },
-    (socket: WebSocket, request: FastifyRequest<{ Querystring: { contract?: string; blocks?: boolean; events?: boolean } }>) => {
+    (
+      socket: WebSocket,
+      request: FastifyRequest<{ Querystring: { contract?: string; blocks?: boolean; events?: boolean } }>,
+    ) => {
       const contract = request.query.contract;
       const blocks = request.query.blocks !== false;
       const events = request.query.events !== false;

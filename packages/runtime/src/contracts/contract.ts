@@ -38,7 +38,11 @@ export function argsObject(args: JsonObject, allowed: readonly string[]): void {
   }
 }
 
-export function argString(args: JsonObject, field: string, opts: { min?: number; max: number; pattern?: RegExp }): string {
+export function argString(
+  args: JsonObject,
+  field: string,
+  opts: { min?: number; max: number; pattern?: RegExp },
+): string {
   const v = args[field];
   if (typeof v !== 'string' || v.length < (opts.min ?? 1) || v.length > opts.max || !(opts.pattern?.test(v) ?? true)) {
     throw runtimeError('ARGS_INVALID', `args.${field} must be a string of ${opts.min ?? 1}–${opts.max} characters`, {

@@ -1,6 +1,6 @@
 import { canonicalize, type JsonValue } from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
-import { argsObject, argString, type SystemContract } from './contract.js';
+import { argString, argsObject, type SystemContract } from './contract.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 const MAX_VALUE_BYTES = 16 * 1024;
@@ -19,7 +19,9 @@ export const kvContract: SystemContract = {
         if (!('value' in args)) throw runtimeError('ARGS_INVALID', 'args.value is required', { field: 'args.value' });
         const value = args.value as JsonValue;
         if (canonicalize(value).length > MAX_VALUE_BYTES) {
-          throw runtimeError('ARGS_INVALID', `args.value must be at most ${MAX_VALUE_BYTES} bytes`, { field: 'args.value' });
+          throw runtimeError('ARGS_INVALID', `args.value must be at most ${MAX_VALUE_BYTES} bytes`, {
+            field: 'args.value',
+          });
         }
         return { key, value };
       },

@@ -1,6 +1,12 @@
-import { canonicalize, isNotaryAlgorithm, type JsonObject, type NotaryAlgorithm, notaryRecordKey } from '@lianzheng/protocol';
+import {
+  canonicalize,
+  isNotaryAlgorithm,
+  type JsonObject,
+  type NotaryAlgorithm,
+  notaryRecordKey,
+} from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
-import { argOptionalString, argsObject, argString, type SystemContract } from './contract.js';
+import { argOptionalString, argString, argsObject, type SystemContract } from './contract.js';
 
 export interface NotaryRegisterArgs {
   readonly alg: NotaryAlgorithm;
@@ -42,7 +48,9 @@ export const notaryContract: SystemContract = {
             throw runtimeError('ARGS_INVALID', 'args.meta must be an object', { field: 'args.meta' });
           }
           if (canonicalize(meta).length > MAX_META_BYTES) {
-            throw runtimeError('ARGS_INVALID', `args.meta must be at most ${MAX_META_BYTES} bytes`, { field: 'args.meta' });
+            throw runtimeError('ARGS_INVALID', `args.meta must be at most ${MAX_META_BYTES} bytes`, {
+              field: 'args.meta',
+            });
           }
         }
         return {

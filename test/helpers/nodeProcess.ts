@@ -1,0 +1,164 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { nativeSuite } from '@lianzheng/node';
+import {
+  type Genesis,
+  hexToBytes,
+  type JsonObject,
+  type SignedTransaction,
+  signTransaction,
+} from '@lianzheng/protocol';
+import { buildTransaction } from '@lianzheng/sdk';
+
+export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+export const cliPath = path.join(root, 'packages', 'cli', 'bin', 'lianzheng.js');
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), `lz-${prefix}-`));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A free loopback port (bound and released; good enough for tests that start one server at a time). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI as a separate process. */
+export function cli(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { cwd: root, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+export interface NodeHandle {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** Everything the process wrote to stderr (structured logs). */
+  stderr(): string;
+  /** SIGKILL, and wait for the process to be gone. */
+  kill(): Promise<void>;
+  /** SIGTERM (clean shutdown), and wait. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `lianzheng start` for a home and waits until /health answers. */
+export async function startNode(home: string, port: number, extra: readonly string[] = []): Promise<NodeHandle> {
+  const child = spawn(
+    process.execPath,
+    [cliPath, '--home', home, 'start', '--port', String(port), '--log-level', 'warn', ...extra],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  child.stdout?.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode} before it was healthy:\n${err}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`node did not become healthy:\n${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    process: child,
+    stderr: () => err,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+export interface Signer {
+  readonly org: string;
+  readonly publicKey: Uint8Array;
+  readonly secretKey: Uint8Array;
+}
+
+/** The demo organisations' member keys, read from the home written by `lianzheng init`. */
+export function loadSigners(home: string): { genesis: Genesis; signers: Signer[] } {
+  const genesis = JSON.parse(readFileSync(path.join(home, 'genesis.json'), 'utf8')) as Genesis;
+  const signers = genesis.orgs.map((o) => {
+    const k = JSON.parse(readFileSync(path.join(home, 'keys', `${o.id}-admin.key.json`), 'utf8')) as {
+      publicKey: string;
+      secretKey: string;
+    };
+    return { org: o.id, publicKey: hexToBytes(k.publicKey), secretKey: hexToBytes(k.secretKey) };
+  });
+  return { genesis, signers };
+}
+
+export function signed(
+  genesis: Genesis,
+  signer: Signer,
+  contract: string,
+  method: string,
+  args: JsonObject,
+): SignedTransaction {
+  const suite = nativeSuite(genesis.suite);
+  return signTransaction(
+    suite,
+    buildTransaction({ chainId: genesis.chainId, signer: signer.publicKey, contract, method, args, ttlMs: 3_600_000 }),
+    signer.secretKey,
+  );
+}
+
+export async function postJson(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, json: await r.json() };
+}
+
+export async function getJson(url: string): Promise<{ status: number; json: unknown }> {
+  const r = await fetch(url);
+  return { status: r.status, json: await r.json() };
+}
