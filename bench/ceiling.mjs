@@ -1,8 +1,9 @@
 // Measures this machine's signature-verification ceiling: one worker thread per core verifying in a tight loop.
 // The figure every throughput target is a ratio to.
-import { availableParallelism } from 'node:os';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
 import crypto from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 if (!isMainThread) {
   const { suite, seconds } = workerData;
@@ -40,15 +41,17 @@ if (!isMainThread) {
 /** Verifications per second with all cores busy, and per core. */
 export async function measureCeiling(suite, seconds = 3, threads = availableParallelism()) {
   const rates = await Promise.all(
-    Array.from({ length: threads }, () =>
-      new Promise((resolve, reject) => {
-        const w = new Worker(new URL(import.meta.url), { workerData: { suite, seconds } });
-        w.once('message', (rate) => {
-          resolve(rate);
-          void w.terminate();
-        });
-        w.once('error', reject);
-      }),
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise((resolve, reject) => {
+          const w = new Worker(new URL(import.meta.url), { workerData: { suite, seconds } });
+          w.once('message', (rate) => {
+            resolve(rate);
+            void w.terminate();
+          });
+          w.once('error', reject);
+        }),
     ),
   );
   const total = rates.reduce((a, b) => a + b, 0);

@@ -82,7 +82,8 @@ async function send(item, stats) {
       continue;
     }
     if (res.status !== 200) {
-      stats.rejected[json.error?.code ?? `HTTP_${res.status}`] = (stats.rejected[json.error?.code] ?? 0) + item.ids.length;
+      stats.rejected[json.error?.code ?? `HTTP_${res.status}`] =
+        (stats.rejected[json.error?.code] ?? 0) + item.ids.length;
       for (const id of item.ids) submitted.delete(id);
       return;
     }
@@ -134,12 +135,18 @@ async function run({ mode, rate, durationMs, concurrency, drainMs }) {
   }
   const sendEnd = performance.now();
   // Let the last transactions commit before counting them.
-  while (performance.now() - sendEnd < drainMs && committedAt.size < stats.accepted) await new Promise((r) => setTimeout(r, 20));
+  while (performance.now() - sendEnd < drainMs && committedAt.size < stats.accepted)
+    await new Promise((r) => setTimeout(r, 20));
   const latencies = new Float64Array(committedAt.size);
   let i = 0;
   for (const [id, t] of committedAt) latencies[i++] = t - submitted.get(id);
   prepared = prepared.slice(next);
-  return { ...stats, committed: committedAt.size, sendSeconds: (sendEnd - start) / 1000, latencies: Array.from(latencies) };
+  return {
+    ...stats,
+    committed: committedAt.size,
+    sendSeconds: (sendEnd - start) / 1000,
+    latencies: Array.from(latencies),
+  };
 }
 
 process.on('message', async (m) => {

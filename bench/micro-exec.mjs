@@ -15,42 +15,86 @@ const suite = nativeSuite('ed25519-sha256');
 const member = generateKeyPair('ed25519-sha256', 'm', 'org');
 const node = generateKeyPair('ed25519-sha256', 'n', 'org');
 const genesis = assertGenesis({
-  v: 1, chainId: 'micro', suite: 'ed25519-sha256', time: Date.now(),
-  orgs: [{ id: 'org', name: 'Org', keys: [{ id: 'm', publicKey: bytesToHex(member.publicKey) }], nodes: [{ id: 'n', publicKey: bytesToHex(node.publicKey) }] }],
-  ordering: { type: 'solo', maxBlockTxs: 10000 }, limits: { maxTxBytes: 65536, maxTxTtlMs: 86400000 }, checkpoint: { quorum: { numerator: 2, denominator: 3 } },
+  v: 1,
+  chainId: 'micro',
+  suite: 'ed25519-sha256',
+  time: Date.now(),
+  orgs: [
+    {
+      id: 'org',
+      name: 'Org',
+      keys: [{ id: 'm', publicKey: bytesToHex(member.publicKey) }],
+      nodes: [{ id: 'n', publicKey: bytesToHex(node.publicKey) }],
+    },
+  ],
+  ordering: { type: 'solo', maxBlockTxs: 10000 },
+  limits: { maxTxBytes: 65536, maxTxTtlMs: 86400000 },
+  checkpoint: { quorum: { numerator: 2, denominator: 3 } },
 });
 const candidates = [];
 for (let i = 0; i < total; i++) {
-  const tx = buildTransaction({ chainId: 'micro', signer: member.publicKey, contract: 'notary', method: 'register', args: { alg: 'sha256', hash: randomBytes(32).toString('hex') } });
+  const tx = buildTransaction({
+    chainId: 'micro',
+    signer: member.publicKey,
+    contract: 'notary',
+    method: 'register',
+    args: { alg: 'sha256', hash: randomBytes(32).toString('hex') },
+  });
   const id = transactionId(suite, tx);
-  candidates.push({ id, idHex: bytesToHex(id), sig: randomBytes(64), tx: JSON.parse(JSON.stringify(tx)), canonical: canonicalize(tx) });
+  candidates.push({
+    id,
+    idHex: bytesToHex(id),
+    sig: randomBytes(64),
+    tx: JSON.parse(JSON.stringify(tx)),
+    canonical: canonicalize(tx),
+  });
 }
 const dir = mkdtempSync(path.join(tmpdir(), 'lz-micro-'));
 const store = ChainStore.open({ path: dir });
 const pendingPages = new Map();
-const tree = new StateTree({ cachePages: 131072 }, { hash: suite, alloc: Buffer.allocUnsafe, pages: { getPage: (k) => pendingPages.get(bytesToHex(k)) ?? store.page(k) } });
+const tree = new StateTree(
+  { cachePages: 131072 },
+  {
+    hash: suite,
+    alloc: Buffer.allocUnsafe,
+    pages: { getPage: (k) => pendingPages.get(bytesToHex(k)) ?? store.page(k) },
+  },
+);
 const seen = new Set();
 const pendingValues = new Map();
-const executor = new BlockExecutor(defaultBlockExecutorOptions, { suite, tree, values: { getValue: (h, kp) => pendingValues.get(`${h}:${bytesToHex(kp)}`) ?? store.value(h, kp) }, txIndex: { has: (id) => seen.has(id) }, genesis });
+const executor = new BlockExecutor(defaultBlockExecutorOptions, {
+  suite,
+  tree,
+  values: { getValue: (h, kp) => pendingValues.get(`${h}:${bytesToHex(kp)}`) ?? store.value(h, kp) },
+  txIndex: { has: (id) => seen.has(id) },
+  genesis,
+});
 let prev = executeGenesis({ suite, tree }, genesis, EMPTY_SLOT);
 await store.writeBlock(prev, [], genesis);
-let execMs = 0, writeMs = 0;
+let execMs = 0,
+  writeMs = 0;
 const t0 = performance.now();
 const inflight = [];
 for (let h = 1; h * blockSize <= total; h++) {
   const a = performance.now();
-  const block = executor.execute({ header: prev.header, hashHex: prev.hashHex, root: prev.root }, { height: h, time: Date.now(), txs: candidates.slice((h - 1) * blockSize, h * blockSize) });
+  const block = executor.execute(
+    { header: prev.header, hashHex: prev.hashHex, root: prev.root },
+    { height: h, time: Date.now(), txs: candidates.slice((h - 1) * blockSize, h * blockSize) },
+  );
   for (const p of block.newPages) pendingPages.set(bytesToHex(p.key), p.bytes);
   for (const v of block.newValues) pendingValues.set(`${h}:${bytesToHex(v.keyPath)}`, v.text);
   const b = performance.now();
   inflight.push(store.writeBlock(block, []));
   const c = performance.now();
-  execMs += b - a; writeMs += c - b;
+  execMs += b - a;
+  writeMs += c - b;
   if (inflight.length > 4) await inflight.shift();
   prev = block;
 }
 await Promise.all(inflight);
 const seconds = (performance.now() - t0) / 1000;
-console.log(`${total} tx in ${seconds.toFixed(2)} s = ${Math.round(total / seconds)} tx/s; execute ${(1000 * execMs / total).toFixed(1)} µs/tx, write calls ${(1000 * writeMs / total).toFixed(1)} µs/tx, pages ${store.countPages()}`);
+console.log(
+  `${total} tx in ${seconds.toFixed(2)} s = ${Math.round(total / seconds)} tx/s; execute ${((1000 * execMs) / total).toFixed(1)} µs/tx, write calls ${((1000 * writeMs) / total).toFixed(1)} µs/tx, pages ${store.countPages()}`,
+);
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -14,7 +14,10 @@ const cachePages = Number(process.argv[4] ?? 65536);
 const dir = mkdtempSync(path.join(tmpdir(), 'lz-tree-'));
 const db = open({ path: dir, encoding: 'binary', keyEncoding: 'binary' });
 const suite = nativeSuite('ed25519-sha256');
-const tree = new StateTree({ cachePages }, { hash: suite, alloc: Buffer.allocUnsafe, pages: { getPage: (k) => db.get(Buffer.from(k)) } });
+const tree = new StateTree(
+  { cachePages },
+  { hash: suite, alloc: Buffer.allocUnsafe, pages: { getPage: (k) => db.get(Buffer.from(k)) } },
+);
 let root = EMPTY_SLOT;
 let t = 0;
 let n = 0;
@@ -31,6 +34,8 @@ for (let b = 0; b < batches; b++) {
     n += B;
   }
 }
-console.log(`batch ${B}: ${((1000 * t) / n).toFixed(2)} µs per update (tree of ${batches * B} keys, cache ${cachePages} pages)`);
+console.log(
+  `batch ${B}: ${((1000 * t) / n).toFixed(2)} µs per update (tree of ${batches * B} keys, cache ${cachePages} pages)`,
+);
 await db.close();
 rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,9 @@ export function threadTimes(pid) {
 }
 export function diff(a, b, seconds) {
   const r = {};
-  for (const k of Object.keys(b)) { const d = (b[k] - (a[k] ?? 0)) / seconds; if (d > 0.02) r[k] = Math.round(d * 100) + '%'; }
+  for (const k of Object.keys(b)) {
+    const d = (b[k] - (a[k] ?? 0)) / seconds;
+    if (d > 0.02) r[k] = Math.round(d * 100) + '%';
+  }
   return r;
 }

@@ -276,6 +276,10 @@ export class LianzhengNode {
     }
   }
 
+  get uptimeSeconds(): number {
+    return Math.round((this.clock.now() - this.startedAt) / 1000);
+  }
+
   get mempoolSize(): number {
     return this.mempool.size;
   }

@@ -4,6 +4,7 @@ import {
   ed25519Sha256Portable,
   type Hasher,
   type HashTag,
+  isValidEd25519PublicKey,
   portableSuite,
   type SuiteId,
   sm2Sm3Portable,
@@ -85,10 +86,13 @@ const KEY_CACHE_LIMIT = 4096;
 function createNativeEd25519(): CryptoSuite {
   const publicKeys = new Map<string, KeyObject>();
   const secretKeys = new Map<string, KeyObject>();
-  const publicKeyObject = (raw: Uint8Array): KeyObject => {
+  const publicKeyObject = (raw: Uint8Array): KeyObject | null => {
     const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex');
     let key = publicKeys.get(id);
     if (key === undefined) {
+      // OpenSSL accepts small-order and non-canonical keys that strict verifiers reject; refuse them first so the
+      // node and every other verifier agree (the check is cached per key by the protocol package).
+      if (!isValidEd25519PublicKey(raw)) return null;
       key = crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
       if (publicKeys.size >= KEY_CACHE_LIMIT) publicKeys.delete(publicKeys.keys().next().value as string);
       publicKeys.set(id, key);
@@ -115,7 +119,8 @@ function createNativeEd25519(): CryptoSuite {
     verify(publicKey, message, signature) {
       if (publicKey.length !== 32 || signature.length !== 64) return false;
       try {
-        return crypto.verify(null, message, publicKeyObject(publicKey), signature);
+        const key = publicKeyObject(publicKey);
+        return key !== null && crypto.verify(null, message, key, signature);
       } catch {
         // OpenSSL rejects some malformed point encodings when the key is imported: that is a failed verification.
         return false;

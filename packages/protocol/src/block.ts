@@ -4,7 +4,7 @@ import { protocolError } from './errors.js';
 import { type Hasher, HashTag } from './hash.js';
 import { CHAIN_ID_PATTERN, CONTRACT_PATTERN } from './transaction.js';
 
-/** Block header. docs/PROTOCOL.md §5. The block hash is TH("lianzheng/header", JCS(header)). */
+/** Block header. docs/PROTOCOL.md §6. The block hash is TH("lianzheng/header", JCS(header)). */
 export interface BlockHeader {
   readonly v: 1;
   readonly chainId: string;

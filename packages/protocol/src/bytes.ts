@@ -72,6 +72,24 @@ export function utf8ToBytes(text: string): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** Length in bytes of the UTF-8 encoding of `text` (lone surrogates count as the 3-byte replacement). */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** Fatal UTF-8 decoding: invalid sequences are an error, never replaced with U+FFFD. */
 export function bytesToUtf8(bytes: Uint8Array): string {
   try {

@@ -6,7 +6,7 @@ import type { Consortium } from './genesis.js';
 import { HashTag } from './hash.js';
 import type { CryptoSuite } from './suite.js';
 
-/** What a node signs after executing a block. docs/PROTOCOL.md §6. */
+/** What a node signs after executing a block. docs/PROTOCOL.md §8. */
 export interface AttestationBody {
   readonly chainId: string;
   readonly height: number;

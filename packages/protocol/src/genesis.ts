@@ -63,6 +63,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function onlyFields(value: Record<string, unknown>, field: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(value))
+    if (!allowed.includes(key)) invalid(`${field}.${key}`, `unknown field ${field}.${key}`);
+}
+
 function positiveInt(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0 || value > max) {
     invalid(field, `${field} must be a positive integer ≤ ${max}`);
@@ -92,6 +97,7 @@ export function assertGenesis(value: unknown): Genesis {
   value.orgs.forEach((org: unknown, i: number) => {
     const f = `orgs[${i}]`;
     if (!isRecord(org)) invalid(f, `${f} must be an object`);
+    onlyFields(org, f, ['id', 'name', 'nameEn', 'keys', 'nodes']);
     if (typeof org.id !== 'string' || !ORG_ID_PATTERN.test(org.id))
       invalid(`${f}.id`, 'org id must match [a-z][a-z0-9-]{1,31}');
     if (orgIds.has(org.id)) invalid(`${f}.id`, `duplicate org id ${org.id}`);
@@ -110,14 +116,18 @@ export function assertGenesis(value: unknown): Genesis {
         const kf = `${f}.${kind}[${j}]`;
         if (!isRecord(k) || typeof k.id !== 'string' || !KEY_ID_PATTERN.test(k.id))
           invalid(kf, `${kf}.id is malformed`);
+        onlyFields(k, kf, ['id', 'publicKey']);
         if (ids.has(k.id)) invalid(kf, `duplicate id ${k.id}`);
         ids.add(k.id);
         if (kind === 'nodes') {
           if (nodeIds.has(k.id)) invalid(kf, `node id ${k.id} is used twice`);
           nodeIds.add(k.id);
         }
-        if (!isHex(k.publicKey, suite.publicKeyLength)) {
-          invalid(`${kf}.publicKey`, `publicKey must be a ${suite.publicKeyLength}-byte ${suite.id} key in hex`);
+        if (!isHex(k.publicKey, suite.publicKeyLength) || !suite.isValidPublicKey(hexToBytes(k.publicKey))) {
+          invalid(
+            `${kf}.publicKey`,
+            `publicKey must be a valid ${suite.publicKeyLength}-byte ${suite.id} public key in hex`,
+          );
         }
         if (publicKeys.has(k.publicKey)) invalid(`${kf}.publicKey`, 'a public key may appear only once');
         publicKeys.add(k.publicKey);
@@ -126,18 +136,26 @@ export function assertGenesis(value: unknown): Genesis {
     if ((org.nodes as unknown[]).length > 0) orgsWithNodes++;
   });
   if (orgsWithNodes === 0) invalid('orgs', 'at least one organisation must run a node');
+  if (isRecord(value.ordering) && value.ordering.type === 'solo' && nodeIds.size !== 1) {
+    // One node orders and attests; with more attesting nodes no checkpoint could reach its quorum.
+    invalid('orgs', 'solo ordering needs exactly one node in the consortium');
+  }
   const ordering = value.ordering;
   if (!isRecord(ordering) || (ordering.type !== 'solo' && ordering.type !== 'etcd')) {
     invalid('ordering.type', 'ordering.type must be solo or etcd');
   }
+  onlyFields(ordering, 'ordering', ['type', 'maxBlockTxs']);
   positiveInt(ordering.maxBlockTxs, 'ordering.maxBlockTxs', 100_000);
   const limits = value.limits;
   if (!isRecord(limits)) invalid('limits', 'limits must be an object');
+  onlyFields(limits, 'limits', ['maxTxBytes', 'maxTxTtlMs']);
   positiveInt(limits.maxTxBytes, 'limits.maxTxBytes', 16 * 1024 * 1024);
   positiveInt(limits.maxTxTtlMs, 'limits.maxTxTtlMs', 366 * 24 * 60 * 60 * 1000);
   const checkpoint = value.checkpoint;
   if (!isRecord(checkpoint) || !isRecord(checkpoint.quorum))
     invalid('checkpoint.quorum', 'checkpoint.quorum is required');
+  onlyFields(checkpoint, 'checkpoint', ['quorum']);
+  onlyFields(checkpoint.quorum, 'checkpoint.quorum', ['numerator', 'denominator']);
   const num = positiveInt(checkpoint.quorum.numerator, 'checkpoint.quorum.numerator', 1000);
   const den = positiveInt(checkpoint.quorum.denominator, 'checkpoint.quorum.denominator', 1000);
   if (num >= den) invalid('checkpoint.quorum', 'quorum numerator must be below the denominator');

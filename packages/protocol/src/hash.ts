@@ -5,7 +5,7 @@ export type HashFn = (data: Uint8Array) => Uint8Array;
 
 /**
  * Domain-separation tags. Every object type is hashed under its own tag so that bytes of one type can never be
- * taken for another (see docs/PROTOCOL.md §2). Tags are ASCII and never contain NUL.
+ * taken for another (see docs/PROTOCOL.md §4). Tags are ASCII and never contain NUL.
  */
 export const HashTag = {
   tx: 'lianzheng/tx',

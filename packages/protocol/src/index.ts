@@ -22,6 +22,7 @@ export {
   hexToBytes,
   isHex,
   randomBytes,
+  utf8Length,
   utf8ToBytes,
 } from './bytes.js';
 export {
@@ -113,6 +114,7 @@ export {
   type CryptoSuite,
   ed25519Sha256Portable,
   isSuiteId,
+  isValidEd25519PublicKey,
   portableSuite,
   SuiteId,
   sm2Sm3Portable,

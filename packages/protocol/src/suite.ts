@@ -1,8 +1,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { bytesToHex, equalBytes } from './bytes.js';
 import { protocolError } from './errors.js';
 import { createHasher, type Hasher } from './hash.js';
-import { sm2PublicKeyFromSecret, sm2RandomSecretKey, sm2Sign, sm2Verify } from './sm2.js';
+import { sm2PublicKeyFromSecret, sm2RandomSecretKey, sm2Sign, sm2Verify, sm2Za } from './sm2.js';
 import { sm3 } from './sm3.js';
 
 export const SuiteId = { ed25519Sha256: 'ed25519-sha256', sm2Sm3: 'sm2-sm3' } as const;
@@ -21,6 +22,12 @@ export interface CryptoSuite extends Hasher {
   sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
   /** Never throws: malformed keys or signatures verify as false. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * Whether a public key is acceptable at all: a canonical encoding of a curve point, and for Ed25519 of a point in
+   * the prime-order subgroup that is not of small order. Genesis rejects any other key, and verification treats a
+   * signature by such a key as invalid, so every implementation gives the same answer (docs/PROTOCOL.md §3).
+   */
+  isValidPublicKey(publicKey: Uint8Array): boolean;
   publicKeyFromSecret(secretKey: Uint8Array): Uint8Array;
   randomSecretKey(): Uint8Array;
 }
@@ -35,10 +42,61 @@ function checkSecret(secretKey: Uint8Array): void {
   }
 }
 
+const EdPoint = ed25519.Point;
+type EdPoint = ReturnType<typeof EdPoint.fromBytes>;
+const ED25519_ORDER = EdPoint.Fn.ORDER;
+const edKeys = new Map<string, EdPoint | null>();
+
+function leNumber(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+/** The decoded point of an acceptable Ed25519 public key, or null (cached: signers are few). */
+function ed25519Key(publicKey: Uint8Array): EdPoint | null {
+  if (publicKey.length !== 32) return null;
+  const id = bytesToHex(publicKey);
+  let point = edKeys.get(id);
+  if (point === undefined) {
+    try {
+      const p = EdPoint.fromBytes(publicKey, false);
+      // Canonical (re-encodes to the same bytes), not of small order, no torsion component.
+      point = equalBytes(p.toBytes(), publicKey) && !p.isSmallOrder() && p.isTorsionFree() ? p : null;
+    } catch {
+      point = null;
+    }
+    if (edKeys.size >= 4096) edKeys.delete(edKeys.keys().next().value as string);
+    edKeys.set(id, point);
+  }
+  return point;
+}
+
+export function isValidEd25519PublicKey(publicKey: Uint8Array): boolean {
+  return ed25519Key(publicKey) !== null;
+}
+
 /**
- * Portable Ed25519 + SHA-256 (noble). Verification is RFC 8032 §5.1.7 strict (zip215 off), which is what
- * OpenSSL does, so browser and node agree on every signature.
+ * RFC 8032 verification with the cofactorless equation, exactly as OpenSSL computes it: S < L, k = SHA-512(R ‖ A ‖ M)
+ * mod L, and the encoding of [S]B − [k]A must equal R byte for byte (so a non-canonical R never verifies).
  */
+function ed25519VerifyPortable(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (signature.length !== 64) return false;
+  const A = ed25519Key(publicKey);
+  if (A === null) return false;
+  const R = signature.subarray(0, 32);
+  const S = leNumber(signature.subarray(32, 64));
+  if (S >= ED25519_ORDER) return false;
+  const input = new Uint8Array(64 + message.length);
+  input.set(R, 0);
+  input.set(publicKey, 32);
+  input.set(message, 64);
+  const k = leNumber(sha512(input)) % ED25519_ORDER;
+  const check = EdPoint.BASE.multiplyUnsafe(S).subtract(A.multiplyUnsafe(k));
+  return equalBytes(check.toBytes(), R);
+}
+
+/** Portable Ed25519 + SHA-256 (noble arithmetic). Gives the same answer as the node's OpenSSL path for every input. */
 export const ed25519Sha256Portable: CryptoSuite = {
   ...createHasher((data) => sha256(data)),
   id: SuiteId.ed25519Sha256,
@@ -51,13 +109,13 @@ export const ed25519Sha256Portable: CryptoSuite = {
     return ed25519.sign(message, secretKey);
   },
   verify(publicKey, message, signature) {
-    if (publicKey.length !== 32 || signature.length !== 64) return false;
     try {
-      return ed25519.verify(signature, message, publicKey, { zip215: false });
+      return ed25519VerifyPortable(publicKey, message, signature);
     } catch {
       return false;
     }
   },
+  isValidPublicKey: isValidEd25519PublicKey,
   publicKeyFromSecret(secretKey) {
     checkSecret(secretKey);
     return ed25519.getPublicKey(secretKey);
@@ -75,6 +133,14 @@ export const sm2Sm3Portable: CryptoSuite = {
   signatureLength: 64,
   sign: (secretKey, message) => sm2Sign(secretKey, message),
   verify: (publicKey, message, signature) => sm2Verify(publicKey, message, signature),
+  isValidPublicKey(publicKey) {
+    try {
+      sm2Za(publicKey);
+      return true;
+    } catch {
+      return false;
+    }
+  },
   publicKeyFromSecret: (secretKey) => sm2PublicKeyFromSecret(secretKey),
   randomSecretKey: () => sm2RandomSecretKey(),
 };

@@ -4,7 +4,7 @@ import { protocolError } from './errors.js';
 import { HashTag } from './hash.js';
 import type { CryptoSuite } from './suite.js';
 
-/** Transaction body: what is hashed into the transaction id and signed. docs/PROTOCOL.md §4. */
+/** Transaction body: what is hashed into the transaction id and signed. docs/PROTOCOL.md §5. */
 export interface Transaction {
   readonly v: 1;
   readonly chainId: string;

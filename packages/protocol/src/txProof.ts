@@ -14,7 +14,7 @@ import {
 
 /**
  * Everything needed to check, without the node, that a transaction and its receipt are in a certified block.
- * docs/PROTOCOL.md §8.
+ * docs/PROTOCOL.md §9.
  */
 export interface TxProof {
   readonly height: number;

@@ -66,12 +66,16 @@ describe('RFC 8785 canonicalisation', () => {
 
   it('is idempotent and round-trips any JSON value (property)', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (v) => {
-        const text = canonicalize(v);
-        const again = parseJsonStrict(text, { integersOnly: false, maxDepth: 1000 });
-        expect(canonicalize(again)).toBe(text);
-        expect(decodeCanonical(utf8ToBytes(text), { integersOnly: false, maxDepth: 1000 })).toEqual(again);
-      }),
+      // `__proto__` members are rejected by the strict parser by design (tested below), so leave them out here.
+      fc.property(
+        fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"')),
+        (v) => {
+          const text = canonicalize(v);
+          const again = parseJsonStrict(text, { integersOnly: false, maxDepth: 1000 });
+          expect(canonicalize(again)).toBe(text);
+          expect(decodeCanonical(utf8ToBytes(text), { integersOnly: false, maxDepth: 1000 })).toEqual(again);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -105,9 +105,7 @@ describe('SM2 standard example (recommended curve)', () => {
   it('signs with the given k to exactly (r, s)', () => {
     const k = bytesToBigInt(vec(STANDARD.k));
     expect(bytesToHex(sm2Sign(d, message, { k }))).toBe(bytesToHex(signature));
-    expect(bytesToHex(sm2Sign(d, message, { k, userId: utf8ToBytes(STANDARD.userId) }))).toBe(
-      bytesToHex(signature),
-    );
+    expect(bytesToHex(sm2Sign(d, message, { k, userId: utf8ToBytes(STANDARD.userId) }))).toBe(bytesToHex(signature));
   });
 
   it('verifies (r, s), and so does sm-crypto-v2', () => {

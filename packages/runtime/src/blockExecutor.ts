@@ -290,6 +290,8 @@ export class BlockExecutor {
       for (const [k, v] of call.writes) blockState.set(k, v);
       return result === undefined ? { tx: idHex, status: 'ok', events } : { tx: idHex, status: 'ok', events, result };
     } catch (error) {
+      // Damaged storage is not the transaction's fault: stop rather than record a different block than healthy nodes.
+      if (isLianzhengError(error) && error.code === 'STATE_CORRUPT') throw error;
       if (isLianzhengError(error)) {
         return { tx: idHex, status: 'failed', code: error.code, message: error.message, events: [] };
       }

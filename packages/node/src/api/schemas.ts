@@ -25,7 +25,7 @@ export const errorSchema = {
 export const transactionSchema = {
   $id: 'Transaction',
   type: 'object',
-  description: 'Transaction body; its id is TH("lianzheng/tx", JCS(body)) (docs/PROTOCOL.md §4).',
+  description: 'Transaction body; its id is TH("lianzheng/tx", JCS(body)) (docs/PROTOCOL.md §5).',
   required: ['v', 'chainId', 'nonce', 'expiresAt', 'signer', 'contract', 'method', 'args'],
   additionalProperties: false,
   properties: {
@@ -147,29 +147,49 @@ export const idParams = {
   properties: { id: hex32 },
 } as const;
 
+/**
+ * Path and query parameters are validated as strings (no type coercion: "-0", " 1", "1e3" or "0x1" are not heights)
+ * and converted by the handlers.
+ */
+const decimal = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$', description: 'decimal integer' } as const;
+const flag = { type: 'string', enum: ['true', 'false'] } as const;
+
 export const heightParams = {
   type: 'object',
   required: ['height'],
-  properties: { height: { type: 'integer', minimum: 0 } },
+  properties: { height: { ...decimal, description: 'block height' } },
 } as const;
 
 export const fullQuery = {
   type: 'object',
-  properties: { full: { type: 'boolean', default: false, description: 'include transactions and receipts' } },
+  additionalProperties: false,
+  properties: { full: { ...flag, description: 'include transactions and receipts (default false)' } },
 } as const;
 
 export const waitQuery = {
   type: 'object',
+  additionalProperties: false,
   properties: {
-    wait: { type: 'boolean', default: false, description: 'hold the response until the transaction is durable' },
-    timeoutMs: { type: 'integer', minimum: 1, maximum: 120_000, default: 30_000 },
+    wait: { ...flag, description: 'hold the response until the transaction is durable (default false)' },
+    timeoutMs: { ...decimal, description: 'how long to wait, 1–120000 ms (default 30000)' },
   },
 } as const;
 
 export const stateQuery = {
   type: 'object',
+  additionalProperties: false,
   properties: {
-    proof: { type: 'boolean', default: false, description: 'include a state proof and the checkpoint it leads to' },
-    height: { type: 'integer', minimum: 0, description: 'read at this height (default: latest durable)' },
+    proof: { ...flag, description: 'include a state proof and the checkpoint it leads to (default false)' },
+    height: { ...decimal, description: 'read at this height (default: latest durable)' },
+  },
+} as const;
+
+export const eventsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    contract: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$', description: 'only events of this contract' },
+    blocks: { ...flag, description: 'send block messages (default true)' },
+    events: { ...flag, description: 'send contract event messages (default true)' },
   },
 } as const;

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket, { type WebSocket } from '@fastify/websocket';
@@ -9,6 +10,7 @@ import type { DurableBlock } from '../ledger.js';
 import type { LianzhengNode } from '../lianzhengNode.js';
 import {
   errorResponses,
+  eventsQuery,
   fullQuery,
   heightParams,
   idParams,
@@ -101,14 +103,35 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
     // Per-request log lines would cost more than admitting a transaction; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    // No type coercion: parameters are strings checked against patterns and converted by the handlers.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // State keys may be long; the route schema limits them to 1024 characters with a coded error.
+    routerOptions: { maxParamLength: 1100 },
+    // Errors raised before routing (undecodable URL, over-long parameter) get the same envelope as all others.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .send({ error: { code: 'REQUEST_MALFORMED', message: error.message, details: { reason: error.code } } });
+    },
   });
   // Responses are plain JSON.stringify: response schemas document the API and never silently drop fields.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Bodies stay text: transactions are parsed strictly (duplicate keys, numbers, size) by the admission workers.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['application/json'], { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /;\s*charset=("?)([^";]+)\1/i.exec(request.headers['content-type'] ?? '')?.[2]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(nodeError('REQUEST_MALFORMED', 'JSON bodies must be UTF-8', { charset }));
+      return;
+    }
+    // Invalid UTF-8 is an error, never silently replaced with U+FFFD (that would sign and store other text).
+    if (!isUtf8(body as Buffer)) {
+      done(new LianzhengError('JSON_STRING_INVALID', 'the body is not valid UTF-8'));
+      return;
+    }
+    done(null, (body as Buffer).toString('utf8'));
+  });
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   await app.register(fastifySwagger, {
@@ -173,7 +196,11 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
       },
       config: { docsBody: { $ref: 'SignedTransaction#' } },
     },
-    async (request: FastifyRequest<{ Querystring: { wait?: boolean; timeoutMs?: number } }>, reply: FastifyReply) => {
+    async (request: FastifyRequest<{ Querystring: { wait?: string; timeoutMs?: string } }>, reply: FastifyReply) => {
+      const timeoutMs = request.query.timeoutMs === undefined ? 30_000 : Number(request.query.timeoutMs);
+      if (timeoutMs < 1 || timeoutMs > 120_000) {
+        throw nodeError('REQUEST_MALFORMED', 'timeoutMs must be between 1 and 120000', { field: 'timeoutMs' });
+      }
       const [result] = await node.submit(requireText(request), false);
       if (result === undefined) throw nodeError('INTERNAL', 'admission returned no result');
       if (!result.ok) {
@@ -183,8 +210,8 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
           result.error.details === undefined ? {} : { details: result.error.details },
         );
       }
-      if (request.query.wait !== true) return reply.code(202).send({ id: result.id, status: 'pending' });
-      const outcome = await node.waitFor(result.id, request.query.timeoutMs ?? 30_000);
+      if (request.query.wait !== 'true') return reply.code(202).send({ id: result.id, status: 'pending' });
+      const outcome = await node.waitFor(result.id, timeoutMs);
       if (outcome === null) return reply.code(202).send({ id: result.id, status: 'pending' });
       if (outcome.status === 'dropped') {
         throw new LianzhengError(outcome.code, outcome.message, { details: { id: result.id, status: 'dropped' } });
@@ -247,8 +274,8 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
   app.get(
     '/v1/blocks/latest',
     { schema: { tags: ['blocks'], summary: 'The latest durable block', querystring: fullQuery } },
-    async (request: FastifyRequest<{ Querystring: { full?: boolean } }>) =>
-      node.chain.block(node.ledger.durableHeight, request.query.full === true),
+    async (request: FastifyRequest<{ Querystring: { full?: string } }>) =>
+      node.chain.block(node.ledger.durableHeight, request.query.full === 'true'),
   );
 
   app.get(
@@ -262,8 +289,8 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
         response: errorResponses,
       },
     },
-    async (request: FastifyRequest<{ Params: { height: number }; Querystring: { full?: boolean } }>) =>
-      node.chain.block(request.params.height, request.query.full === true),
+    async (request: FastifyRequest<{ Params: { height: string }; Querystring: { full?: string } }>) =>
+      node.chain.block(Number(request.params.height), request.query.full === 'true'),
   );
 
   app.get(
@@ -288,7 +315,8 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
         response: { 200: { $ref: 'Checkpoint#' }, ...errorResponses },
       },
     },
-    async (request: FastifyRequest<{ Params: { height: number } }>) => node.chain.checkpoint(request.params.height),
+    async (request: FastifyRequest<{ Params: { height: string } }>) =>
+      node.chain.checkpoint(Number(request.params.height)),
   );
 
   app.get(
@@ -311,12 +339,12 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
     async (
       request: FastifyRequest<{
         Params: { contract: string; '*': string };
-        Querystring: { proof?: boolean; height?: number };
+        Querystring: { proof?: string; height?: string };
       }>,
     ) =>
       node.chain.state(request.params.contract, request.params['*'], {
-        ...(request.query.height === undefined ? {} : { height: request.query.height }),
-        proof: request.query.proof === true,
+        ...(request.query.height === undefined ? {} : { height: Number(request.query.height) }),
+        proof: request.query.proof === 'true',
       }),
   );
 
@@ -356,7 +384,7 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
     height: node.ledger.durableHeight,
     mempool: node.mempoolSize,
     workers: node.workers,
-    uptimeSeconds: Math.round((Date.now() - node.startedAt) / 1000),
+    uptimeSeconds: node.uptimeSeconds,
     startupCheck:
       node.startupCheck === null
         ? null
@@ -370,34 +398,30 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get(
-    '/v1/events',
-    {
-      websocket: true,
-      schema: {
-        tags: ['blocks'],
-        summary: 'WebSocket: durable blocks and contract events',
-        description:
-          'Messages are JSON: {"type":"block",height,hash,time,txCount,txIds} and ' +
-          '{"type":"event",height,tx,contract,name,data}. Query: contract=<name> limits events to one contract; ' +
-          'blocks=false suppresses block messages, events=false event messages.',
-        querystring: {
-          type: 'object',
-          properties: {
-            contract: { type: 'string' },
-            blocks: { type: 'boolean', default: true },
-            events: { type: 'boolean', default: true },
-          },
-        },
-      },
+  app.route({
+    method: 'GET',
+    url: '/v1/events',
+    schema: {
+      tags: ['blocks'],
+      summary: 'WebSocket: durable blocks and contract events',
+      description:
+        'Open with a WebSocket upgrade (ws://host:port/v1/events). Messages are JSON: ' +
+        '{"type":"block",height,hash,time,txCount,txIds} for every durable block and ' +
+        '{"type":"event",height,tx,contract,name,data} for every contract event. A subscriber that falls more than ' +
+        '8 MiB behind is disconnected with close code 1013. A plain HTTP GET gets 400 REQUEST_MALFORMED.',
+      querystring: eventsQuery,
+      response: { 101: { description: 'Switching Protocols (WebSocket)' }, 400: errorResponses[400] },
     },
-    (
+    handler: async () => {
+      throw nodeError('REQUEST_MALFORMED', 'this is a WebSocket endpoint: connect with an Upgrade: websocket request');
+    },
+    wsHandler: (
       socket: WebSocket,
-      request: FastifyRequest<{ Querystring: { contract?: string; blocks?: boolean; events?: boolean } }>,
+      request: FastifyRequest<{ Querystring: { contract?: string; blocks?: string; events?: string } }>,
     ) => {
       const contract = request.query.contract;
-      const blocks = request.query.blocks !== false;
-      const events = request.query.events !== false;
+      const blocks = request.query.blocks !== 'false';
+      const events = request.query.events !== 'false';
       const unsubscribe = node.ledger.onBlock((block: DurableBlock) => {
         if (socket.bufferedAmount > opts.maxSubscriberBufferBytes) {
           socket.close(1013, 'subscriber too slow');
@@ -416,17 +440,17 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
           );
         }
         if (!events) return;
-        block.receipts.forEach((receipt) => {
+        for (const receipt of block.receipts) {
           for (const e of receipt.events) {
             if (contract !== undefined && e.contract !== contract) continue;
             socket.send(JSON.stringify({ type: 'event', height: block.header.height, tx: receipt.tx, ...e }));
           }
-        });
+        }
       });
       socket.on('close', unsubscribe);
       socket.on('error', unsubscribe);
     },
-  );
+  });
 
   return app;
 }

@@ -1,4 +1,4 @@
-import { canonicalize, type JsonValue } from '@lianzheng/protocol';
+import { canonicalize, type JsonValue, utf8Length } from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
 import { argString, argsObject, type SystemContract } from './contract.js';
 
@@ -16,9 +16,14 @@ export const kvContract: SystemContract = {
       parseArgs(args) {
         argsObject(args, ['key', 'value']);
         const key = argString(args, 'key', { max: 200, pattern: KEY_PATTERN });
-        if (!('value' in args)) throw runtimeError('ARGS_INVALID', 'args.value is required', { field: 'args.value' });
+        if (!('value' in args) || args.value === null) {
+          // null is how the state reads an absent key; removing a key is kv.delete.
+          throw runtimeError('ARGS_INVALID', 'args.value is required and must not be null (use kv.delete)', {
+            field: 'args.value',
+          });
+        }
         const value = args.value as JsonValue;
-        if (canonicalize(value).length > MAX_VALUE_BYTES) {
+        if (utf8Length(canonicalize(value)) > MAX_VALUE_BYTES) {
           throw runtimeError('ARGS_INVALID', `args.value must be at most ${MAX_VALUE_BYTES} bytes`, {
             field: 'args.value',
           });

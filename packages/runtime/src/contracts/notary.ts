@@ -4,6 +4,7 @@ import {
   type JsonObject,
   type NotaryAlgorithm,
   notaryRecordKey,
+  utf8Length,
 } from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
 import { argOptionalString, argString, argsObject, type SystemContract } from './contract.js';
@@ -47,7 +48,7 @@ export const notaryContract: SystemContract = {
           if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
             throw runtimeError('ARGS_INVALID', 'args.meta must be an object', { field: 'args.meta' });
           }
-          if (canonicalize(meta).length > MAX_META_BYTES) {
+          if (utf8Length(canonicalize(meta)) > MAX_META_BYTES) {
             throw runtimeError('ARGS_INVALID', `args.meta must be at most ${MAX_META_BYTES} bytes`, {
               field: 'args.meta',
             });
