@@ -77,49 +77,67 @@ export interface LedgerDeps {
  * execution overlaps the disk flush of the previous block without ever seeing stale state.
  */
 export class PendingBlocks implements ValueSource, TxIndexReader, PageSource {
-  private readonly blocks: {
-    height: number;
-    values: Map<string, string>;
-    ids: Set<string>;
-    pages: Map<string, Uint8Array>;
-  }[] = [];
+  // One index per kind over all pending blocks (lookups are O(1) however many blocks are in flight); each block
+  // remembers its keys so that releasing it removes exactly what it added.
+  private readonly blocks: { height: number; ids: string[]; pages: string[]; values: string[] }[] = [];
+  private readonly ids = new Set<string>();
+  private readonly pages = new Map<string, Uint8Array>();
+  private readonly values = new Map<string, string>();
   private readonly store: ChainStore;
 
   constructor(store: ChainStore) {
     this.store = store;
   }
 
+  get size(): number {
+    return this.blocks.length;
+  }
+
   push(block: ExecutedBlock): void {
-    this.blocks.push({
-      height: block.header.height,
-      values: new Map(block.newValues.map((v) => [bytesToHex(v.keyPath), v.text])),
-      ids: new Set(block.txs.map((t) => t.idHex)),
-      pages: new Map(block.newPages.map((p) => [bytesToHex(p.key), p.bytes])),
-    });
+    const h = block.header.height;
+    const ids = block.txs.map((t) => t.idHex);
+    for (const id of ids) this.ids.add(id);
+    const pages: string[] = [];
+    for (const p of block.newPages) {
+      const key = bytesToHex(p.key);
+      pages.push(key);
+      this.pages.set(key, p.bytes);
+    }
+    const values: string[] = [];
+    for (const v of block.newValues) {
+      const key = `${h}:${bytesToHex(v.keyPath)}`;
+      values.push(key);
+      this.values.set(key, v.text);
+    }
+    this.blocks.push({ height: h, ids, pages, values });
   }
 
   /** Forget blocks up to `height`: they are durable and readable from the store. */
   release(height: number): void {
-    while (this.blocks.length > 0 && this.blocks[0]!.height <= height) this.blocks.shift();
+    while (this.blocks.length > 0 && this.blocks[0]!.height <= height) {
+      const b = this.blocks.shift()!;
+      for (const id of b.ids) this.ids.delete(id);
+      for (const key of b.pages) this.pages.delete(key);
+      for (const key of b.values) this.values.delete(key);
+    }
   }
 
   getValue(height: number, keyPath: Uint8Array): string | undefined {
-    for (const b of this.blocks) if (b.height === height) return b.values.get(bytesToHex(keyPath));
+    if (this.values.size > 0) {
+      const text = this.values.get(`${height}:${bytesToHex(keyPath)}`);
+      if (text !== undefined) return text;
+    }
     return this.store.value(height, keyPath);
   }
 
   has(idHex: string): boolean {
-    for (const b of this.blocks) if (b.ids.has(idHex)) return true;
-    return this.store.hasTx(idHex);
+    return this.ids.has(idHex) || this.store.hasTx(idHex);
   }
 
   getPage(key: Uint8Array): Uint8Array | undefined {
-    if (this.blocks.length > 0) {
-      const hex = bytesToHex(key);
-      for (const b of this.blocks) {
-        const p = b.pages.get(hex);
-        if (p !== undefined) return p;
-      }
+    if (this.pages.size > 0) {
+      const page = this.pages.get(bytesToHex(key));
+      if (page !== undefined) return page;
     }
     return this.store.page(key);
   }
