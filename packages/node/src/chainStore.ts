@@ -38,6 +38,7 @@ export const defaultChainStoreOptions = {
 } as const satisfies Partial<ChainStoreOptions>;
 
 const FORMAT = 1;
+const GROUP_MAX_TXS = 4000;
 
 /**
  * Embedded storage on LMDB (ADR 0001). Everything a block changes is written in one LMDB transaction; LMDB's
@@ -68,8 +69,12 @@ export class ChainStore {
   /** Observer of each group commit (blocks in it, seconds to durable), for metrics. */
   onGroupCommit: ((blocks: number, seconds: number) => void) | undefined;
 
-  private constructor(env: RootDatabase) {
+  /** Directory of the LMDB environment. */
+  readonly path: string;
+
+  private constructor(env: RootDatabase, path: string) {
     this.env = env;
+    this.path = path;
     const sub = <K extends import('lmdb').Key>(name: string) => env.openDB<Buffer, K>({ name, encoding: 'binary' });
     // Raw binary keys (ordered-binary would wrap them and range scans would not see them).
     const hashKeyed = (name: string) => env.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary' });
@@ -96,7 +101,7 @@ export class ChainStore {
       overlappingSync: true,
       encoding: 'binary',
     });
-    const store = new ChainStore(env);
+    const store = new ChainStore(env, options.path);
     const format = store.meta.get('format');
     if (format === undefined) {
       if (!options.readOnly) store.meta.putSync('format', Buffer.from([FORMAT]));
@@ -230,8 +235,16 @@ export class ChainStore {
   private async commitQueued(): Promise<void> {
     this.flushing = true;
     while (this.queue.length > 0) {
-      const group = this.queue;
-      this.queue = [];
+      // At most GROUP_MAX_TXS transactions per group: issuing a group's writes is one synchronous stretch of the
+      // event loop, which must stay short; whatever remains goes into the next group right after this one.
+      let take = 0;
+      let txs = 0;
+      while (take < this.queue.length && (take === 0 || txs + this.queue[take]!.block.txs.length <= GROUP_MAX_TXS)) {
+        txs += this.queue[take]!.block.txs.length;
+        take++;
+      }
+      const group = this.queue.slice(0, take);
+      this.queue = this.queue.slice(take);
       try {
         // All puts in one event turn: lmdb-js commits them in one transaction.
         const started = performance.now();

@@ -4,11 +4,9 @@ import {
   bytesToHex,
   bytesToUtf8,
   type CryptoSuite,
-  equalBytes,
   GENESIS_PARENT,
   type Genesis,
   hexToBytes,
-  stateValueHashText,
   type Transaction,
 } from '@lianzheng/protocol';
 import {
@@ -27,7 +25,7 @@ import {
 import type { ChainStore } from './chainStore.js';
 import type { VerifyBlockResponse } from './chainWorker.js';
 import { nodeError } from './errors.js';
-import type { WorkerPool } from './workerPool.js';
+import { checkStateStoreInWorker, type WorkerPool } from './workerPool.js';
 
 export interface VerifyChainOptions {
   readonly from: number;
@@ -93,6 +91,10 @@ class ReplayState {
     for (const v of block.newValues) this.values.set(`${h}:${bytesToHex(v.keyPath)}`, v.text);
     for (const t of block.txs) this.ids.add(t.idHex);
     for (const p of block.newPages) this.pages.set(bytesToHex(p.key), p.bytes);
+    // Replay only ever reads the newest version: forget what this block superseded, so memory follows the live
+    // state rather than the whole history.
+    for (const key of block.stalePages) this.pages.delete(bytesToHex(key));
+    for (const v of block.staleValues) this.values.delete(`${v.height}:${bytesToHex(v.keyPath)}`);
   }
 }
 
@@ -151,9 +153,16 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
   let prevHash = from > 0 ? bytesToHex(blockHashOf(store, suite, from - 1)) : GENESIS_PARENT;
   let txs = 0;
   let signatures = 0;
-  const stored = new StateTree({ cachePages: 65_536 }, { hash: suite, pages: { getPage: (k) => store.page(k) } });
-  let pages = 0;
-  let values = 0;
+  // Every stored state page and value, on a thread of its own while this one re-executes the chain.
+  const storeCheck = opts.storeChecks
+    ? checkStateStoreInWorker({
+        path: store.path,
+        suite: genesis.suite,
+        to,
+        complete: from === 0 && to === store.height(),
+      })
+    : null;
+  storeCheck?.catch(() => undefined);
 
   send();
   for (let h = from; h <= to; h++) {
@@ -176,28 +185,6 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
     }
     if (bytesToHex(rootHash(root)) !== header.stateRoot)
       corrupt(h, 'state-root', 'stored root does not match header.stateRoot');
-    if (opts.storeChecks) {
-      // The state pages and values this block wrote: each page must hash to what its parent records, each value to
-      // its leaf's value hash. Pages and values of earlier blocks were checked at their own height.
-      try {
-        for (const item of stored.walkVersion(root, h)) {
-          if (item.type === 'page') {
-            pages++;
-            continue;
-          }
-          const text = store.value(h, item.leaf.keyPath);
-          if (text === undefined || !equalBytes(stateValueHashText(suite, text), item.leaf.valueHash)) {
-            corrupt(h, 'state-value', 'a state value is missing or does not match its leaf');
-          }
-          values++;
-        }
-      } catch (error) {
-        if (error instanceof Error && (error as { code?: string }).code === 'STATE_CORRUPT') {
-          corrupt(h, 'state-page', error.message);
-        }
-        throw error;
-      }
-    }
     result.txIds.forEach((id, index) => {
       const loc = store.txLocation(hexToBytes(id));
       if (loc === undefined || loc.height !== h || loc.index !== index) {
@@ -241,11 +228,16 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
     deps.onProgress?.({ height: h, to, txs, phase: 'blocks' });
   }
 
+  let pages = 0;
+  let values = 0;
+  if (storeCheck !== null) {
+    deps.onProgress?.({ height: to, to, txs, phase: 'store' });
+    const checked = await storeCheck;
+    if (!checked.ok) corrupt(checked.height, checked.reason, checked.message);
+    pages = checked.pages;
+    values = checked.values;
+  }
   if (opts.storeChecks && from === 0 && to === store.height()) {
-    if (pages !== store.countPages())
-      corrupt(to, 'state-page', `${store.countPages() - pages} stored state pages belong to no version`);
-    if (values !== store.countValues())
-      corrupt(to, 'state-value', `${store.countValues() - values} stored values belong to no leaf`);
     let indexed = 0;
     for (const _ of store.allTxIndex()) indexed++;
     if (indexed !== txs) corrupt(to, 'tx-index', `transaction index has ${indexed} entries for ${txs} transactions`);

@@ -14,6 +14,7 @@ import {
   type CryptoSuite,
   canonicalize,
   decodeCanonical,
+  equalBytes,
   hexToBytes,
   isLianzhengError,
   merkleRootFromLeafHashes,
@@ -21,10 +22,12 @@ import {
   protocolError,
   receiptHashFromCanonical,
   type SuiteId,
+  stateValueHashText,
   transactionIdFromCanonical,
   utf8ToBytes,
 } from '@lianzheng/protocol';
-import { decodeRecords, decodeTxRecords } from './chainStore.js';
+import { decodeSlot, StateTree } from '@lianzheng/runtime';
+import { ChainStore, decodeRecords, decodeTxRecords } from './chainStore.js';
 import { nativeSuite } from './nativeSuite.js';
 
 export interface WorkerConfig {
@@ -252,6 +255,83 @@ export class Admission {
     }
     return { ok: true, blockHash: bytesToHex(hash), txIds, txs: txs.length, signatures };
   }
+}
+
+export interface StoreCheckRequest {
+  readonly path: string;
+  readonly suite: SuiteId;
+  readonly to: number;
+  /** Also compare page and value counts with the tables (only meaningful when `to` is the latest height). */
+  readonly complete: boolean;
+}
+
+export type StoreCheckResponse =
+  | { readonly ok: true; readonly pages: number; readonly values: number }
+  | { readonly ok: false; readonly height: number; readonly reason: string; readonly message: string };
+
+/**
+ * Every stored state page and value, checked against the hashes above it: for each height, the pages and values that
+ * height wrote (the rest belong to earlier heights). Runs on its own thread with its own read-only LMDB handle.
+ */
+export function checkStateStore(r: StoreCheckRequest): StoreCheckResponse {
+  const suite = nativeSuite(r.suite);
+  const store = ChainStore.open({ path: r.path, readOnly: true });
+  try {
+    const tree = new StateTree({ cachePages: 65_536 }, { hash: suite, pages: { getPage: (k) => store.page(k) } });
+    let pages = 0;
+    let values = 0;
+    for (let h = 0; h <= r.to; h++) {
+      const rootBytes = store.root(h);
+      if (rootBytes === undefined)
+        return { ok: false, height: h, reason: 'state-root', message: 'state root record is missing' };
+      try {
+        for (const item of tree.walkVersion(decodeSlot(suite, rootBytes), h)) {
+          if (item.type === 'page') {
+            pages++;
+            continue;
+          }
+          const text = store.value(h, item.leaf.keyPath);
+          if (text === undefined || !equalBytes(stateValueHashText(suite, text), item.leaf.valueHash)) {
+            return {
+              ok: false,
+              height: h,
+              reason: 'state-value',
+              message: 'a state value is missing or does not match its leaf',
+            };
+          }
+          values++;
+        }
+      } catch (error) {
+        if (isLianzhengError(error) && error.code === 'STATE_CORRUPT') {
+          return { ok: false, height: h, reason: 'state-page', message: error.message };
+        }
+        throw error;
+      }
+    }
+    if (r.complete && pages !== store.countPages()) {
+      return {
+        ok: false,
+        height: r.to,
+        reason: 'state-page',
+        message: `${store.countPages() - pages} stored state pages belong to no version`,
+      };
+    }
+    if (r.complete && values !== store.countValues()) {
+      return {
+        ok: false,
+        height: r.to,
+        reason: 'state-value',
+        message: `${store.countValues() - values} stored values belong to no leaf`,
+      };
+    }
+    return { ok: true, pages, values };
+  } finally {
+    void store.close();
+  }
+}
+
+if (parentPort !== null && workerData?.lianzhengStoreCheck !== undefined) {
+  parentPort.postMessage(checkStateStore(workerData.lianzhengStoreCheck as StoreCheckRequest));
 }
 
 if (parentPort !== null && workerData?.lianzhengWorker === true) {

@@ -36,6 +36,8 @@ export interface NodeIdentity {
 }
 
 export interface DurableBlock {
+  /** When the block became durable (the node's wall clock, ms since the epoch). */
+  readonly durableAt: number;
   readonly header: BlockHeader;
   readonly hash: string;
   readonly txIds: readonly string[];
@@ -264,13 +266,13 @@ export class Ledger {
       t = stage('store', t);
       if (inFlight.length >= this.opts.maxInFlight) {
         await inFlight.shift();
-        stage('flush', t);
-      } else {
-        // Let admission responses and worker results through between blocks: executing back-to-back blocks without
-        // yielding would starve the HTTP side and leave the verification workers idle.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        stage('yield', t);
+        t = stage('flush', t);
       }
+      // Always yield to the event loop between blocks (an already-durable promise above resolves as a microtask and
+      // would not): admission responses, worker results and durability callbacks must get through, or the HTTP side
+      // starves and the verification workers sit idle.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      stage('yield', t);
       log.debug({ height: block.header.height, txs: block.txs.length }, 'block executed');
     }
     await Promise.all(inFlight);
@@ -312,6 +314,7 @@ export class Ledger {
     metrics.mempoolSize.set(mempool.size);
     if (this.listeners.size > 0) {
       const event: DurableBlock = {
+        durableAt: this.deps.clock.now(),
         header: block.header,
         hash: block.hashHex,
         txIds: block.txs.map((t) => t.idHex),

@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type {
   AdmitRequest,
   AdmitResponse,
+  StoreCheckRequest,
+  StoreCheckResponse,
   VerifyBlockRequest,
   VerifyBlockResponse,
   WorkerConfig,
@@ -20,6 +22,23 @@ interface Slot {
   readonly worker: Worker;
   pending: number;
   readonly waiters: Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>;
+}
+
+/** Runs the state-store check on a thread of its own (it holds its own read-only LMDB handle). */
+export function checkStateStoreInWorker(request: StoreCheckRequest): Promise<StoreCheckResponse> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./chainWorker.js', import.meta.url), {
+      workerData: { lianzhengStoreCheck: request },
+    });
+    worker.once('message', (m: StoreCheckResponse) => {
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(nodeError('INTERNAL', `state-store check thread exited with code ${code}`));
+    });
+  });
 }
 
 /**

@@ -22,7 +22,7 @@ import type { CallContext, SystemContract } from './contracts/contract.js';
 import { kvContract } from './contracts/kv.js';
 import { notaryContract } from './contracts/notary.js';
 import { runtimeError } from './errors.js';
-import { type NewPage, rootHash, type Slot, type StateTree, type StateUpdate } from './stateTree.js';
+import { type NewPage, rootHash, type Slot, type StaleValue, type StateTree, type StateUpdate } from './stateTree.js';
 
 /** A transaction whose signature and form were checked at admission, ready for ordering and execution. */
 export interface CandidateTx {
@@ -82,6 +82,9 @@ export interface ExecutedBlock {
   readonly newValues: readonly { readonly keyPath: Uint8Array; readonly text: string }[];
   /** State pages written by this block, in key order. */
   readonly newPages: readonly NewPage[];
+  /** Page versions and values this block superseded (they remain readable at earlier heights). */
+  readonly stalePages: readonly Uint8Array[];
+  readonly staleValues: readonly StaleValue[];
   readonly root: Slot;
 }
 
@@ -227,7 +230,7 @@ export class BlockExecutor {
         updates.push({ keyPath, valueHash: stateValueHashText(suite, value) });
       }
     }
-    const { root, newPages } = this.deps.tree.applyBatch(prev.root, updates, proposal.height);
+    const { root, newPages, stalePages, staleValues } = this.deps.tree.applyBatch(prev.root, updates, proposal.height);
 
     const txLeaves = included.map((t) => suite.merkleLeaf(t.id, t.sig));
     const receiptLeaves = receiptCanonicals.map((c) => suite.merkleLeaf(receiptHashFromCanonical(suite, c)));
@@ -254,6 +257,8 @@ export class BlockExecutor {
       writes,
       newValues,
       newPages,
+      stalePages,
+      staleValues,
       root,
     };
   }
@@ -407,7 +412,7 @@ export function executeGenesis(
   const value = canonicalize(genesis);
   const keyPath = stateKeyPath(suite, SYS_CONTRACT, SYS_CONFIG_KEY);
   const valueHash = stateValueHashText(suite, value);
-  const { root, newPages } = tree.applyBatch(emptyRoot, [{ keyPath, valueHash }], 0);
+  const { root, newPages, stalePages, staleValues } = tree.applyBatch(emptyRoot, [{ keyPath, valueHash }], 0);
   const emptyRootHex = bytesToHex(merkleRootFromLeafHashes(suite, []));
   const header: BlockHeader = {
     v: 1,
@@ -432,6 +437,8 @@ export function executeGenesis(
     writes: [{ contract: SYS_CONTRACT, key: SYS_CONFIG_KEY, value }],
     newValues: [{ keyPath, text: value }],
     newPages,
+    stalePages,
+    staleValues,
     root,
   };
 }

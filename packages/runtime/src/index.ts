@@ -33,6 +33,7 @@ export {
   rootHash,
   type Slot,
   SlotKind,
+  type StaleValue,
   type StateBatchResult,
   StatePage,
   StateTree,

@@ -399,10 +399,29 @@ export interface NewPage {
   readonly bytes: Uint8Array;
 }
 
+/** A stored value no longer referenced by the newest version: written at `height` under `keyPath`. */
+export interface StaleValue {
+  readonly height: number;
+  readonly keyPath: Uint8Array;
+}
+
 export interface StateBatchResult {
   readonly root: Slot;
   /** Pages created by the batch, in key order, to be stored under their version key. */
   readonly newPages: readonly NewPage[];
+  /**
+   * Keys of pages the new version no longer references (they stay part of older versions). The basis for pruning
+   * old versions, and what lets an in-memory replay forget them.
+   */
+  readonly stalePages: readonly Uint8Array[];
+  /** Values the new version no longer references (overwritten or deleted keys). */
+  readonly staleValues: readonly StaleValue[];
+}
+
+interface BatchOutput {
+  readonly pages: NewPage[];
+  readonly stalePages: Uint8Array[];
+  readonly staleValues: StaleValue[];
 }
 
 /**
@@ -460,11 +479,11 @@ export class StateTree {
    */
   applyBatch(root: Slot, updates: readonly StateUpdate[], height: number): StateBatchResult {
     const sorted = dedupeSorted(updates);
-    const newPages: NewPage[] = [];
-    const newRoot = this.applyToSlot(root, 0, sorted, 0, sorted.length, height, newPages);
+    const out: BatchOutput = { pages: [], stalePages: [], staleValues: [] };
+    const newRoot = this.applyToSlot(root, 0, sorted, 0, sorted.length, height, out);
     // Children are finished before parents; storage wants key order (depth ascending within the height).
-    newPages.sort((a, b) => compareBytes(a.key, b.key));
-    return { root: newRoot, newPages };
+    out.pages.sort((a, b) => compareBytes(a.key, b.key));
+    return { root: newRoot, newPages: out.pages, stalePages: out.stalePages, staleValues: out.staleValues };
   }
 
   /** The leaf of `keyPath` under `root`, or null when absent. */
@@ -536,6 +555,24 @@ export class StateTree {
     }
   }
 
+  /** Keys of every page reachable from `root`, whatever height wrote them. */
+  *pageKeys(root: Slot): Generator<Uint8Array> {
+    const stack: { slot: Slot; depth: number; prefix: Uint8Array }[] = [
+      { slot: root, depth: 0, prefix: new Uint8Array(32) },
+    ];
+    while (stack.length > 0) {
+      const { slot, depth, prefix } = stack.pop()!;
+      if (slot.kind !== 2) continue;
+      const page = this.loadPage(slot, depth, prefix);
+      yield pageKey(slot.height, depth, prefix);
+      for (let s = 0; s < 16; s++) {
+        const childPrefix = prefix.slice();
+        childPrefix[depth >> 1] = depth & 1 ? (childPrefix[depth >> 1]! & 0xf0) | s : s << 4;
+        stack.push({ slot: page.slot(s), depth: depth + 1, prefix: childPrefix });
+      }
+    }
+  }
+
   /** Every leaf under `root` in key-path order. */
   *leaves(root: Slot, depth = 0, prefix: Uint8Array = new Uint8Array(32)): Generator<LeafSlot> {
     if (root.kind === 0) return;
@@ -558,7 +595,7 @@ export class StateTree {
     from: number,
     to: number,
     height: number,
-    out: NewPage[],
+    out: BatchOutput,
   ): Slot {
     if (from === to) return slot;
     if (slot.kind !== 2) {
@@ -571,7 +608,10 @@ export class StateTree {
           leaves.push(existing);
           existing = null;
         }
-        if (existing !== null && equalBytes(existing.keyPath, u.keyPath)) existing = null;
+        if (existing !== null && equalBytes(existing.keyPath, u.keyPath)) {
+          out.staleValues.push({ height: existing.valueHeight, keyPath: existing.keyPath });
+          existing = null;
+        }
         if (u.valueHash !== null) leaves.push(leafSlot(this.hash, u.keyPath, u.valueHash, height));
       }
       if (existing !== null) leaves.push(existing);
@@ -594,6 +634,8 @@ export class StateTree {
       k = end;
     }
     if (!changed) return slot;
+    // The base page is superseded in the new version (it stays part of the versions that reference it).
+    out.stalePages.push(pageKey(slot.height, depth, updates[from]!.keyPath));
     return this.finish(
       StatePage.build(this.hash, changes, this.allocate, base),
       depth,
@@ -610,7 +652,7 @@ export class StateTree {
     to: number,
     depth: number,
     height: number,
-    out: NewPage[],
+    out: BatchOutput,
   ): Slot {
     if (from === to) return EMPTY_SLOT;
     if (to - from === 1) return leaves[from]!;
@@ -627,12 +669,12 @@ export class StateTree {
   }
 
   /** Collapses a page with fewer than two keys into its parent's slot, or records it as a new page. */
-  private finish(page: StatePage, depth: number, prefix: Uint8Array, height: number, out: NewPage[]): Slot {
+  private finish(page: StatePage, depth: number, prefix: Uint8Array, height: number, out: BatchOutput): Slot {
     if (page.count === 0) return EMPTY_SLOT;
     // One key left and no child page (a child page would count 2): the subtree is that leaf.
     if (page.count === 1) return page.singleLeafBelow(1);
     const key = pageKey(height, depth, prefix);
-    out.push({ key, bytes: page.bytes });
+    out.pages.push({ key, bytes: page.bytes });
     this.remember(bytesToHex(key), page);
     return { kind: 2, hash: page.hash, height };
   }

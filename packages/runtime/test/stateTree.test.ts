@@ -143,6 +143,35 @@ describe('paged state tree', () => {
     expect(visited.size).toBe(pages.size);
   });
 
+  it('reports exactly the superseded pages and values: live = written − stale = reachable (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(opArb, { maxLength: 50 }), { minLength: 1, maxLength: 10 }), (batches) => {
+        const { tree, apply } = memoryTree(8);
+        const live = new Set<string>();
+        const liveValues = new Map<string, number>();
+        let root: Slot = EMPTY_SLOT;
+        batches.forEach((batch, b) => {
+          const r = apply(
+            root,
+            batch.map((o) => ({ keyPath: kp(`k${o.key}`), valueHash: o.value === null ? null : vh(o.value) })),
+          );
+          for (const p of r.newPages) live.add(bytesToHex(p.key));
+          for (const key of r.stalePages) expect(live.delete(bytesToHex(key))).toBe(true);
+          for (const v of r.staleValues) expect(liveValues.delete(`${v.height}:${bytesToHex(v.keyPath)}`)).toBe(true);
+          const written = new Map<string, { keyPath: Uint8Array; value: number | null }>();
+          for (const o of batch) written.set(bytesToHex(kp(`k${o.key}`)), { keyPath: kp(`k${o.key}`), value: o.value });
+          for (const [id, w] of written) if (w.value !== null) liveValues.set(`${b + 1}:${id}`, b + 1);
+          root = r.root;
+        });
+        expect(new Set([...tree.pageKeys(root)].map(bytesToHex))).toEqual(live);
+        expect(new Set([...tree.leaves(root)].map((l) => `${l.valueHeight}:${bytesToHex(l.keyPath)}`))).toEqual(
+          new Set(liveValues.keys()),
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('is independent of how writes are split into batches', () => {
     const ops = Array.from({ length: 500 }, (_, i) => ({ keyPath: kp(`x${i}`), valueHash: vh(i) }));
     const one = memoryTree().apply(EMPTY_SLOT, ops);

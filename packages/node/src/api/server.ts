@@ -406,7 +406,8 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
       summary: 'WebSocket: durable blocks and contract events',
       description:
         'Open with a WebSocket upgrade (ws://host:port/v1/events). Messages are JSON: ' +
-        '{"type":"block",height,hash,time,txCount,txIds} for every durable block and ' +
+        '{"type":"block",height,hash,time,durableAt,txCount,txIds} for every durable block (durableAt: when it ' +
+        'reached the disk, ms since the epoch) and ' +
         '{"type":"event",height,tx,contract,name,data} for every contract event. A subscriber that falls more than ' +
         '8 MiB behind is disconnected with close code 1013. A plain HTTP GET gets 400 REQUEST_MALFORMED.',
       querystring: eventsQuery,
@@ -434,6 +435,7 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
               height: block.header.height,
               hash: block.hash,
               time: block.header.time,
+              durableAt: block.durableAt,
               txCount: block.header.txCount,
               txIds: block.txIds,
             }),

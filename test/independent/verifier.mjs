@@ -1,0 +1,1345 @@
+// An independent verifier of the Lianzheng protocol, version 1, written from docs/PROTOCOL.md alone.
+//
+// It deliberately imports nothing from this repository and no npm package: only Node built-ins. Section numbers
+// (§n) refer to docs/PROTOCOL.md. Where the document left a choice open, the choice made here is stated in a
+// comment starting with "Choice:".
+
+import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors (§1: errors are { code, message, details? }; details carries `reason` and `field`)
+// ---------------------------------------------------------------------------------------------------------------
+
+export class ProtocolError extends Error {
+  constructor(code, message, details, cause) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'ProtocolError';
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+}
+
+function failReason(code, reason, extra) {
+  throw new ProtocolError(code, `${code}: ${reason}`, { reason, ...extra });
+}
+
+function failField(code, field, what) {
+  throw new ProtocolError(code, `${code}: ${field} ${what}`, { field });
+}
+
+function failCode(code, what) {
+  throw new ProtocolError(code, `${code}: ${what}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Bytes (§1)
+// ---------------------------------------------------------------------------------------------------------------
+
+const HEX_RE = /^(?:[0-9a-f]{2})*$/;
+
+export function isHex(value, length) {
+  return typeof value === 'string' && HEX_RE.test(value) && (length === undefined || value.length === 2 * length);
+}
+
+/** §1 `hexToBytes(value, field, length)`: lower-case, even length, exact size when given; else HEX_INVALID. */
+export function hexToBytes(value, field, length) {
+  if (!isHex(value, length)) {
+    failField(
+      'HEX_INVALID',
+      field,
+      length === undefined ? 'is not lower-case hex' : `is not ${length} bytes of lower-case hex`,
+    );
+  }
+  return new Uint8Array(Buffer.from(value, 'hex'));
+}
+
+export function bytesToHex(bytes) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+export function concatBytes(...parts) {
+  return new Uint8Array(Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))));
+}
+
+export function bytesEqual(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function utf8(text) {
+  return new Uint8Array(Buffer.from(text, 'utf8'));
+}
+
+function bytesToBigIntBE(bytes) {
+  return bytes.length === 0 ? 0n : BigInt(`0x${bytesToHex(bytes)}`);
+}
+
+function bytesToBigIntLE(bytes) {
+  return bytesToBigIntBE(Uint8Array.from(bytes).reverse());
+}
+
+function bigIntToBytesBE(value, length) {
+  return hexToBytes(value.toString(16).padStart(2 * length, '0'), 'integer', length);
+}
+
+function bigIntToBytesLE(value, length) {
+  return bigIntToBytesBE(value, length).reverse();
+}
+
+const isPlainObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const has = (o, k) => Object.hasOwn(o, k);
+const isSafeNonNegative = (v) => Number.isSafeInteger(v) && v >= 0;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Canonical JSON, RFC 8785 (§2.1)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** True when the string contains a UTF-16 surrogate that is not part of a high-low pair (§2.2). */
+function hasLoneSurrogate(s) {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+      else return true;
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const SHORT_ESCAPES = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\' };
+
+function serializeString(s) {
+  // Choice: §2.1 does not say what the encoder does with a lone surrogate (RFC 8785 / ES2019 JSON.stringify would
+  // write it as a \udxxx escape). §1 says a lone surrogate is never valid and it has no UTF-8 form, so reject it.
+  if (hasLoneSurrogate(s)) failCode('JSON_STRING_INVALID', 'string contains a lone surrogate');
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (has(SHORT_ESCAPES, c)) out += SHORT_ESCAPES[c];
+    else if (c < 0x20) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += s[i];
+  }
+  return `${out}"`;
+}
+
+function serialize(value) {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) failCode('JSON_UNSUPPORTED_VALUE', 'NaN and Infinity have no JSON form');
+      // ECMAScript Number.prototype.toString is the RFC 8785 number form; String(-0) is "0".
+      return String(value);
+    case 'string':
+      return serializeString(value);
+    case 'object': {
+      if (Array.isArray(value)) return `[${value.map(serialize).join(',')}]`;
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        failCode('JSON_UNSUPPORTED_VALUE', 'only plain objects have a JSON form');
+      }
+      // The default Array.prototype.sort compares strings as sequences of UTF-16 code units (RFC 8785 §3.2.3).
+      const names = Object.keys(value).sort();
+      return `{${names.map((n) => `${serializeString(n)}:${serialize(value[n])}`).join(',')}}`;
+    }
+    default:
+      return failCode('JSON_UNSUPPORTED_VALUE', `a ${typeof value} has no JSON form`);
+  }
+}
+
+/** `canonicalize(v)`: the RFC 8785 text of a JSON value. */
+export function canonicalize(value) {
+  return serialize(value);
+}
+
+/** `JCS(v)` = UTF-8(canonicalize(v)). */
+export function jcs(value) {
+  return utf8(canonicalize(value));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Strict parsing (§2.2)
+// ---------------------------------------------------------------------------------------------------------------
+
+const MAX_DEPTH = 64;
+const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const HEX4_RE = /^[0-9a-fA-F]{4}$/;
+const SIMPLE_ESCAPES = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/**
+ * RFC 8259 syntax into a tree that keeps every member (duplicates included) and the parsed numbers. It is
+ * iterative, so arbitrarily deep text cannot exhaust the call stack before the depth rule is applied.
+ */
+function parseSyntax(text) {
+  const n = text.length;
+  let i = 0;
+  const malformed = (what) => failCode('JSON_MALFORMED', `${what} at offset ${i}`);
+  const skipWs = () => {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+      else break;
+    }
+  };
+  const parseString = () => {
+    if (text[i] !== '"') malformed('expected a string');
+    i++;
+    let out = '';
+    for (;;) {
+      if (i >= n) malformed('unterminated string');
+      const ch = text[i];
+      const c = text.charCodeAt(i);
+      if (ch === '"') {
+        i++;
+        return out;
+      }
+      if (ch === '\\') {
+        const e = text[i + 1];
+        if (e === 'u') {
+          const hex = text.slice(i + 2, i + 6);
+          if (!HEX4_RE.test(hex)) malformed('bad \\u escape');
+          out += String.fromCharCode(Number.parseInt(hex, 16));
+          i += 6;
+        } else if (e !== undefined && has(SIMPLE_ESCAPES, e)) {
+          out += SIMPLE_ESCAPES[e];
+          i += 2;
+        } else {
+          malformed('bad escape');
+        }
+      } else if (c < 0x20) {
+        malformed('unescaped control character');
+      } else {
+        out += ch;
+        i++;
+      }
+    }
+  };
+  const parseScalar = () => {
+    const ch = text[i];
+    if (ch === '"') return { t: 'str', v: parseString() };
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ]) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return { t: 'lit', v };
+      }
+    }
+    NUMBER_RE.lastIndex = i;
+    const m = NUMBER_RE.exec(text);
+    if (m === null) malformed('expected a value');
+    i += m[0].length;
+    // Number() rounds the decimal text to the nearest IEEE-754 double, as §2.2 requires.
+    return { t: 'num', v: Number(m[0]) };
+  };
+  const parseMemberName = (obj) => {
+    skipWs();
+    obj.pendingName = parseString();
+    skipWs();
+    if (text[i] !== ':') malformed('expected ":"');
+    i++;
+  };
+
+  const stack = [];
+  for (;;) {
+    skipWs();
+    let value;
+    if (text[i] === '{') {
+      i++;
+      skipWs();
+      const obj = { t: 'obj', members: [], pendingName: undefined };
+      if (text[i] === '}') {
+        i++;
+        value = obj;
+      } else {
+        parseMemberName(obj);
+        stack.push(obj);
+        continue;
+      }
+    } else if (text[i] === '[') {
+      i++;
+      skipWs();
+      const arr = { t: 'arr', items: [] };
+      if (text[i] === ']') {
+        i++;
+        value = arr;
+      } else {
+        stack.push(arr);
+        continue;
+      }
+    } else {
+      value = parseScalar();
+    }
+    // A value is complete: attach it to its container and close every container that ends here.
+    for (;;) {
+      skipWs();
+      const parent = stack[stack.length - 1];
+      if (parent === undefined) {
+        if (i !== n) malformed('unexpected text after the value');
+        return value;
+      }
+      if (parent.t === 'arr') parent.items.push(value);
+      else parent.members.push([parent.pendingName, value]);
+      const ch = text[i];
+      if (ch === ',') {
+        i++;
+        if (parent.t === 'obj') parseMemberName(parent);
+        break;
+      }
+      if ((ch === ']' && parent.t === 'arr') || (ch === '}' && parent.t === 'obj')) {
+        i++;
+        stack.pop();
+        value = parent;
+        continue;
+      }
+      malformed('expected "," or the end of the container');
+    }
+  }
+}
+
+/**
+ * `parseJsonStrict(text)` with the default options (maxDepth 64, integers only). The error precedence is §2.2's:
+ * JSON_MALFORMED, then the first of STRING/NUMBER/TOO_DEEP/FORBIDDEN_KEY in a depth-first walk that sees only the
+ * last occurrence of a duplicated name, then JSON_DUPLICATE_KEY.
+ */
+export function parseJsonStrict(text) {
+  if (typeof text !== 'string') failCode('JSON_MALFORMED', 'input is not text');
+  const tree = parseSyntax(text);
+  let duplicate = false;
+  // Choice: §2.2 says "depth-first walk" but not in which order an object's members are visited, nor whether a
+  // member's name is checked before its value. This walk visits members in text order (each name at the position
+  // of its last occurrence) and checks the name before the value.
+  const walk = (node, depth) => {
+    switch (node.t) {
+      case 'lit':
+        return node.v;
+      case 'num':
+        if (!Number.isSafeInteger(node.v)) failCode('JSON_NUMBER_INVALID', 'number is not a safe integer');
+        return node.v;
+      case 'str':
+        if (hasLoneSurrogate(node.v)) failCode('JSON_STRING_INVALID', 'string contains a lone surrogate');
+        return node.v;
+      case 'arr':
+        if (depth + 1 > MAX_DEPTH) failCode('JSON_TOO_DEEP', `nesting deeper than ${MAX_DEPTH}`);
+        return node.items.map((item) => walk(item, depth + 1));
+      default: {
+        if (depth + 1 > MAX_DEPTH) failCode('JSON_TOO_DEEP', `nesting deeper than ${MAX_DEPTH}`);
+        const last = new Map();
+        node.members.forEach(([name], index) => {
+          last.set(name, index);
+        });
+        if (last.size !== node.members.length) duplicate = true;
+        const out = {};
+        node.members.forEach(([name, child], index) => {
+          if (last.get(name) !== index) return;
+          if (hasLoneSurrogate(name)) failCode('JSON_STRING_INVALID', 'member name contains a lone surrogate');
+          if (name === '__proto__') failCode('JSON_FORBIDDEN_KEY', 'member named __proto__');
+          out[name] = walk(child, depth + 1);
+        });
+        return out;
+      }
+    }
+  };
+  const value = walk(tree, 0);
+  if (duplicate) failCode('JSON_DUPLICATE_KEY', 'duplicate member name');
+  return value;
+}
+
+/** `decodeCanonical(bytes)` (§2.2): valid UTF-8, strict JSON, and already in canonical form. */
+export function decodeCanonical(bytes) {
+  let text;
+  try {
+    // Choice: §2.2 does not say how a leading BOM is treated (TextDecoder drops one by default). §1 says UTF-8 has
+    // no BOM, so ignoreBOM keeps it in the text, where the parser rejects it as JSON_MALFORMED.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    failCode('JSON_STRING_INVALID', 'bytes are not UTF-8');
+  }
+  const value = parseJsonStrict(text);
+  if (canonicalize(value) !== text) failCode('JSON_NOT_CANONICAL', 'bytes are not the canonical form');
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hashing (§1, §4)
+// ---------------------------------------------------------------------------------------------------------------
+
+export function digest(alg, data) {
+  return new Uint8Array(createHash(alg).update(data).digest());
+}
+
+export const TAGS = Object.freeze({
+  tx: 'lianzheng/tx',
+  header: 'lianzheng/header',
+  receipt: 'lianzheng/receipt',
+  attestation: 'lianzheng/attestation',
+  genesis: 'lianzheng/genesis',
+  stateKey: 'lianzheng/state/key',
+  stateValue: 'lianzheng/state/value',
+  stateLeaf: 'lianzheng/state/leaf',
+  stateNode: 'lianzheng/state/node',
+});
+
+/** The exact bytes hashed by TH(tag, data): UTF-8(tag) ‖ 0x00 ‖ data. */
+export function taggedHashInput(tag, data) {
+  return concatBytes(utf8(tag), Uint8Array.of(0), data);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Ed25519 (§3.2, RFC 8032 §5.1)
+// ---------------------------------------------------------------------------------------------------------------
+
+const ED_P = 2n ** 255n - 19n;
+const ED_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function mod(a, m) {
+  const r = a % m;
+  return r < 0n ? r + m : r;
+}
+
+function modPow(base, exp, m) {
+  let result = 1n;
+  let b = mod(base, m);
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % m;
+    b = (b * b) % m;
+    e >>= 1n;
+  }
+  return result;
+}
+
+function modInv(a, m) {
+  // Extended Euclid; m is prime and a ≠ 0 mod m wherever this is called.
+  let [r0, r1] = [mod(a, m), m];
+  let [s0, s1] = [1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  return mod(s0, m);
+}
+
+const ED_D = mod(-121665n * modInv(121666n, ED_P), ED_P);
+const ED_SQRT_M1 = modPow(2n, (ED_P - 1n) / 4n, ED_P);
+const ED_IDENTITY = { X: 0n, Y: 1n, Z: 1n, T: 0n };
+const ED_B = (() => {
+  const y = mod(4n * modInv(5n, ED_P), ED_P);
+  return edDecodeY(y, 0);
+})();
+
+/** Recovers x from y and the sign bit (RFC 8032 §5.1.3 steps 2–4); null if there is no such point. */
+function edDecodeY(y, sign) {
+  const y2 = (y * y) % ED_P;
+  const u = mod(y2 - 1n, ED_P);
+  const v = mod(ED_D * y2 + 1n, ED_P);
+  const v3 = (v * v * v) % ED_P;
+  const v7 = (v3 * v3 * v) % ED_P;
+  let x = (u * v3 * modPow(u * v7, (ED_P - 5n) / 8n, ED_P)) % ED_P;
+  const vx2 = (v * x * x) % ED_P;
+  if (vx2 === u) {
+    // x is a square root already.
+  } else if (vx2 === mod(-u, ED_P)) {
+    x = (x * ED_SQRT_M1) % ED_P;
+  } else {
+    return null;
+  }
+  if (x === 0n && sign === 1) return null;
+  if (Number(x & 1n) !== sign) x = ED_P - x;
+  return { X: x, Y: y, Z: 1n, T: (x * y) % ED_P };
+}
+
+/** RFC 8032 §5.1.3 decoding of a 32-byte string, or null. */
+function edDecode(bytes) {
+  if (bytes.length !== 32) return null;
+  const sign = bytes[31] >> 7;
+  const yBytes = Uint8Array.from(bytes);
+  yBytes[31] &= 0x7f;
+  const y = bytesToBigIntLE(yBytes);
+  if (y >= ED_P) return null;
+  return edDecodeY(y, sign);
+}
+
+function edEncode(pt) {
+  const zi = modInv(pt.Z, ED_P);
+  const x = (pt.X * zi) % ED_P;
+  const y = (pt.Y * zi) % ED_P;
+  const out = bigIntToBytesLE(y, 32);
+  if (x & 1n) out[31] |= 0x80;
+  return out;
+}
+
+/** RFC 8032 §5.1.4 addition in extended coordinates; complete, so it also doubles. */
+function edAdd(p, q) {
+  const A = ((p.Y - p.X) * (q.Y - q.X)) % ED_P;
+  const B = ((p.Y + p.X) * (q.Y + q.X)) % ED_P;
+  const C = (((p.T * 2n * ED_D) % ED_P) * q.T) % ED_P;
+  const D = (p.Z * 2n * q.Z) % ED_P;
+  const E = B - A;
+  const F = D - C;
+  const G = D + C;
+  const H = B + A;
+  return { X: mod(E * F, ED_P), Y: mod(G * H, ED_P), T: mod(E * H, ED_P), Z: mod(F * G, ED_P) };
+}
+
+function edMul(k, p) {
+  let result = ED_IDENTITY;
+  let addend = p;
+  let e = k;
+  while (e > 0n) {
+    if (e & 1n) result = edAdd(result, addend);
+    addend = edAdd(addend, addend);
+    e >>= 1n;
+  }
+  return result;
+}
+
+function edIsIdentity(p) {
+  return mod(p.X, ED_P) === 0n && mod(p.Y - p.Z, ED_P) === 0n;
+}
+
+/**
+ * §3.2 "Valid public key": canonical encoding of a curve point (y < p, x recoverable, no x = 0 with the sign bit,
+ * re-encoding identical), not of small order ([8]A ≠ identity) and torsion-free ([L]A = identity).
+ */
+export function ed25519IsValidPublicKey(bytes) {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 32) return false;
+  const A = edDecode(bytes);
+  if (A === null) return false;
+  if (!bytesEqual(edEncode(A), bytes)) return false;
+  if (edIsIdentity(edMul(8n, A))) return false;
+  return edIsIdentity(edMul(ED_L, A));
+}
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** §3.2 verification: key check, S < L, then OpenSSL's cofactorless check ([S]B − [k]A encodes to R). */
+export function ed25519Verify(publicKey, message, signature) {
+  try {
+    if (!ed25519IsValidPublicKey(publicKey)) return false;
+    if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
+    if (bytesToBigIntLE(signature.subarray(32)) >= ED_L) return false;
+    const key = createPublicKey({
+      key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(publicKey)]),
+      format: 'der',
+      type: 'spki',
+    });
+    return cryptoVerify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * §3.2 item 3 computed directly with BigInt arithmetic instead of OpenSSL: the canonical encoding of
+ * [S]B − [k]A must equal R byte for byte. Used to cross-check that OpenSSL implements the documented equation.
+ */
+export function ed25519VerifyEquation(publicKey, message, signature) {
+  if (!ed25519IsValidPublicKey(publicKey) || signature.length !== 64) return false;
+  const S = bytesToBigIntLE(signature.subarray(32));
+  if (S >= ED_L) return false;
+  const R = signature.subarray(0, 32);
+  const k = mod(bytesToBigIntLE(digest('sha512', concatBytes(R, publicKey, message))), ED_L);
+  const A = edDecode(publicKey);
+  const minusKA = edMul(mod(-k, ED_L), A); // A has order L (torsion-free), so [−k mod L]A = −[k]A.
+  return bytesEqual(edEncode(edAdd(edMul(S, ED_B), minusKA)), R);
+}
+
+/** RFC 8032 public key of a 32-byte seed (used only to check the vectors' keys). */
+export function ed25519PublicKeyFromSeed(seed) {
+  const key = createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(seed)]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX.length));
+}
+
+/** Deterministic RFC 8032 signature (used only to reproduce the vectors' signatures). */
+export function ed25519Sign(seed, message) {
+  const key = createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(seed)]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  return new Uint8Array(cryptoSign(null, message, key));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SM2 (§3.3, GB/T 32918) with BigInt arithmetic in Jacobian coordinates
+// ---------------------------------------------------------------------------------------------------------------
+
+export const SM2 = Object.freeze({
+  p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
+  a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
+  b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
+  n: 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n,
+  xG: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
+  yG: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
+});
+
+/** The default user id "1234567812345678" and ENTL_A = 128 bits = 0x0080 (§3.3, ADR 0002). */
+export const SM2_DEFAULT_USER_ID = utf8('1234567812345678');
+const SM2_ENTL = Uint8Array.of(0x00, 0x80);
+
+const SM2_INFINITY = { X: 1n, Y: 1n, Z: 0n };
+const SM2_G = { X: SM2.xG, Y: SM2.yG, Z: 1n };
+
+function sm2Double(pt) {
+  const { p, a } = SM2;
+  if (pt.Z === 0n || pt.Y === 0n) return SM2_INFINITY;
+  const Y2 = (pt.Y * pt.Y) % p;
+  const S = (4n * pt.X * Y2) % p;
+  const Z2 = (pt.Z * pt.Z) % p;
+  const M = mod(3n * pt.X * pt.X + a * Z2 * Z2, p);
+  const X3 = mod(M * M - 2n * S, p);
+  const Y3 = mod(M * (S - X3) - 8n * Y2 * Y2, p);
+  const Z3 = (2n * pt.Y * pt.Z) % p;
+  return { X: X3, Y: Y3, Z: Z3 };
+}
+
+function sm2Add(P, Q) {
+  const { p } = SM2;
+  if (P.Z === 0n) return Q;
+  if (Q.Z === 0n) return P;
+  const Z1Z1 = (P.Z * P.Z) % p;
+  const Z2Z2 = (Q.Z * Q.Z) % p;
+  const U1 = (P.X * Z2Z2) % p;
+  const U2 = (Q.X * Z1Z1) % p;
+  const S1 = (P.Y * Q.Z * Z2Z2) % p;
+  const S2 = (Q.Y * P.Z * Z1Z1) % p;
+  if (U1 === U2) return S1 === S2 ? sm2Double(P) : SM2_INFINITY;
+  const H = mod(U2 - U1, p);
+  const R = mod(S2 - S1, p);
+  const H2 = (H * H) % p;
+  const H3 = (H2 * H) % p;
+  const U1H2 = (U1 * H2) % p;
+  const X3 = mod(R * R - H3 - 2n * U1H2, p);
+  const Y3 = mod(R * (U1H2 - X3) - S1 * H3, p);
+  const Z3 = (H * P.Z * Q.Z) % p;
+  return { X: X3, Y: Y3, Z: Z3 };
+}
+
+function sm2Mul(k, pt) {
+  let result = SM2_INFINITY;
+  for (let i = BigInt(k.toString(2).length) - 1n; i >= 0n; i--) {
+    result = sm2Double(result);
+    if ((k >> i) & 1n) result = sm2Add(result, pt);
+  }
+  return result;
+}
+
+function sm2ToAffine(pt) {
+  if (pt.Z === 0n) return null;
+  const { p } = SM2;
+  const zi = modInv(pt.Z, p);
+  const zi2 = (zi * zi) % p;
+  return { x: (pt.X * zi2) % p, y: (pt.Y * zi2 * zi) % p };
+}
+
+function sm2DecodePublicKey(bytes) {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 65 || bytes[0] !== 0x04) return null;
+  const { p, a, b } = SM2;
+  const x = bytesToBigIntBE(bytes.subarray(1, 33));
+  const y = bytesToBigIntBE(bytes.subarray(33, 65));
+  if (x >= p || y >= p) return null;
+  if ((y * y) % p !== mod(x * x * x + a * x + b, p)) return null;
+  return { X: x, Y: y, Z: 1n };
+}
+
+/** §3.3 public key: 65 bytes 0x04 ‖ X ‖ Y, X < p, Y < p, on the curve (cofactor 1, so no subgroup check). */
+export function sm2IsValidPublicKey(bytes) {
+  return sm2DecodePublicKey(bytes) !== null;
+}
+
+/** Z_A = SM3(ENTL_A ‖ ID_A ‖ a ‖ b ‖ x_G ‖ y_G ‖ X_A ‖ Y_A) (§3.3). */
+export function sm2Za(publicKey) {
+  const be = (v) => bigIntToBytesBE(v, 32);
+  return digest(
+    'sm3',
+    concatBytes(SM2_ENTL, SM2_DEFAULT_USER_ID, be(SM2.a), be(SM2.b), be(SM2.xG), be(SM2.yG), publicKey.subarray(1, 65)),
+  );
+}
+
+/** e = SM3(Z_A ‖ M) as a 32-byte string (§3.3). */
+export function sm2E(publicKey, message) {
+  return digest('sm3', concatBytes(sm2Za(publicKey), message));
+}
+
+/** §3.3 verification (GB/T 32918.2 §7.1, steps B1–B7); returns false and never throws. */
+export function sm2Verify(publicKey, message, signature) {
+  try {
+    const { n } = SM2;
+    if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
+    const r = bytesToBigIntBE(signature.subarray(0, 32));
+    const s = bytesToBigIntBE(signature.subarray(32, 64));
+    if (r < 1n || r > n - 1n || s < 1n || s > n - 1n) return false;
+    const P = sm2DecodePublicKey(publicKey);
+    if (P === null) return false;
+    const e = bytesToBigIntBE(sm2E(publicKey, message));
+    const t = (r + s) % n;
+    if (t === 0n) return false;
+    const point = sm2ToAffine(sm2Add(sm2Mul(s, SM2_G), sm2Mul(t, P)));
+    if (point === null) return false;
+    return (e + point.x) % n === r;
+  } catch {
+    return false;
+  }
+}
+
+/** P = [d]G (used only to check the vectors' keys). */
+export function sm2PublicKeyFromSecret(secret) {
+  const d = bytesToBigIntBE(secret);
+  const pt = sm2ToAffine(sm2Mul(d, SM2_G));
+  return concatBytes(Uint8Array.of(4), bigIntToBytesBE(pt.x, 32), bigIntToBytesBE(pt.y, 32));
+}
+
+/** §3.3 signing with a given k (used only to reproduce the vectors' signatures, whose k is published). */
+export function sm2SignWithK(secret, message, kBytes) {
+  const { n } = SM2;
+  const d = bytesToBigIntBE(secret);
+  const k = bytesToBigIntBE(kBytes);
+  const publicKey = sm2PublicKeyFromSecret(secret);
+  const e = bytesToBigIntBE(sm2E(publicKey, message));
+  const x1 = sm2ToAffine(sm2Mul(k, SM2_G)).x;
+  const r = (e + x1) % n;
+  if (r === 0n || r + k === n) throw new Error('this k is not usable; pick another');
+  const s = mod(modInv(1n + d, n) * (k - r * d), n);
+  if (s === 0n) throw new Error('this k is not usable; pick another');
+  return concatBytes(bigIntToBytesBE(r, 32), bigIntToBytesBE(s, 32));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Suites (§3)
+// ---------------------------------------------------------------------------------------------------------------
+
+function makeSuite(id, hashAlg, publicKeyLength, isValidPublicKey, verify) {
+  const hash = (data) => digest(hashAlg, data);
+  return Object.freeze({
+    id,
+    hashAlg,
+    publicKeyLength,
+    isValidPublicKey,
+    /** Verify(publicKey, 32-byte message, signature) → boolean, never throws. */
+    verify,
+    hash,
+    /** TH(tag, data) = H(UTF-8(tag) ‖ 0x00 ‖ data) (§4). */
+    taggedHash: (tag, data) => hash(taggedHashInput(tag, data)),
+  });
+}
+
+const SUITES = Object.freeze({
+  'ed25519-sha256': makeSuite('ed25519-sha256', 'sha256', 32, ed25519IsValidPublicKey, ed25519Verify),
+  'sm2-sm3': makeSuite('sm2-sm3', 'sm3', 65, sm2IsValidPublicKey, sm2Verify),
+});
+
+export function getSuite(id) {
+  if (typeof id !== 'string' || !has(SUITES, id)) failCode('SUITE_UNKNOWN', `unknown suite ${String(id)}`);
+  return SUITES[id];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Transactions (§5)
+// ---------------------------------------------------------------------------------------------------------------
+
+const CHAIN_ID_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const CONTRACT_RE = /^[a-z][a-z0-9_-]{0,63}$/;
+const METHOD_RE = /^[a-zA-Z][a-zA-Z0-9_]{0,63}$/;
+const TX_MEMBERS = ['v', 'chainId', 'nonce', 'expiresAt', 'signer', 'contract', 'method', 'args'];
+
+/** `assertTransaction` (§5.1): TX_MALFORMED with details.field "tx.<name>". */
+export function assertTransaction(tx, suite) {
+  if (!isPlainObject(tx)) failField('TX_MALFORMED', 'tx', 'is not an object');
+  for (const name of Object.keys(tx)) {
+    if (!TX_MEMBERS.includes(name)) failField('TX_MALFORMED', `tx.${name}`, 'is not a member of a transaction');
+  }
+  const bad = (name, what) => failField('TX_MALFORMED', `tx.${name}`, what);
+  if (tx.v !== 1) bad('v', 'must be 1');
+  if (typeof tx.chainId !== 'string' || !CHAIN_ID_RE.test(tx.chainId)) bad('chainId', 'is not a chain id');
+  if (!isHex(tx.nonce) || tx.nonce.length < 32 || tx.nonce.length > 64) bad('nonce', 'must be 16–32 bytes of hex');
+  if (!isSafeNonNegative(tx.expiresAt)) bad('expiresAt', 'must be an integer in [0, 2^53 − 1]');
+  // Choice: §5.1 gives the signer length per suite; the suite's length is required (validity of the point itself is
+  // left to signature verification, which returns false for an invalid key).
+  if (!isHex(tx.signer, suite.publicKeyLength)) bad('signer', `must be ${suite.publicKeyLength} bytes of hex`);
+  if (typeof tx.contract !== 'string' || !CONTRACT_RE.test(tx.contract)) bad('contract', 'is not a contract name');
+  if (typeof tx.method !== 'string' || !METHOD_RE.test(tx.method)) bad('method', 'is not a method name');
+  if (!isPlainObject(tx.args)) bad('args', 'must be an object');
+}
+
+/** The signed envelope { tx, sig } (§5.3). */
+export function assertSignedTransaction(envelope, suite) {
+  if (!isPlainObject(envelope)) failField('TX_MALFORMED', 'body', 'is not an object');
+  for (const name of Object.keys(envelope)) {
+    if (name !== 'tx' && name !== 'sig') failField('TX_MALFORMED', name, 'is not a member of the envelope');
+  }
+  assertTransaction(envelope.tx, suite);
+  if (!isHex(envelope.sig, 64)) failField('TX_MALFORMED', 'sig', 'must be 64 bytes of hex');
+}
+
+/** id = TH("lianzheng/tx", JCS(tx)) (§5.2). */
+export function txId(suite, tx) {
+  return suite.taggedHash(TAGS.tx, jcs(tx));
+}
+
+/** Verify(signer, id, sig) (§5.3). */
+export function verifyTxSignature(suite, envelope) {
+  const id = txId(suite, envelope.tx);
+  return suite.verify(hexToBytes(envelope.tx.signer, 'tx.signer'), id, hexToBytes(envelope.sig, 'sig', 64));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Genesis and the trusted consortium (§6.1, §8.3)
+// ---------------------------------------------------------------------------------------------------------------
+
+const ORG_ID_RE = /^[a-z][a-z0-9-]{1,31}$/;
+const KEY_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+function checkMembers(obj, field, allowed, required) {
+  if (!isPlainObject(obj)) failField('GENESIS_INVALID', field, 'must be an object');
+  const prefix = field === '' ? '' : `${field}.`;
+  for (const name of Object.keys(obj)) {
+    if (!allowed.includes(name)) failField('GENESIS_INVALID', `${prefix}${name}`, 'is not a member');
+  }
+  for (const name of required) {
+    if (!has(obj, name)) failField('GENESIS_INVALID', `${prefix}${name}`, 'is missing');
+  }
+}
+
+const isIntIn = (v, lo, hi) => Number.isSafeInteger(v) && v >= lo && v <= hi;
+
+/**
+ * `assertGenesis` (§6.1): GENESIS_INVALID with details.field.
+ * Choice: §6.1 does not give the format of `details.field` for nested members, nor the order of the checks. Fields
+ * are written as paths such as `orgs[1].nodes[0].publicKey`; unknown members are reported before member values.
+ */
+export function assertGenesis(g) {
+  const top = ['v', 'chainId', 'suite', 'time', 'orgs', 'ordering', 'limits', 'checkpoint'];
+  checkMembers(g, '', top, top);
+  const bad = (field, what) => failField('GENESIS_INVALID', field, what);
+  if (g.v !== 1) bad('v', 'must be 1');
+  if (typeof g.chainId !== 'string' || !CHAIN_ID_RE.test(g.chainId)) bad('chainId', 'is not a chain id');
+  if (typeof g.suite !== 'string' || !has(SUITES, g.suite)) bad('suite', 'is not a suite id');
+  const suite = SUITES[g.suite];
+  if (!isSafeNonNegative(g.time)) bad('time', 'must be an integer ≥ 0');
+  if (!Array.isArray(g.orgs) || g.orgs.length < 1 || g.orgs.length > 256) bad('orgs', 'must be 1–256 organisations');
+  const orgIds = new Set();
+  const nodeIds = new Set();
+  const publicKeys = new Set();
+  let totalNodes = 0;
+  let orgsWithNodes = 0;
+  g.orgs.forEach((org, oi) => {
+    const f = `orgs[${oi}]`;
+    checkMembers(org, f, ['id', 'name', 'nameEn', 'keys', 'nodes'], ['id', 'name', 'keys', 'nodes']);
+    if (typeof org.id !== 'string' || !ORG_ID_RE.test(org.id)) bad(`${f}.id`, 'is not an organisation id');
+    if (orgIds.has(org.id)) bad(`${f}.id`, 'is not unique');
+    orgIds.add(org.id);
+    if (typeof org.name !== 'string' || org.name.length < 1 || org.name.length > 128)
+      bad(`${f}.name`, 'must be 1–128 characters');
+    if (has(org, 'nameEn') && (typeof org.nameEn !== 'string' || org.nameEn.length > 128)) {
+      bad(`${f}.nameEn`, 'must be at most 128 characters');
+    }
+    for (const list of ['keys', 'nodes']) {
+      const entries = org[list];
+      if (!Array.isArray(entries) || entries.length > 64) bad(`${f}.${list}`, 'must be an array of at most 64 entries');
+      const ids = new Set();
+      entries.forEach((entry, ei) => {
+        const ef = `${f}.${list}[${ei}]`;
+        checkMembers(entry, ef, ['id', 'publicKey'], ['id', 'publicKey']);
+        if (typeof entry.id !== 'string' || !KEY_ID_RE.test(entry.id)) bad(`${ef}.id`, 'is not a key id');
+        if (ids.has(entry.id)) bad(`${ef}.id`, 'is not unique in its list');
+        ids.add(entry.id);
+        if (list === 'nodes') {
+          if (nodeIds.has(entry.id)) bad(`${ef}.id`, 'is not unique among node ids');
+          nodeIds.add(entry.id);
+        }
+        if (
+          !isHex(entry.publicKey, suite.publicKeyLength) ||
+          !suite.isValidPublicKey(hexToBytes(entry.publicKey, 'publicKey'))
+        ) {
+          bad(`${ef}.publicKey`, `is not a valid ${suite.id} public key`);
+        }
+        if (publicKeys.has(entry.publicKey)) bad(`${ef}.publicKey`, 'appears more than once in the genesis');
+        publicKeys.add(entry.publicKey);
+      });
+    }
+    totalNodes += org.nodes.length;
+    if (org.nodes.length > 0) orgsWithNodes++;
+  });
+  checkMembers(g.ordering, 'ordering', ['type', 'maxBlockTxs'], ['type', 'maxBlockTxs']);
+  if (g.ordering.type !== 'solo' && g.ordering.type !== 'etcd') bad('ordering.type', 'must be solo or etcd');
+  if (!isIntIn(g.ordering.maxBlockTxs, 1, 100000)) bad('ordering.maxBlockTxs', 'must be 1–100000');
+  checkMembers(g.limits, 'limits', ['maxTxBytes', 'maxTxTtlMs'], ['maxTxBytes', 'maxTxTtlMs']);
+  if (!isIntIn(g.limits.maxTxBytes, 1, 16777216)) bad('limits.maxTxBytes', 'must be 1–16777216');
+  if (!isIntIn(g.limits.maxTxTtlMs, 1, 31622400000)) bad('limits.maxTxTtlMs', 'must be 1–31622400000');
+  checkMembers(g.checkpoint, 'checkpoint', ['quorum'], ['quorum']);
+  const q = g.checkpoint.quorum;
+  checkMembers(q, 'checkpoint.quorum', ['numerator', 'denominator'], ['numerator', 'denominator']);
+  if (!isIntIn(q.numerator, 1, 1000)) bad('checkpoint.quorum.numerator', 'must be 1–1000');
+  if (!isIntIn(q.denominator, 1, 1000)) bad('checkpoint.quorum.denominator', 'must be 1–1000');
+  if (!(q.numerator < q.denominator)) bad('checkpoint.quorum', 'numerator must be less than denominator');
+  if (orgsWithNodes === 0) bad('orgs', 'at least one organisation must have a node');
+  if (g.ordering.type === 'solo' && totalNodes !== 1) bad('ordering.type', 'solo requires exactly one node');
+}
+
+/** genesisHash = TH("lianzheng/genesis", JCS(genesis)) with the genesis' own suite (§6.1). */
+export function genesisHash(genesis) {
+  return getSuite(genesis.suite).taggedHash(TAGS.genesis, jcs(genesis));
+}
+
+/**
+ * `consortiumFromGenesis` (§8.3). With `pinnedGenesisHash` (hex), the document is accepted only if it hashes to it.
+ * Choice: §8.3 gives no error code for a genesis that does not match the pinned hash; GENESIS_INVALID with
+ * reason "hash" is used.
+ */
+export function consortiumFromGenesis(genesis, { pinnedGenesisHash } = {}) {
+  assertGenesis(genesis);
+  const suite = getSuite(genesis.suite);
+  const hash = genesisHash(genesis);
+  if (pinnedGenesisHash !== undefined && bytesToHex(hash) !== pinnedGenesisHash) {
+    failReason('GENESIS_INVALID', 'hash');
+  }
+  const attestors = new Map();
+  const memberKeys = new Map();
+  let orgsWithNodes = 0;
+  for (const org of genesis.orgs) {
+    if (org.nodes.length > 0) orgsWithNodes++;
+    for (const node of org.nodes)
+      attestors.set(node.publicKey, { node: node.id, org: org.id, publicKey: node.publicKey });
+    for (const key of org.keys) memberKeys.set(key.publicKey, { key: key.id, org: org.id, publicKey: key.publicKey });
+  }
+  return Object.freeze({
+    chainId: genesis.chainId,
+    suite,
+    genesisHash: bytesToHex(hash),
+    attestors,
+    orgsWithNodes,
+    quorum: { numerator: genesis.checkpoint.quorum.numerator, denominator: genesis.checkpoint.quorum.denominator },
+    memberKeys,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Headers, receipts, Merkle trees (§6)
+// ---------------------------------------------------------------------------------------------------------------
+
+const HEADER_MEMBERS = ['v', 'chainId', 'height', 'time', 'parent', 'txCount', 'txRoot', 'receiptRoot', 'stateRoot'];
+
+/**
+ * `assertBlockHeader` (§6.2): exactly the members of the table, else HEADER_MALFORMED with details.field.
+ * Choice: §6.2 names neither the field format nor whether `chainId` must match the chain id pattern; fields are
+ * written `header.<name>` like §5.1's `tx.<name>`, and chainId is checked against §5.1's pattern.
+ */
+export function assertBlockHeader(h) {
+  if (!isPlainObject(h)) failField('HEADER_MALFORMED', 'header', 'is not an object');
+  for (const name of Object.keys(h)) {
+    if (!HEADER_MEMBERS.includes(name)) failField('HEADER_MALFORMED', `header.${name}`, 'is not a member of a header');
+  }
+  const bad = (name, what) => failField('HEADER_MALFORMED', `header.${name}`, what);
+  if (h.v !== 1) bad('v', 'must be 1');
+  if (typeof h.chainId !== 'string' || !CHAIN_ID_RE.test(h.chainId)) bad('chainId', 'is not a chain id');
+  if (!isSafeNonNegative(h.height)) bad('height', 'must be an integer ≥ 0');
+  if (!isSafeNonNegative(h.time)) bad('time', 'must be an integer ≥ 0');
+  if (!isHex(h.parent, 32)) bad('parent', 'must be 32 bytes of hex');
+  if (!isSafeNonNegative(h.txCount)) bad('txCount', 'must be an integer ≥ 0');
+  for (const root of ['txRoot', 'receiptRoot', 'stateRoot'])
+    if (!isHex(h[root], 32)) bad(root, 'must be 32 bytes of hex');
+}
+
+/** blockHash = TH("lianzheng/header", JCS(header)) (§6.2). */
+export function blockHash(suite, header) {
+  return suite.taggedHash(TAGS.header, jcs(header));
+}
+
+const RECEIPT_MEMBERS = ['tx', 'status', 'code', 'message', 'events', 'result'];
+
+/**
+ * `assertReceipt` (§6.4): RECEIPT_MALFORMED.
+ * Choice: §6.4 lists what assertReceipt checks; it does not say that it enforces "ok receipts have no code or
+ * message; failed receipts have no result", so only the listed checks are made (a verifier hashes what it gets).
+ */
+export function assertReceipt(r) {
+  if (!isPlainObject(r)) failField('RECEIPT_MALFORMED', 'receipt', 'is not an object');
+  for (const name of Object.keys(r)) {
+    if (!RECEIPT_MEMBERS.includes(name))
+      failField('RECEIPT_MALFORMED', `receipt.${name}`, 'is not a member of a receipt');
+  }
+  const bad = (name, what) => failField('RECEIPT_MALFORMED', `receipt.${name}`, what);
+  if (!isHex(r.tx, 32)) bad('tx', 'must be 32 bytes of hex');
+  if (r.status !== 'ok' && r.status !== 'failed') bad('status', 'must be ok or failed');
+  if (has(r, 'code') && typeof r.code !== 'string') bad('code', 'must be a string');
+  if (has(r, 'message') && typeof r.message !== 'string') bad('message', 'must be a string');
+  if (!Array.isArray(r.events)) bad('events', 'must be an array');
+  r.events.forEach((event, i) => {
+    if (!isPlainObject(event)) bad(`events[${i}]`, 'must be an object');
+    if (typeof event.contract !== 'string' || !CONTRACT_RE.test(event.contract))
+      bad(`events[${i}].contract`, 'is not a contract name');
+    if (typeof event.name !== 'string') bad(`events[${i}].name`, 'must be a string');
+    if (!has(event, 'data')) bad(`events[${i}].data`, 'is missing');
+  });
+}
+
+/** receiptHash = TH("lianzheng/receipt", JCS(receipt)) (§6.4). */
+export function receiptHash(suite, receipt) {
+  return suite.taggedHash(TAGS.receipt, jcs(receipt));
+}
+
+/** RFC 9162 leaf hash H(0x00 ‖ d). */
+export function merkleLeafHash(suite, data) {
+  return suite.hash(concatBytes(Uint8Array.of(0), data));
+}
+
+/** RFC 9162 interior node H(0x01 ‖ left ‖ right). */
+export function merkleNodeHash(suite, left, right) {
+  return suite.hash(concatBytes(Uint8Array.of(1), left, right));
+}
+
+function largestPowerOfTwoBelow(n) {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** MTH(D[n]) over leaf data (§6.5, RFC 9162 §2.1.1). */
+export function merkleRoot(suite, leafData) {
+  if (leafData.length === 0) return suite.hash(new Uint8Array(0));
+  if (leafData.length === 1) return merkleLeafHash(suite, leafData[0]);
+  const k = largestPowerOfTwoBelow(leafData.length);
+  return merkleNodeHash(suite, merkleRoot(suite, leafData.slice(0, k)), merkleRoot(suite, leafData.slice(k)));
+}
+
+/** PATH(m, D[n]) (RFC 9162 §2.1.3.1), leaf upwards. */
+export function merkleAuditPath(suite, leafData, m) {
+  if (leafData.length <= 1) return [];
+  const k = largestPowerOfTwoBelow(leafData.length);
+  if (m < k) return [...merkleAuditPath(suite, leafData.slice(0, k), m), merkleRoot(suite, leafData.slice(k))];
+  return [...merkleAuditPath(suite, leafData.slice(k), m - k), merkleRoot(suite, leafData.slice(0, k))];
+}
+
+/** `verifyInclusion(root, leafHash, index, size, path)` (§9.4); PROOF_INVALID with reason. */
+export function verifyInclusion(suite, root, leafHash, index, size, path) {
+  if (!(Number.isSafeInteger(index) && Number.isSafeInteger(size) && index >= 0 && index < size)) {
+    failReason('PROOF_INVALID', 'index');
+  }
+  let fn = index;
+  let sn = size - 1;
+  let r = leafHash;
+  for (const p of path) {
+    if (sn === 0) failReason('PROOF_INVALID', 'path-length');
+    if (fn % 2 === 1 || fn === sn) {
+      r = merkleNodeHash(suite, p, r);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn /= 2;
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      r = merkleNodeHash(suite, r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  if (sn !== 0) failReason('PROOF_INVALID', 'path-length');
+  if (!bytesEqual(r, root)) failReason('PROOF_INVALID', 'root');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// State tree and state proofs (§7)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const EMPTY = new Uint8Array(32);
+
+/** bit(p, i), i = 0 the most significant bit of byte 0 (§1). */
+export function bit(p, i) {
+  return (p[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+export function stateKeyPath(suite, contract, key) {
+  return suite.taggedHash(TAGS.stateKey, jcs([contract, key]));
+}
+
+export function stateValueHash(suite, value) {
+  return suite.taggedHash(TAGS.stateValue, jcs(value));
+}
+
+export function stateLeaf(suite, keyPath, valueHash) {
+  return suite.taggedHash(TAGS.stateLeaf, concatBytes(keyPath, valueHash));
+}
+
+export function stateNode(suite, left, right) {
+  return suite.taggedHash(TAGS.stateNode, concatBytes(left, right));
+}
+
+/** hashSubtree(S, 0) over entries { keyPath, valueHash } with distinct key paths (§7.2). */
+export function stateRoot(suite, entries) {
+  const hashSubtree = (E, d) => {
+    if (E.length === 0) return EMPTY;
+    if (E.length === 1) return stateLeaf(suite, E[0].keyPath, E[0].valueHash);
+    if (d === 256) throw new Error('two state entries have the same key path');
+    const L = E.filter((e) => bit(e.keyPath, d) === 0);
+    const R = E.filter((e) => bit(e.keyPath, d) === 1);
+    return stateNode(suite, hashSubtree(L, d + 1), hashSubtree(R, d + 1));
+  };
+  return hashSubtree(entries, 0);
+}
+
+/**
+ * `stateProofFromJson` (§7.3): PROOF_MALFORMED for the shape, HEX_INVALID for hex fields.
+ * Choice: §7.3 does not name `details.field` values; they are written `proof.siblings[i]`, `proof.leaf.keyPath`, ….
+ */
+export function stateProofFromJson(json) {
+  if (!isPlainObject(json)) failField('PROOF_MALFORMED', 'proof', 'is not an object');
+  if (!Array.isArray(json.siblings)) failField('PROOF_MALFORMED', 'proof.siblings', 'is not an array');
+  if (json.siblings.length > 256) failField('PROOF_MALFORMED', 'proof.siblings', 'has more than 256 entries');
+  if (json.leaf !== null && !isPlainObject(json.leaf))
+    failField('PROOF_MALFORMED', 'proof.leaf', 'is neither null nor an object');
+  return {
+    leaf:
+      json.leaf === null
+        ? null
+        : {
+            keyPath: hexToBytes(json.leaf.keyPath, 'proof.leaf.keyPath', 32),
+            valueHash: hexToBytes(json.leaf.valueHash, 'proof.leaf.valueHash', 32),
+          },
+    siblings: json.siblings.map((s, i) => hexToBytes(s, `proof.siblings[${i}]`, 32)),
+  };
+}
+
+/** `verifyStateProof(root, contract, key, value, proof)` (§7.4); `value = null` claims absence. */
+export function verifyStateProof(suite, root, contract, key, value, proof) {
+  const kp = stateKeyPath(suite, contract, key);
+  const depth = proof.siblings.length;
+  if (depth > 256) failReason('PROOF_INVALID', 'depth');
+  let h;
+  if (proof.leaf !== null && bytesEqual(proof.leaf.keyPath, kp)) {
+    if (value === null) failReason('PROOF_INVALID', 'membership');
+    if (!bytesEqual(proof.leaf.valueHash, stateValueHash(suite, value))) failReason('PROOF_INVALID', 'value');
+    h = stateLeaf(suite, kp, proof.leaf.valueHash);
+  } else {
+    if (value !== null) failReason('PROOF_INVALID', 'non-membership');
+    if (proof.leaf === null) {
+      h = EMPTY;
+    } else {
+      for (let i = 0; i < depth; i++) {
+        if (bit(proof.leaf.keyPath, i) !== bit(kp, i)) failReason('PROOF_INVALID', 'leaf-path');
+      }
+      h = stateLeaf(suite, proof.leaf.keyPath, proof.leaf.valueHash);
+    }
+  }
+  for (let i = depth - 1; i >= 0; i--) {
+    h = bit(kp, i) === 0 ? stateNode(suite, h, proof.siblings[i]) : stateNode(suite, proof.siblings[i], h);
+  }
+  if (!bytesEqual(h, root)) failReason('PROOF_INVALID', 'root');
+}
+
+/**
+ * A whole `GET /v1/state/…?proof=true` response (§7.3): the checkpoint is verified (§8.4) and the proof is checked
+ * against the stateRoot of its header, as §7.4 requires.
+ * Choice: §7.3/§7.4 do not say how `response.height` is tied to the checkpoint, nor with which code a mismatch is
+ * reported, nor how the response's own shape is checked; PROOF_INVALID("height") (as in §9.3) and
+ * PROOF_MALFORMED with a field are used.
+ */
+export function verifyStateResponse(trust, response) {
+  if (!isPlainObject(response)) failField('PROOF_MALFORMED', 'response', 'is not an object');
+  if (typeof response.contract !== 'string') failField('PROOF_MALFORMED', 'contract', 'is not a string');
+  if (typeof response.key !== 'string') failField('PROOF_MALFORMED', 'key', 'is not a string');
+  if (!isSafeNonNegative(response.height)) failField('PROOF_MALFORMED', 'height', 'is not an integer ≥ 0');
+  if (!has(response, 'value')) failField('PROOF_MALFORMED', 'value', 'is missing');
+  const proof = stateProofFromJson(response.proof);
+  const { header, orgs } = verifyCheckpoint(trust, response.checkpoint);
+  if (header.height !== response.height) failReason('PROOF_INVALID', 'height');
+  const root = hexToBytes(header.stateRoot, 'header.stateRoot', 32);
+  verifyStateProof(trust.suite, root, response.contract, response.key, response.value, proof);
+  return { contract: response.contract, key: response.key, value: response.value, height: header.height, orgs };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Attestations and checkpoints (§8)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The attestation body of a header (§8.1). */
+export function attestationBody(header, blockHashHex) {
+  return { chainId: header.chainId, height: header.height, blockHash: blockHashHex, stateRoot: header.stateRoot };
+}
+
+/** digest = TH("lianzheng/attestation", JCS(body)) (§8.1). */
+export function attestationDigest(suite, body) {
+  return suite.taggedHash(TAGS.attestation, jcs(body));
+}
+
+/**
+ * `assertCheckpoint` (§8.2). Choice: §8.2 says "hex publicKey" without a length; any lower-case even-length hex is
+ * accepted here, and an unknown or wrongly sized key then fails the attestor lookup of §8.4.
+ */
+export function assertCheckpoint(cp) {
+  if (!isPlainObject(cp)) failField('PROOF_MALFORMED', 'checkpoint', 'is not an object');
+  assertBlockHeader(cp.header);
+  if (!isHex(cp.blockHash, 32)) failField('PROOF_MALFORMED', 'checkpoint.blockHash', 'must be 32 bytes of hex');
+  if (!Array.isArray(cp.attestations) || cp.attestations.length > 1024) {
+    failField('PROOF_MALFORMED', 'checkpoint.attestations', 'must be an array of at most 1024 attestations');
+  }
+  cp.attestations.forEach((a, i) => {
+    const f = `checkpoint.attestations[${i}]`;
+    if (!isPlainObject(a)) failField('PROOF_MALFORMED', f, 'is not an object');
+    if (typeof a.node !== 'string') failField('PROOF_MALFORMED', `${f}.node`, 'is not a string');
+    if (typeof a.org !== 'string') failField('PROOF_MALFORMED', `${f}.org`, 'is not a string');
+    if (!isHex(a.publicKey)) failField('PROOF_MALFORMED', `${f}.publicKey`, 'is not hex');
+    if (!isHex(a.sig, 64)) failField('PROOF_MALFORMED', `${f}.sig`, 'must be 64 bytes of hex');
+  });
+}
+
+/** The strict quorum rule of §8.4, counting organisations. */
+export function quorumMet(attestingOrgs, orgsWithNodes, quorum) {
+  return attestingOrgs * quorum.denominator > quorum.numerator * orgsWithNodes;
+}
+
+/** `verifyCheckpoint(suite, trust, checkpoint)` (§8.4); the suite is the trusted consortium's. */
+export function verifyCheckpoint(trust, cp) {
+  assertCheckpoint(cp);
+  const { suite } = trust;
+  const h = cp.header;
+  if (h.chainId !== trust.chainId) failReason('CHECKPOINT_INVALID', 'chain-id');
+  const hash = blockHash(suite, h);
+  if (!bytesEqual(hash, hexToBytes(cp.blockHash, 'checkpoint.blockHash', 32)))
+    failReason('CHECKPOINT_INVALID', 'block-hash');
+  const msg = attestationDigest(suite, attestationBody(h, bytesToHex(hash)));
+  // Choice: §8.4 writes `orgs` as a set; it is returned as an array in first-attestation order, which is the order
+  // of `notaryCertificate.verified.orgs` in the vectors.
+  const orgs = new Set();
+  const seen = new Set();
+  for (const a of cp.attestations) {
+    const t = trust.attestors.get(a.publicKey);
+    if (t === undefined || t.node !== a.node || t.org !== a.org) failReason('CHECKPOINT_INVALID', 'attestor');
+    if (seen.has(a.publicKey)) failReason('CHECKPOINT_INVALID', 'duplicate');
+    seen.add(a.publicKey);
+    if (!suite.verify(hexToBytes(t.publicKey, 'publicKey'), msg, hexToBytes(a.sig, 'sig', 64))) {
+      failReason('CHECKPOINT_INVALID', 'signature');
+    }
+    orgs.add(a.org);
+  }
+  if (!quorumMet(orgs.size, trust.orgsWithNodes, trust.quorum)) {
+    failCode('CHECKPOINT_QUORUM_NOT_MET', `${orgs.size} of ${trust.orgsWithNodes} organisations attested`);
+  }
+  return { header: h, hash, orgs: [...orgs] };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Transaction inclusion proof (§9)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** `assertTxProof(value, suite)` (§9.2), in the documented order. */
+export function assertTxProof(p, suite) {
+  if (!isPlainObject(p)) failField('PROOF_MALFORMED', 'proof', 'is not an object');
+  if (!isSafeNonNegative(p.height)) failField('PROOF_MALFORMED', 'height', 'must be an integer ≥ 0');
+  if (!isSafeNonNegative(p.index)) failField('PROOF_MALFORMED', 'index', 'must be an integer ≥ 0');
+  for (const name of ['txPath', 'receiptPath']) {
+    if (!Array.isArray(p[name]) || p[name].length > 64)
+      failField('PROOF_MALFORMED', name, 'must be an array of at most 64 hashes');
+    p[name].forEach((h, i) => {
+      hexToBytes(h, `${name}[${i}]`, 32);
+    });
+  }
+  assertSignedTransaction(p.tx, suite);
+  assertReceipt(p.receipt);
+  assertCheckpoint(p.checkpoint);
+}
+
+/** `verifyTxProof(suite, trust, proof)` (§9.3). */
+export function verifyTxProof(trust, proof) {
+  const { suite } = trust;
+  assertTxProof(proof, suite);
+  if (proof.tx.tx.chainId !== trust.chainId) failCode('TX_CHAIN_ID_MISMATCH', 'transaction is for another chain');
+  const id = txId(suite, proof.tx.tx);
+  const sig = hexToBytes(proof.tx.sig, 'sig', 64);
+  if (!suite.verify(hexToBytes(proof.tx.tx.signer, 'tx.signer'), id, sig)) {
+    failCode('TX_SIGNATURE_INVALID', 'the transaction signature does not verify');
+  }
+  const { header, orgs } = verifyCheckpoint(trust, proof.checkpoint);
+  if (header.height !== proof.height) failReason('PROOF_INVALID', 'height');
+  const txPath = proof.txPath.map((h, i) => hexToBytes(h, `txPath[${i}]`, 32));
+  verifyInclusion(
+    suite,
+    hexToBytes(header.txRoot, 'header.txRoot', 32),
+    merkleLeafHash(suite, concatBytes(id, sig)),
+    proof.index,
+    header.txCount,
+    txPath,
+  );
+  if (!bytesEqual(hexToBytes(proof.receipt.tx, 'receipt.tx', 32), id)) failReason('PROOF_INVALID', 'receipt-tx');
+  const receiptPath = proof.receiptPath.map((h, i) => hexToBytes(h, `receiptPath[${i}]`, 32));
+  verifyInclusion(
+    suite,
+    hexToBytes(header.receiptRoot, 'header.receiptRoot', 32),
+    merkleLeafHash(suite, receiptHash(suite, proof.receipt)),
+    proof.index,
+    header.txCount,
+    receiptPath,
+  );
+  return { txId: bytesToHex(id), height: header.height, time: header.time, receipt: proof.receipt, orgs };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Notarisation certificate (§10)
+// ---------------------------------------------------------------------------------------------------------------
+
+const FILE_DIGEST_ALGS = Object.freeze({ sha256: 'sha256', sm3: 'sm3' });
+
+/** digest_alg(file) (§10.1): the plain hash of the file bytes, no tag. */
+export function fileDigest(alg, fileBytes) {
+  if (!has(FILE_DIGEST_ALGS, alg)) throw new Error(`unknown document digest algorithm ${alg}`);
+  return digest(FILE_DIGEST_ALGS[alg], fileBytes);
+}
+
+/**
+ * `assertNotaryCertificate` (§10.3): CERTIFICATE_INVALID("malformed") with field; §9.2 codes for the proof.
+ * Choice: §10.3 does not list the `details.field` values; they are the member paths `type`, `v`, `chainId`,
+ * `suite`, `document`, `document.alg`, `document.hash`.
+ */
+export function assertNotaryCertificate(c, suite) {
+  const malformed = (field) => failReason('CERTIFICATE_INVALID', 'malformed', { field });
+  if (!isPlainObject(c)) malformed('certificate');
+  if (c.type !== 'lianzheng/notary-certificate') malformed('type');
+  if (c.v !== 1) malformed('v');
+  if (typeof c.chainId !== 'string') malformed('chainId');
+  if (c.suite !== suite.id) malformed('suite');
+  if (!isPlainObject(c.document)) malformed('document');
+  if (!has(FILE_DIGEST_ALGS, c.document.alg)) malformed('document.alg');
+  if (!isHex(c.document.hash, 32)) malformed('document.hash');
+  assertTxProof(c.proof, suite);
+}
+
+/** `verifyNotaryCertificate` (§10.3). `file` (bytes) is optional. */
+export function verifyNotaryCertificate(trust, c, file) {
+  assertNotaryCertificate(c, trust.suite);
+  if (c.chainId !== trust.chainId) failReason('CERTIFICATE_INVALID', 'chain-id');
+  const tx = c.proof.tx.tx;
+  if (tx.contract !== 'notary' || tx.method !== 'register') failReason('CERTIFICATE_INVALID', 'tx');
+  if (tx.args.alg !== c.document.alg || tx.args.hash !== c.document.hash) failReason('CERTIFICATE_INVALID', 'document');
+  let verified;
+  try {
+    verified = verifyTxProof(trust, c.proof);
+  } catch (err) {
+    throw new ProtocolError('CERTIFICATE_INVALID', 'CERTIFICATE_INVALID: proof', { reason: 'proof' }, err);
+  }
+  if (c.proof.receipt.status !== 'ok') failReason('CERTIFICATE_INVALID', 'receipt');
+  if (file !== undefined && bytesToHex(fileDigest(c.document.alg, file)) !== c.document.hash) {
+    failCode('DOCUMENT_MISMATCH', 'the file does not have the certified digest');
+  }
+  return {
+    alg: c.document.alg,
+    hash: c.document.hash,
+    time: verified.time,
+    height: verified.height,
+    txId: verified.txId,
+    registrant: tx.signer,
+    orgs: verified.orgs,
+  };
+}
