@@ -1,8 +1,10 @@
 import {
   type BlockHeader,
+  type BlockView,
   blockHashFromCanonical,
   bytesToHex,
   bytesToUtf8,
+  type ChainInfo,
   type Checkpoint,
   type CryptoSuite,
   type Genesis,
@@ -16,14 +18,13 @@ import {
   type NotaryAlgorithm,
   type NotaryCertificate,
   notaryRecordKey,
-  type Receipt,
   receiptHashFromCanonical,
-  type SignedTransaction,
-  type StateProofJson,
+  type StateView,
   stateKeyPath,
   stateProofToJson,
   type Transaction,
   type TxProof,
+  type TxStatus,
   transactionIdFromCanonical,
 } from '@lianzheng/protocol';
 import { decodeSlot, type StateTree } from '@lianzheng/runtime';
@@ -39,44 +40,6 @@ export interface ChainQueriesDeps {
   readonly durableHeight: () => number;
   readonly isPending: (idHex: string) => boolean;
   readonly dropped: (idHex: string) => { code: string; message: string } | undefined;
-}
-
-export type TxStatus =
-  | {
-      readonly id: string;
-      readonly status: 'committed';
-      readonly height: number;
-      readonly index: number;
-      readonly time: number;
-      readonly tx: SignedTransaction;
-      readonly receipt: Receipt;
-    }
-  | { readonly id: string; readonly status: 'pending' }
-  | { readonly id: string; readonly status: 'dropped'; readonly code: string; readonly message: string };
-
-export interface BlockView {
-  readonly header: BlockHeader;
-  readonly hash: string;
-  readonly txIds: readonly string[];
-  readonly txs?: readonly SignedTransaction[];
-  readonly receipts?: readonly Receipt[];
-}
-
-export interface StateView {
-  readonly contract: string;
-  readonly key: string;
-  readonly height: number;
-  readonly value: JsonValue | null;
-  readonly proof?: StateProofJson;
-  readonly checkpoint?: Checkpoint;
-}
-
-export interface ChainInfo {
-  readonly chainId: string;
-  readonly suite: string;
-  readonly genesisHash: string;
-  readonly height: number;
-  readonly genesis: Genesis;
 }
 
 /** Read-only views of the durable chain, with proofs. Used by the HTTP API and by the CLI on a data directory. */

@@ -15,6 +15,7 @@ import {
   canonicalize,
   decodeCanonical,
   equalBytes,
+  type Genesis,
   hexToBytes,
   isLianzhengError,
   merkleRootFromLeafHashes,
@@ -40,6 +41,19 @@ export interface WorkerConfig {
   readonly memberKeys: readonly string[];
   /** Attesting node keys: public key hex → node id. */
   readonly attestors: readonly (readonly [string, string])[];
+}
+
+/** Worker settings derived from the chain's genesis. */
+export function workerConfigFromGenesis(genesis: Genesis, maxBatchTxs: number): WorkerConfig {
+  return {
+    suite: genesis.suite,
+    chainId: genesis.chainId,
+    maxTxBytes: genesis.limits.maxTxBytes,
+    maxTxTtlMs: genesis.limits.maxTxTtlMs,
+    maxBatchTxs,
+    memberKeys: genesis.orgs.flatMap((o) => o.keys.map((k) => k.publicKey)),
+    attestors: genesis.orgs.flatMap((o) => o.nodes.map((n) => [n.publicKey, n.id] as const)),
+  };
 }
 
 export interface WireError {

@@ -1,4 +1,4 @@
-import { defineErrors, LianzhengError } from '@lianzheng/protocol';
+import { defineErrors, errorFactory } from '@lianzheng/protocol';
 
 export const nodeErrors = defineErrors({
   REQUEST_MALFORMED: {
@@ -44,14 +44,4 @@ export const nodeErrors = defineErrors({
 
 export type NodeErrorCode = keyof typeof nodeErrors;
 
-export function nodeError(
-  code: NodeErrorCode,
-  message: string,
-  details?: Readonly<Record<string, unknown>>,
-  cause?: unknown,
-): LianzhengError<NodeErrorCode> {
-  const options: { details?: Readonly<Record<string, unknown>>; cause?: unknown } = {};
-  if (details !== undefined) options.details = details;
-  if (cause !== undefined) options.cause = cause;
-  return new LianzhengError(code, message, options);
-}
+export const nodeError = errorFactory(nodeErrors);

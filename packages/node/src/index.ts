@@ -1,7 +1,8 @@
 export { type ApiOptions, createApiServer, defaultApiOptions, toHttpError } from './api/server.js';
-export { type BlockView, ChainQueries, type StateView, type TxStatus } from './chainQueries.js';
+export { ChainQueries } from './chainQueries.js';
 export { ChainStore, type StoredTx, type TxLocation } from './chainStore.js';
 export { type VerifyChainOptions, type VerifyProgress, type VerifyReport, verifyChain } from './chainVerifier.js';
+export { workerConfigFromGenesis } from './chainWorker.js';
 export { type Clock, systemClock } from './clock.js';
 export { categoryOf, errorTables, httpStatusOf, httpStatusOfCategory } from './errorRegistry.js';
 export { type NodeErrorCode, nodeError, nodeErrors } from './errors.js';

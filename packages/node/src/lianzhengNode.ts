@@ -22,7 +22,7 @@ import { type Logger, pino } from 'pino';
 import { ChainQueries } from './chainQueries.js';
 import { ChainStore } from './chainStore.js';
 import { type VerifyReport, verifyChain } from './chainVerifier.js';
-import { type AdmitResult, toWireError, type WireError } from './chainWorker.js';
+import { type AdmitResult, toWireError, type WireError, workerConfigFromGenesis } from './chainWorker.js';
 import { type Clock, systemClock } from './clock.js';
 import { nodeError } from './errors.js';
 import { HOME_FILES, type KeyPair, loadGenesis, loadKeyFile, loadNodeConfig, type NodeConfig } from './home.js';
@@ -206,18 +206,7 @@ export class LianzhengNode {
     const identity = checkIdentity(genesis, config, key);
     const store = ChainStore.open({ path: path.join(home, HOME_FILES.db) });
     const metrics = new NodeMetrics();
-    const pool = new WorkerPool(
-      { threads: options.workers },
-      {
-        suite: genesis.suite,
-        chainId: genesis.chainId,
-        maxTxBytes: genesis.limits.maxTxBytes,
-        maxTxTtlMs: genesis.limits.maxTxTtlMs,
-        maxBatchTxs: options.maxBatchTxs,
-        memberKeys: genesis.orgs.flatMap((o) => o.keys.map((k) => k.publicKey)),
-        attestors: genesis.orgs.flatMap((o) => o.nodes.map((n) => [n.publicKey, n.id] as const)),
-      },
-    );
+    const pool = new WorkerPool({ threads: options.workers }, workerConfigFromGenesis(genesis, options.maxBatchTxs));
     try {
       const stored = store.genesis();
       if (stored === undefined) {

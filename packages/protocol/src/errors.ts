@@ -72,6 +72,21 @@ export function isLianzhengError(e: unknown): e is LianzhengError {
   return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && e.name === 'LianzhengError';
 }
 
+/** A constructor of coded errors restricted to one table's codes: each package gets its own from its table. */
+export function errorFactory<const T extends ErrorTable>(_table: T) {
+  return (
+    code: keyof T & string,
+    message: string,
+    details?: Readonly<Record<string, unknown>>,
+    cause?: unknown,
+  ): LianzhengError<keyof T & string> => {
+    const options: { details?: Readonly<Record<string, unknown>>; cause?: unknown } = {};
+    if (details !== undefined) options.details = details;
+    if (cause !== undefined) options.cause = cause;
+    return new LianzhengError(code, message, options);
+  };
+}
+
 export const protocolErrors = defineErrors({
   JSON_MALFORMED: { category: 'invalid', description: 'The text is not valid JSON.' },
   JSON_DUPLICATE_KEY: {
@@ -168,14 +183,4 @@ export const protocolErrors = defineErrors({
 export type ProtocolErrorCode = keyof typeof protocolErrors;
 
 /** Shorthand used inside this package. */
-export function protocolError(
-  code: ProtocolErrorCode,
-  message: string,
-  details?: Readonly<Record<string, unknown>>,
-  cause?: unknown,
-): LianzhengError<ProtocolErrorCode> {
-  const options: { details?: Readonly<Record<string, unknown>>; cause?: unknown } = {};
-  if (details !== undefined) options.details = details;
-  if (cause !== undefined) options.cause = cause;
-  return new LianzhengError(code, message, options);
-}
+export const protocolError = errorFactory(protocolErrors);

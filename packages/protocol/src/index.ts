@@ -1,3 +1,4 @@
+export type { BlockView, ChainInfo, StateView, TxStatus } from './apiTypes.js';
 export {
   assertBlockHeader,
   assertReceipt,
@@ -51,6 +52,7 @@ export {
   ErrorCategory,
   type ErrorSpec,
   type ErrorTable,
+  errorFactory,
   isLianzhengError,
   LianzhengError,
   type LianzhengErrorOptions,

@@ -1,4 +1,4 @@
-import { defineErrors, LianzhengError } from '@lianzheng/protocol';
+import { defineErrors, errorFactory } from '@lianzheng/protocol';
 
 /** Errors of execution. Codes a contract returns end up in the receipt; the rest are admission errors. */
 export const runtimeErrors = defineErrors({
@@ -42,10 +42,4 @@ export const runtimeErrors = defineErrors({
 
 export type RuntimeErrorCode = keyof typeof runtimeErrors;
 
-export function runtimeError(
-  code: RuntimeErrorCode,
-  message: string,
-  details?: Readonly<Record<string, unknown>>,
-): LianzhengError<RuntimeErrorCode> {
-  return new LianzhengError(code, message, details === undefined ? {} : { details });
-}
+export const runtimeError = errorFactory(runtimeErrors);

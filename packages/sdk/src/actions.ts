@@ -1,20 +1,20 @@
 import {
-  type BlockHeader,
+  type BlockView,
   bytesToHex,
+  type ChainInfo,
   type Checkpoint,
   type CryptoSuite,
   createTransaction,
-  type Genesis,
   type JsonObject,
-  type JsonValue,
   type NotaryAlgorithm,
   type NotaryCertificate,
   type Receipt,
   randomBytes,
   type SignedTransaction,
-  type StateProofJson,
+  type StateView,
   type Transaction,
   type TxProof,
+  type TxStatus,
   transactionId,
 } from '@lianzheng/protocol';
 import type { Signer } from './signer.js';
@@ -26,14 +26,6 @@ export interface Client {
 
 export function createClient(p: { readonly transport: Transport }): Client {
   return { transport: p.transport };
-}
-
-export interface ChainInfo {
-  readonly chainId: string;
-  readonly suite: string;
-  readonly genesisHash: string;
-  readonly height: number;
-  readonly genesis: Genesis;
 }
 
 export function getChainInfo(client: Client): Promise<ChainInfo> {
@@ -102,18 +94,7 @@ export function submitBatch(client: Client, signed: readonly SignedTransaction[]
   return client.transport.request('POST', '/v1/transactions/batch', JSON.stringify(signed));
 }
 
-export type GetTransactionReturnType =
-  | {
-      readonly id: string;
-      readonly status: 'committed';
-      readonly height: number;
-      readonly index: number;
-      readonly time: number;
-      readonly tx: SignedTransaction;
-      readonly receipt: Receipt;
-    }
-  | { readonly id: string; readonly status: 'pending' }
-  | { readonly id: string; readonly status: 'dropped'; readonly code: string; readonly message: string };
+export type GetTransactionReturnType = TxStatus;
 
 export function getTransaction(client: Client, id: string): Promise<GetTransactionReturnType> {
   return client.transport.request('GET', `/v1/transactions/${id}`);
@@ -123,14 +104,7 @@ export function getTransactionProof(client: Client, id: string): Promise<TxProof
   return client.transport.request('GET', `/v1/transactions/${id}/proof`);
 }
 
-export interface GetStateReturnType {
-  readonly contract: string;
-  readonly key: string;
-  readonly height: number;
-  readonly value: JsonValue | null;
-  readonly proof?: StateProofJson;
-  readonly checkpoint?: Checkpoint;
-}
+export type GetStateReturnType = StateView;
 
 export function getState(
   client: Client,
@@ -150,13 +124,7 @@ export function getCheckpoint(client: Client, height?: number): Promise<Checkpoi
   return client.transport.request('GET', `/v1/checkpoints/${height === undefined ? 'latest' : height}`);
 }
 
-export interface BlockReturnType {
-  readonly header: BlockHeader;
-  readonly hash: string;
-  readonly txIds: readonly string[];
-  readonly txs?: readonly SignedTransaction[];
-  readonly receipts?: readonly Receipt[];
-}
+export type BlockReturnType = BlockView;
 
 export function getBlock(client: Client, height: number | 'latest', full = false): Promise<BlockReturnType> {
   return client.transport.request('GET', `/v1/blocks/${height}${full ? '?full=true' : ''}`);

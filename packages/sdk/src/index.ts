@@ -1,8 +1,8 @@
+export type { BlockView, ChainInfo, StateView, TxStatus } from '@lianzheng/protocol';
 export {
   type BlockReturnType,
   type BuildTransactionParameters,
   buildTransaction,
-  type ChainInfo,
   type Client,
   createClient,
   type GetStateReturnType,

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { ChainStore, HOME_FILES, nativeSuite, verifyChain, WorkerPool } from '@lianzheng/node';
+import { ChainStore, HOME_FILES, nativeSuite, verifyChain, WorkerPool, workerConfigFromGenesis } from '@lianzheng/node';
 import { isLianzhengError } from '@lianzheng/protocol';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -31,18 +31,7 @@ export function registerVerify(program: Command): void {
         const to = opts.to ?? store.height();
         const from = opts.from ?? 0;
         if (opts.replay && from !== 0) usage('--from needs --no-replay: re-execution starts at genesis');
-        const pool = new WorkerPool(
-          { threads: opts.workers },
-          {
-            suite: genesis.suite,
-            chainId: genesis.chainId,
-            maxTxBytes: genesis.limits.maxTxBytes,
-            maxTxTtlMs: genesis.limits.maxTxTtlMs,
-            maxBatchTxs: 1,
-            memberKeys: [],
-            attestors: genesis.orgs.flatMap((o) => o.nodes.map((n) => [n.publicKey, n.id] as const)),
-          },
-        );
+        const pool = new WorkerPool({ threads: opts.workers }, workerConfigFromGenesis(genesis, 1));
         const interactive = process.stderr.isTTY && !g.json;
         const bar = new cliProgress.SingleBar(
           {
