@@ -18,13 +18,17 @@ export function run(command, args, options = {}) {
   }
 }
 
-/** npm ci when node_modules is missing or older than package-lock.json. */
+/**
+ * Installs npm packages when node_modules is missing or older than package-lock.json. `npm install` (which keeps the
+ * versions of package-lock.json) rather than `npm ci`: npm 11 with this workplace's npm settings writes lock files
+ * without other platforms' optional packages and then refuses them in `npm ci`.
+ */
 export function ensureNodeModules() {
   const marker = path.join(root, 'node_modules', '.package-lock.json');
   const lock = path.join(root, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  step('Installing npm packages (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  step('Installing npm packages (npm install, versions from package-lock.json)…');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 /** Incremental TypeScript build of every package (fast when nothing changed). */
