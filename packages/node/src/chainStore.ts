@@ -324,17 +324,21 @@ export function encodeRecords(records: readonly Uint8Array[]): Buffer {
 }
 
 export function decodeRecords(bytes: Buffer): Uint8Array[] {
-  const count = bytes.readUInt32BE(0);
-  const out: Uint8Array[] = [];
-  let offset = 4;
-  for (let i = 0; i < count; i++) {
-    const length = bytes.readUInt32BE(offset);
-    out.push(bytes.subarray(offset + 4, offset + 4 + length));
-    offset += 4 + length;
+  try {
+    const count = bytes.readUInt32BE(0);
+    const out: Uint8Array[] = [];
+    let offset = 4;
+    for (let i = 0; i < count; i++) {
+      const length = bytes.readUInt32BE(offset);
+      if (offset + 4 + length > bytes.length) throw new RangeError('truncated');
+      out.push(bytes.subarray(offset + 4, offset + 4 + length));
+      offset += 4 + length;
+    }
+    if (offset !== bytes.length) throw new RangeError('trailing bytes');
+    return out;
+  } catch (cause) {
+    throw nodeError('STORE_CORRUPT', 'record list is malformed', { reason: 'encoding' }, cause);
   }
-  if (offset !== bytes.length)
-    throw nodeError('STORE_CORRUPT', 'record list has trailing bytes', { reason: 'encoding' });
-  return out;
 }
 
 /** [u32 count] then per transaction [u32 body length][body][64-byte signature]. */
@@ -360,9 +364,9 @@ export function decodeTxRecords(bytes: Buffer): StoredTx[] {
     let offset = 4;
     for (let i = 0; i < count; i++) {
       const length = bytes.readUInt32BE(offset);
+      if (offset + 4 + length + 64 > bytes.length) throw new RangeError('truncated');
       const body = bytes.subarray(offset + 4, offset + 4 + length);
       const sig = bytes.subarray(offset + 4 + length, offset + 4 + length + 64);
-      if (sig.length !== 64) throw new RangeError('truncated');
       out.push({ body, sig });
       offset += 4 + length + 64;
     }
@@ -374,15 +378,20 @@ export function decodeTxRecords(bytes: Buffer): StoredTx[] {
 }
 
 function decodeTxRecord(bytes: Buffer, index: number): StoredTx | undefined {
-  const count = bytes.readUInt32BE(0);
-  if (index >= count) return undefined;
-  let offset = 4;
-  for (let i = 0; i < index; i++) offset += 4 + bytes.readUInt32BE(offset) + 64;
-  const length = bytes.readUInt32BE(offset);
-  return {
-    body: bytes.subarray(offset + 4, offset + 4 + length),
-    sig: bytes.subarray(offset + 4 + length, offset + 68 + length),
-  };
+  try {
+    const count = bytes.readUInt32BE(0);
+    if (index >= count) return undefined;
+    let offset = 4;
+    for (let i = 0; i < index; i++) offset += 4 + bytes.readUInt32BE(offset) + 64;
+    const length = bytes.readUInt32BE(offset);
+    if (offset + 68 + length > bytes.length) throw new RangeError('truncated');
+    return {
+      body: bytes.subarray(offset + 4, offset + 4 + length),
+      sig: bytes.subarray(offset + 4 + length, offset + 68 + length),
+    };
+  } catch (cause) {
+    throw nodeError('STORE_CORRUPT', 'block record is malformed', { reason: 'encoding' }, cause);
+  }
 }
 
 export function hexKey(hex: string): Buffer {

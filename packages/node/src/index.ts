@@ -1,6 +1,14 @@
 export { type ApiOptions, createApiServer, defaultApiOptions, toHttpError } from './api/server.js';
 export { ChainQueries } from './chainQueries.js';
-export { ChainStore, type StoredTx, type TxLocation } from './chainStore.js';
+export {
+  ChainStore,
+  decodeRecords,
+  decodeTxRecords,
+  encodeRecords,
+  encodeTxRecords,
+  type StoredTx,
+  type TxLocation,
+} from './chainStore.js';
 export { type VerifyChainOptions, type VerifyProgress, type VerifyReport, verifyChain } from './chainVerifier.js';
 export { workerConfigFromGenesis } from './chainWorker.js';
 export { type Clock, systemClock } from './clock.js';

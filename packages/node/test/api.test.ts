@@ -550,7 +550,15 @@ describe('HTTP API: happy path', () => {
       await until('the event of the streamed tx', () => messages.some((m) => m.type === 'event' && m.tx === id));
       const block = messages.find((m): m is BlockMessage => m.type === 'block' && m.height === height);
       const headerRes = (await t.app.inject({ method: 'GET', url: `/v1/blocks/${height}` })).json();
-      expect(block).toEqual({ type: 'block', height, hash: headerRes.hash, time: T0, durableAt: T0, txCount: 1, txIds: [id] });
+      expect(block).toEqual({
+        type: 'block',
+        height,
+        hash: headerRes.hash,
+        time: T0,
+        durableAt: T0,
+        txCount: 1,
+        txIds: [id],
+      });
       expect(messages.filter((m) => m.type === 'event' && m.tx === id)).toEqual([
         { type: 'event', height, tx: id, contract: 'kv', name: 'put', data: { key: 'market/streamed' } },
       ]);
