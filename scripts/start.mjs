@@ -14,7 +14,9 @@ const cli = path.join(root, 'packages', 'cli', 'bin', 'lianzheng.js');
 const port = process.env.LIANZHENG_PORT ?? '7070';
 if (!existsSync(path.join(home, 'genesis.json'))) {
   step(`Creating the demo chain (five departments of a fictional city) in ${path.relative(root, home) || home}…`);
-  run(process.execPath, [cli, '--home', home, '--json', 'init', '--demo', '--port', port], { stdio: ['ignore', 'ignore', 'inherit'] });
+  run(process.execPath, [cli, '--home', home, '--json', 'init', '--demo', '--port', port], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 step('Starting the node…');
 // A larger young generation keeps scavenge pauses short under load (see docs/operations.md).
