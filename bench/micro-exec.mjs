@@ -4,33 +4,27 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ChainStore, generateKeyPair, nativeSuite } from '@lianzheng/node';
-import { assertGenesis, bytesToHex, canonicalize, transactionId } from '@lianzheng/protocol';
+import { ChainStore, DEMO_ORGS, initHome, loadKeyFile, nativeSuite } from '@lianzheng/node';
+import { bytesToHex, canonicalize, transactionId } from '@lianzheng/protocol';
 import { BlockExecutor, defaultBlockExecutorOptions, EMPTY_SLOT, executeGenesis, StateTree } from '@lianzheng/runtime';
 import { buildTransaction } from '@lianzheng/sdk';
 
 const total = Number(process.argv[2] ?? 60000);
 const blockSize = Number(process.argv[3] ?? 1000);
 const suite = nativeSuite('ed25519-sha256');
-const member = generateKeyPair('ed25519-sha256', 'm', 'org');
-const node = generateKeyPair('ed25519-sha256', 'n', 'org');
-const genesis = assertGenesis({
-  v: 1,
+// A demo consortium (genesis v2, encrypted keys at the cheapest scrypt cost) in a temporary home.
+const home = mkdtempSync(path.join(tmpdir(), 'lz-micro-home-'));
+const passphrase = 'micro benchmark passphrase';
+const { genesis } = await initHome({
+  home,
   chainId: 'micro',
   suite: 'ed25519-sha256',
+  orgs: DEMO_ORGS,
   time: Date.now(),
-  orgs: [
-    {
-      id: 'org',
-      name: 'Org',
-      keys: [{ id: 'm', publicKey: bytesToHex(member.publicKey) }],
-      nodes: [{ id: 'n', publicKey: bytesToHex(node.publicKey) }],
-    },
-  ],
-  ordering: { type: 'solo', maxBlockTxs: 10000 },
-  limits: { maxTxBytes: 65536, maxTxTtlMs: 86400000 },
-  checkpoint: { quorum: { numerator: 2, denominator: 3 } },
+  passphrase,
+  scryptN: 2 ** 12,
 });
+const member = await loadKeyFile(path.join(home, 'keys', 'market-admin.key.json'), passphrase);
 const candidates = [];
 for (let i = 0; i < total; i++) {
   const tx = buildTransaction({
@@ -98,3 +92,4 @@ console.log(
 );
 await store.close();
 rmSync(dir, { recursive: true, force: true });
+rmSync(home, { recursive: true, force: true });

@@ -5,8 +5,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadKeyFile } from '@lianzheng/node';
+import { bytesToHex } from '@lianzheng/protocol';
 import { measureCeiling } from './ceiling.mjs';
 import { diff, threadTimes } from './threads.mjs';
+
+/** The benchmark chain's key files are encrypted like any other (cheap scrypt: it is thrown away afterwards). */
+const BENCH_PASSPHRASE = 'benchmark passphrase, not secret';
+const benchEnv = { ...process.env, LIANZHENG_PASSPHRASE: BENCH_PASSPHRASE };
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const cli = path.join(root, 'packages/cli/bin/lianzheng.js');
@@ -266,12 +272,15 @@ async function main() {
       'lianzheng-bench',
       '--port',
       String(port),
+      '--kdf-cost',
+      '12',
     ],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', env: benchEnv },
   );
   // The same V8 setting `npm start` uses (a larger young generation: shorter, rarer scavenges under load).
   const nodeArgs = ['--max-semi-space-size=64', ...(process.env.LZ_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const node = spawn(process.execPath, [...nodeArgs, cli, '--home', home, 'start', '--log-level', 'warn'], {
+    env: benchEnv,
     stdio: ['ignore', process.env.LZ_BENCH_NODE_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   });
   let report;
@@ -279,10 +288,12 @@ async function main() {
   try {
     await waitHealthy(url);
     const genesis = JSON.parse(readFileSync(path.join(home, 'genesis.json'), 'utf8'));
-    const keys = genesis.orgs.map((o) => {
-      const k = JSON.parse(readFileSync(path.join(home, 'keys', `${o.id}-admin.key.json`), 'utf8'));
-      return { publicKey: k.publicKey, secretKey: k.secretKey };
-    });
+    const keys = await Promise.all(
+      genesis.orgs.map(async (o) => {
+        const k = await loadKeyFile(path.join(home, 'keys', `${o.id}-admin.key.json`), BENCH_PASSPHRASE);
+        return { publicKey: bytesToHex(k.publicKey), secretKey: bytesToHex(k.secretKey) };
+      }),
+    );
     const loadersList = Array.from({ length: loaders }, forkLoader);
     await Promise.all(
       loadersList.map((l) => l.ask({ cmd: 'init', config: { url, chainId: genesis.chainId, suite: suiteId, keys } })),

@@ -6,7 +6,8 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const rules = {
-  protocol: { internal: [], external: ['@noble/curves', '@noble/hashes'], pure: true },
+  // @scure/base: audited base58/base64 from the noble family (did:key, PEM); browser-safe, no dependencies.
+  protocol: { internal: [], external: ['@noble/curves', '@noble/hashes', '@scure/base'], pure: true },
   runtime: { internal: ['protocol'], external: [], pure: true },
   sdk: { internal: ['protocol'], external: [], pure: true },
   node: { internal: ['protocol', 'runtime'], external: ['*'], pure: false },

@@ -1,7 +1,18 @@
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadKeyFile } from '@lianzheng/node';
+import { bytesToHex } from '@lianzheng/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, freePort, type NodeHandle, removeDir, startNode, tempDir } from './helpers/nodeProcess.js';
+import {
+  childEnv,
+  cli,
+  E2E_PASSPHRASE,
+  freePort,
+  type NodeHandle,
+  removeDir,
+  startNode,
+  tempDir,
+} from './helpers/nodeProcess.js';
 
 // The CLI as a user runs it: separate processes, a real node on loopback, real files.
 describe.each(['ed25519-sha256', 'sm2-sm3'] as const)('lianzheng CLI end to end (%s)', (suite) => {
@@ -19,6 +30,8 @@ describe.each(['ed25519-sha256', 'sm2-sm3'] as const)('lianzheng CLI end to end 
       home,
       'init',
       '--demo',
+      '--kdf-cost',
+      '12',
       '--suite',
       suite,
       '--chain-id',
@@ -56,7 +69,7 @@ describe.each(['ed25519-sha256', 'sm2-sm3'] as const)('lianzheng CLI end to end 
     expect(again.stderr).toContain('CONFIG_INVALID');
   });
 
-  it('keys generate / show never print the secret key', async () => {
+  it('keys generate / show never print the secret key, and the file holds it only encrypted', async () => {
     const file = path.join(home, 'clerk.key.json');
     const gen = await cli([
       'keys',
@@ -71,8 +84,12 @@ describe.each(['ed25519-sha256', 'sm2-sm3'] as const)('lianzheng CLI end to end 
       file,
     ]);
     expect(gen.code, gen.stderr).toBe(0);
-    const secret = JSON.parse(readFileSync(file, 'utf8')).secretKey as string;
-    const show = await cli(['--json', 'keys', 'show', file]);
+    const stored = readFileSync(file, 'utf8');
+    expect(JSON.parse(stored)).toMatchObject({ v: 2, kdf: { name: 'scrypt' } });
+    const secret = bytesToHex((await loadKeyFile(file, E2E_PASSPHRASE)).secretKey);
+    expect(stored).not.toContain(secret);
+    await expect(loadKeyFile(file, 'a wrong passphrase')).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_WRONG' });
+    const show = await cli(['--json', 'keys', 'show', file], { env: { ...childEnv, LIANZHENG_PASSPHRASE: '' } });
     expect(show.code).toBe(0);
     expect(JSON.parse(show.stdout).id).toBe('market-clerk-1');
     expect(show.stdout + gen.stdout).not.toContain(secret);
@@ -118,7 +135,7 @@ describe.each(['ed25519-sha256', 'sm2-sm3'] as const)('lianzheng CLI end to end 
     expect(JSON.parse(readFileSync(out, 'utf8')).tx.tx.args).toEqual({ key: 'p', value: 'v' });
     // Pinning another chain's genesis must make the same proof fail.
     const other = tempDir('other');
-    await cli(['--home', other, 'init', '--demo', '--suite', suite, '--chain-id', 'cli-test']);
+    await cli(['--home', other, 'init', '--demo', '--kdf-cost', '12', '--suite', suite, '--chain-id', 'cli-test']);
     const wrong = await cli([...g(), '--genesis', path.join(other, 'genesis.json'), 'proof', id]);
     removeDir(other);
     expect(wrong.code).toBe(1);

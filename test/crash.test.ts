@@ -38,9 +38,20 @@ describe('crash safety', () => {
 
   it(`loses nothing acknowledged and corrupts nothing through ${KILLS} SIGKILLs`, async () => {
     const port = await freePort();
-    const init = await cli(['--home', home, 'init', '--demo', '--chain-id', 'crash-test', '--port', String(port)]);
+    const init = await cli([
+      '--home',
+      home,
+      'init',
+      '--demo',
+      '--kdf-cost',
+      '12',
+      '--chain-id',
+      'crash-test',
+      '--port',
+      String(port),
+    ]);
     expect(init.code, init.stderr).toBe(0);
-    const { genesis, signers } = loadSigners(home);
+    const { genesis, signers } = await loadSigners(home);
     const suite = nativeSuite(genesis.suite);
     const url = `http://127.0.0.1:${port}`;
     const acknowledged = new Map<string, Ack>();

@@ -73,9 +73,20 @@ describe('tamper detection', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    await cli(['--home', base, 'init', '--demo', '--chain-id', 'tamper-test', '--port', String(port)]);
+    await cli([
+      '--home',
+      base,
+      'init',
+      '--demo',
+      '--kdf-cost',
+      '12',
+      '--chain-id',
+      'tamper-test',
+      '--port',
+      String(port),
+    ]);
     const node = await startNode(base, port);
-    const { genesis, signers } = loadSigners(base);
+    const { genesis, signers } = await loadSigners(base);
     for (let i = 0; i < 12; i++) {
       const title = i === 6 ? MARKER : `文件 ${i}`;
       const tx = signed(genesis, signers[i % signers.length]!, 'notary', 'register', {
@@ -164,7 +175,8 @@ describe('tamper detection', () => {
       tamper: (db) => {
         const blocks = db('blocks');
         const b = Buffer.from(blocks.get(markerHeight as never)!);
-        b[b.length - 1] = b[b.length - 1]! ^ 1;
+        // The last record ends with its signature and a 4-byte co-signature length (0 here): flip the signature.
+        b[b.length - 5] = b[b.length - 5]! ^ 1;
         blocks.putSync(markerHeight as never, b);
       },
     },

@@ -3,18 +3,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { nativeSuite } from '@lianzheng/node';
-import {
-  type Genesis,
-  hexToBytes,
-  type JsonObject,
-  type SignedTransaction,
-  signTransaction,
-} from '@lianzheng/protocol';
+import { loadKeyFile, nativeSuite } from '@lianzheng/node';
+import { type Genesis, type JsonObject, type SignedTransaction, signTransaction } from '@lianzheng/protocol';
 import { buildTransaction } from '@lianzheng/sdk';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 export const cliPath = path.join(root, 'packages', 'cli', 'bin', 'lianzheng.js');
+
+/** Passphrase of the key files of every home the e2e tests create (passed to the CLI as LIANZHENG_PASSPHRASE). */
+export const E2E_PASSPHRASE = 'e2e test passphrase, not secret';
+
+/** The environment of every CLI and node process the tests start. */
+export const childEnv: NodeJS.ProcessEnv = { ...process.env, LIANZHENG_PASSPHRASE: E2E_PASSPHRASE };
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `lz-${prefix}-`));
@@ -43,12 +43,15 @@ export interface CliResult {
 }
 
 /** Runs the real CLI as a separate process. */
-export function cli(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(
+  args: readonly string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [cliPath, ...args],
-      { cwd: root, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+      { cwd: root, env: opts.env ?? childEnv, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout, stderr });
@@ -75,6 +78,7 @@ export async function startNode(home: string, port: number, extra: readonly stri
     [cliPath, '--home', home, 'start', '--port', String(port), '--log-level', 'warn', ...extra],
     {
       cwd: root,
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -121,16 +125,15 @@ export interface Signer {
   readonly secretKey: Uint8Array;
 }
 
-/** The demo organisations' member keys, read from the home written by `lianzheng init`. */
-export function loadSigners(home: string): { genesis: Genesis; signers: Signer[] } {
+/** The demo organisations' administrator keys, opened from the home written by `lianzheng init`. */
+export async function loadSigners(home: string): Promise<{ genesis: Genesis; signers: Signer[] }> {
   const genesis = JSON.parse(readFileSync(path.join(home, 'genesis.json'), 'utf8')) as Genesis;
-  const signers = genesis.orgs.map((o) => {
-    const k = JSON.parse(readFileSync(path.join(home, 'keys', `${o.id}-admin.key.json`), 'utf8')) as {
-      publicKey: string;
-      secretKey: string;
-    };
-    return { org: o.id, publicKey: hexToBytes(k.publicKey), secretKey: hexToBytes(k.secretKey) };
-  });
+  const signers = await Promise.all(
+    genesis.orgs.map(async (o) => {
+      const k = await loadKeyFile(path.join(home, 'keys', `${o.id}-admin.key.json`), E2E_PASSPHRASE);
+      return { org: o.id, publicKey: k.publicKey, secretKey: k.secretKey };
+    }),
+  );
   return { genesis, signers };
 }
 

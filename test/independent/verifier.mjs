@@ -1,4 +1,6 @@
-// An independent verifier of the Lianzheng protocol, version 1, written from docs/PROTOCOL.md alone.
+// An independent verifier of the Lianzheng protocol, written from docs/PROTOCOL.md alone: §1–§14, and §15 for the
+// genesis version 2 (consortium configuration, CA roots and member certificates, block 0 state), co-signatures and
+// the co-signature transaction leaf, subject ids and did:key.
 //
 // It deliberately imports nothing from this repository and no npm package: only Node built-ins. Section numbers
 // (§n) refer to docs/PROTOCOL.md. Where the document left a choice open, the choice made here is stated in a
@@ -385,6 +387,10 @@ export const TAGS = Object.freeze({
   stateValue: 'lianzheng/state/value',
   stateLeaf: 'lianzheng/state/leaf',
   stateNode: 'lianzheng/state/node',
+  // §15.13
+  cosigs: 'lianzheng/cosigs',
+  subject: 'lianzheng/subject',
+  signIn: 'lianzheng/sign-in',
 });
 
 /** The exact bytes hashed by TH(tag, data): UTF-8(tag) ‖ 0x00 ‖ data. */
@@ -776,14 +782,55 @@ export function assertTransaction(tx, suite) {
   if (!isPlainObject(tx.args)) bad('args', 'must be an object');
 }
 
-/** The signed envelope { tx, sig } (§5.3). */
+/** The signed envelope { tx, sig, cosigs? } (§5.3, §15.5). */
 export function assertSignedTransaction(envelope, suite) {
   if (!isPlainObject(envelope)) failField('TX_MALFORMED', 'body', 'is not an object');
   for (const name of Object.keys(envelope)) {
-    if (name !== 'tx' && name !== 'sig') failField('TX_MALFORMED', name, 'is not a member of the envelope');
+    if (name !== 'tx' && name !== 'sig' && name !== 'cosigs') {
+      failField('TX_MALFORMED', name, 'is not a member of the envelope');
+    }
   }
   assertTransaction(envelope.tx, suite);
   if (!isHex(envelope.sig, 64)) failField('TX_MALFORMED', 'sig', 'must be 64 bytes of hex');
+  if (has(envelope, 'cosigs')) assertCosignatures(envelope.cosigs, envelope.tx.signer, suite);
+}
+
+/** The shape of `cosigs` (§15.5): COSIG_INVALID with details.field. */
+export function assertCosignatures(cosigs, primary, suite) {
+  if (!Array.isArray(cosigs) || cosigs.length < 1 || cosigs.length > 16) {
+    failField('COSIG_INVALID', 'cosigs', 'must be an array of 1–16 co-signatures');
+  }
+  cosigs.forEach((c, i) => {
+    const f = `cosigs[${i}]`;
+    if (!isPlainObject(c)) failField('COSIG_INVALID', f, 'is not an object');
+    for (const name of Object.keys(c)) {
+      if (name !== 'signer' && name !== 'sig') failField('COSIG_INVALID', `${f}.${name}`, 'is not a member');
+    }
+    if (!isHex(c.signer, suite.publicKeyLength)) failField('COSIG_INVALID', `${f}.signer`, 'is not a public key');
+    if (!isHex(c.sig, 64)) failField('COSIG_INVALID', `${f}.sig`, 'must be 64 bytes of hex');
+    if (c.signer === primary) failField('COSIG_INVALID', `${f}.signer`, 'is the primary signer');
+    if (i > 0 && !(cosigs[i - 1].signer < c.signer)) failField('COSIG_INVALID', `${f}.signer`, 'is out of order');
+  });
+}
+
+/** cosigsDigest = TH("lianzheng/cosigs", JCS(cosigs)) (§15.5). */
+export function cosigsDigest(suite, cosigs) {
+  return suite.taggedHash(TAGS.cosigs, jcs(cosigs));
+}
+
+/** The transaction leaf data (§6.5, §15.5): id ‖ sig, or id ‖ sig ‖ cosigsDigest with co-signatures. */
+export function txLeafData(suite, envelope) {
+  const id = txId(suite, envelope.tx);
+  const sig = hexToBytes(envelope.sig, 'sig', 64);
+  return has(envelope, 'cosigs') ? concatBytes(id, sig, cosigsDigest(suite, envelope.cosigs)) : concatBytes(id, sig);
+}
+
+/** Verify(cosigs[i].signer, id, cosigs[i].sig) for every co-signature (§15.5); true without co-signatures. */
+export function verifyCosignatures(suite, envelope) {
+  const id = txId(suite, envelope.tx);
+  return (envelope.cosigs ?? []).every((c) =>
+    suite.verify(hexToBytes(c.signer, 'signer'), id, hexToBytes(c.sig, 'sig', 64)),
+  );
 }
 
 /** id = TH("lianzheng/tx", JCS(tx)) (§5.2). */
@@ -798,124 +845,1012 @@ export function verifyTxSignature(suite, envelope) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Genesis and the trusted consortium (§6.1, §8.3)
+// Strict DER (§15.6.1)
 // ---------------------------------------------------------------------------------------------------------------
 
-const ORG_ID_RE = /^[a-z][a-z0-9-]{1,31}$/;
-const KEY_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const DER_MAX_INPUT = 65536;
+const DER_MAX_DEPTH = 32;
 
-function checkMembers(obj, field, allowed, required) {
-  if (!isPlainObject(obj)) failField('GENESIS_INVALID', field, 'must be an object');
-  const prefix = field === '' ? '' : `${field}.`;
-  for (const name of Object.keys(obj)) {
-    if (!allowed.includes(name)) failField('GENESIS_INVALID', `${prefix}${name}`, 'is not a member');
+function derFail(reason, offset) {
+  throw new ProtocolError(
+    'DER_MALFORMED',
+    `malformed DER: ${reason}`,
+    offset === undefined ? { reason } : { reason, offset },
+  );
+}
+
+const PRINTABLE_RE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+const UTF8_DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function isLeapYear(y) {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+/** UTCTime `YYMMDDHHMMSSZ` (YY ≥ 50 → 19YY) or GeneralizedTime `YYYYMMDDHHMMSSZ` → ms since the epoch, or null. */
+function derTimeValue(tagNumber, text) {
+  const m =
+    tagNumber === 23
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (m === null) return null;
+  let year = Number(m[1]);
+  if (tagNumber === 23) year += year >= 50 ? 1900 : 2000;
+  const [month, day, hour, minute, second] = m.slice(2).map(Number);
+  const days = [31, isLeapYear(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (month < 1 || month > 12 || day < 1 || day > days[month - 1] || hour > 23 || minute > 59 || second > 59) {
+    return null;
   }
-  for (const name of required) {
-    if (!has(obj, name)) failField('GENESIS_INVALID', `${prefix}${name}`, 'is missing');
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/**
+ * X.690 §11.6 comparison of two encodings: as octet strings, the shorter padded at its end with zero octets.
+ * Choice: §15.6.1 says "ascending order of their encodings"; equal encodings (possible in a SET OF) are accepted.
+ */
+function compareEncodings(a, b) {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = i < a.length ? a[i] : 0;
+    const y = i < b.length ? b[i] : 0;
+    if (x !== y) return x - y;
+  }
+  return 0;
+}
+
+function checkUniversalPrimitive(number, content, offset) {
+  const c = content;
+  switch (number) {
+    case 1: // BOOLEAN
+      if (c.length !== 1 || (c[0] !== 0x00 && c[0] !== 0xff)) derFail('BOOLEAN must be one octet 00 or FF', offset);
+      return;
+    case 2: // INTEGER
+    case 10: // ENUMERATED
+      if (c.length === 0) derFail('empty INTEGER', offset);
+      if (c.length > 1 && ((c[0] === 0x00 && (c[1] & 0x80) === 0) || (c[0] === 0xff && (c[1] & 0x80) !== 0))) {
+        derFail('INTEGER is not minimal', offset);
+      }
+      return;
+    case 3: {
+      // BIT STRING
+      if (c.length === 0) derFail('BIT STRING without its unused-bits octet', offset);
+      const unused = c[0];
+      if (unused > 7) derFail('BIT STRING with more than 7 unused bits', offset);
+      if (c.length === 1 && unused !== 0) derFail('unused bits in an empty BIT STRING', offset);
+      if (c.length > 1 && (c[c.length - 1] & ((1 << unused) - 1)) !== 0) derFail('unused bits are not zero', offset);
+      return;
+    }
+    case 5: // NULL
+      if (c.length !== 0) derFail('NULL with content', offset);
+      return;
+    case 6: // OBJECT IDENTIFIER
+      if (c.length === 0 || c.length > 128) derFail('OBJECT IDENTIFIER empty or longer than 128 octets', offset);
+      if ((c[c.length - 1] & 0x80) !== 0) derFail('OBJECT IDENTIFIER ends inside a subidentifier', offset);
+      for (let i = 0; i < c.length; i++) {
+        const starts = i === 0 || (c[i - 1] & 0x80) === 0;
+        if (starts && c[i] === 0x80) derFail('non-minimal subidentifier', offset);
+      }
+      return;
+    case 12: // UTF8String
+      try {
+        UTF8_DECODER.decode(c);
+      } catch {
+        derFail('UTF8String is not valid UTF-8', offset);
+      }
+      return;
+    case 19: // PrintableString
+      if (!PRINTABLE_RE.test(Buffer.from(c).toString('latin1'))) derFail('PrintableString character', offset);
+      return;
+    case 22: // IA5String
+      if (c.some((b) => b >= 0x80)) derFail('IA5String byte ≥ 0x80', offset);
+      return;
+    case 23: // UTCTime
+    case 24: // GeneralizedTime
+      if (derTimeValue(number, Buffer.from(c).toString('latin1')) === null) derFail('malformed time', offset);
+      return;
+    default:
   }
 }
+
+function parseElement(buf, offset, depth) {
+  if (offset >= buf.length) derFail('truncated', offset);
+  const tag = buf[offset];
+  if (tag === 0x00) derFail('end-of-contents octet', offset);
+  if ((tag & 0x1f) === 0x1f) derFail('high tag number', offset);
+  if (offset + 1 >= buf.length) derFail('truncated', offset);
+  const first = buf[offset + 1];
+  let pos = offset + 2;
+  let length;
+  if (first === 0x80) derFail('indefinite length', offset);
+  if (first < 0x80) {
+    length = first;
+  } else {
+    const n = first & 0x7f;
+    if (n > 4) derFail('length field of more than 4 octets', offset);
+    if (pos + n > buf.length) derFail('truncated length', offset);
+    if (buf[pos] === 0) derFail('long-form length with a leading zero octet', offset);
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + buf[pos + i];
+    if (length < 128) derFail('long-form length below 128', offset);
+    pos += n;
+  }
+  if (pos + length > buf.length) derFail('content runs past the end', offset);
+  const cls = tag >> 6;
+  const constructed = (tag & 0x20) !== 0;
+  const number = tag & 0x1f;
+  const content = buf.subarray(pos, pos + length);
+  const node = { tag, cls, constructed, number, offset, bytes: buf.subarray(offset, pos + length), content };
+  if (cls === 0) {
+    const isSeqOrSet = number === 16 || number === 17;
+    if (isSeqOrSet && !constructed) derFail('SEQUENCE or SET in primitive form', offset);
+    if (!isSeqOrSet && constructed) derFail('constructed form of a primitive universal type', offset);
+    if (!constructed) checkUniversalPrimitive(number, content, offset);
+  }
+  if (constructed) {
+    if (depth + 1 > DER_MAX_DEPTH) derFail(`nesting deeper than ${DER_MAX_DEPTH}`, offset);
+    node.children = [];
+    let p = pos;
+    while (p < pos + length) {
+      const child = parseElement(buf.subarray(0, pos + length), p, depth + 1);
+      node.children.push(child);
+      p = child.offset + child.bytes.length;
+    }
+    if (cls === 0 && number === 17) {
+      for (let i = 1; i < node.children.length; i++) {
+        if (compareEncodings(node.children[i - 1].bytes, node.children[i].bytes) > 0) {
+          derFail('SET components not in ascending order', node.children[i].offset);
+        }
+      }
+    }
+  }
+  return node;
+}
+
+/** `readDer(bytes)` (§15.6.1): exactly one element, strictly DER. */
+export function readDer(bytes) {
+  if (!(bytes instanceof Uint8Array)) derFail('input is not bytes');
+  if (bytes.length > DER_MAX_INPUT) derFail(`input longer than ${DER_MAX_INPUT} bytes`);
+  const node = parseElement(bytes, 0, 0);
+  if (node.bytes.length !== bytes.length) derFail('bytes after the element', node.bytes.length);
+  return node;
+}
+
+/** Dotted text of an OBJECT IDENTIFIER's content (arcs may exceed 2^53: the member extension's does). */
+export function oidText(content) {
+  const arcs = [];
+  let v = 0n;
+  for (const b of content) {
+    v = (v << 7n) | BigInt(b & 0x7f);
+    if ((b & 0x80) === 0) {
+      arcs.push(v);
+      v = 0n;
+    }
+  }
+  const first = arcs[0] < 40n ? 0n : arcs[0] < 80n ? 1n : 2n;
+  return [first, arcs[0] - first * 40n, ...arcs.slice(1)].join('.');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// X.509 certificates (§15.6)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const OIDS = Object.freeze({
+  ed25519: '1.3.101.112',
+  sm2WithSm3: '1.2.156.10197.1.501',
+  ecPublicKey: '1.2.840.10045.2.1',
+  sm2Curve: '1.2.156.10197.1.301',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+  subjectAltName: '2.5.29.17',
+  crlDistributionPoints: '2.5.29.31',
+  certificatePolicies: '2.5.29.32',
+  extKeyUsage: '2.5.29.37',
+  lianzhengMember: '2.25.65412617606308590482276888729697155671',
+});
+
+const IGNORED_EXTENSIONS = new Set([
+  OIDS.subjectAltName,
+  OIDS.crlDistributionPoints,
+  OIDS.certificatePolicies,
+  OIDS.extKeyUsage,
+]);
+
+const NAME_TYPES = Object.freeze({
+  '2.5.4.6': 'country',
+  '2.5.4.8': 'state',
+  '2.5.4.7': 'locality',
+  '2.5.4.10': 'org',
+  '2.5.4.11': 'unit',
+  '2.5.4.3': 'commonName',
+});
+
+const KEY_USAGE_NAMES = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+];
+
+function x509Fail(code, reason) {
+  const prefix = { X509_MALFORMED: 'malformed certificate', X509_UNSUPPORTED: 'unsupported certificate' }[code];
+  throw new ProtocolError(code, prefix === undefined ? reason : `${prefix}: ${reason}`, { reason });
+}
+const malformed509 = (reason) => x509Fail('X509_MALFORMED', reason);
+const unsupported509 = (reason) => x509Fail('X509_UNSUPPORTED', reason);
+const profile509 = (reason) => x509Fail('X509_PROFILE_INVALID', reason);
+
+const isUniversal = (node, number) => node !== undefined && node.cls === 0 && node.number === number;
+const isSequence = (node) => isUniversal(node, 16);
+
+/** The signature algorithm of an AlgorithmIdentifier (§15.6.2), or X509_UNSUPPORTED. */
+function signatureAlgorithmOf(node) {
+  if (!isSequence(node) || node.children.length < 1 || !isUniversal(node.children[0], 6)) {
+    malformed509('AlgorithmIdentifier');
+  }
+  const oid = oidText(node.children[0].content);
+  if (oid === OIDS.ed25519 && node.children.length === 1) return 'ed25519-sha256';
+  if (
+    oid === OIDS.sm2WithSm3 &&
+    (node.children.length === 1 || (node.children.length === 2 && isUniversal(node.children[1], 5)))
+  ) {
+    return 'sm2-sm3';
+  }
+  return unsupported509(`signature algorithm ${oid}`);
+}
+
+function parseName(node, requireRdn) {
+  if (!isSequence(node)) malformed509('Name is not a SEQUENCE');
+  if (requireRdn && node.children.length === 0) malformed509('issuer Name without RDN');
+  const name = {};
+  for (const set of node.children) {
+    if (!isUniversal(set, 17) || set.children.length === 0) malformed509('RDN is not a non-empty SET');
+    for (const atv of set.children) {
+      if (!isSequence(atv) || atv.children.length !== 2 || !isUniversal(atv.children[0], 6)) {
+        malformed509('AttributeTypeAndValue');
+      }
+      const key = NAME_TYPES[oidText(atv.children[0].content)];
+      if (key === undefined) continue;
+      const value = atv.children[1];
+      if (!(isUniversal(value, 12) || isUniversal(value, 19) || isUniversal(value, 22))) {
+        unsupported509(`${key} must be a UTF8String, PrintableString or IA5String`);
+      }
+      if (has(name, key)) unsupported509(`${key} appears twice in a Name`);
+      name[key] = UTF8_DECODER.decode(value.content);
+    }
+  }
+  return name;
+}
+
+/** An unsigned INTEGER of a signature: positive, not zero, at most `max` octets without the sign octet. */
+function signatureInteger(node, max) {
+  if (!isUniversal(node, 2)) malformed509('SM2 signature r or s is not an INTEGER');
+  let c = node.content;
+  if ((c[0] & 0x80) !== 0) malformed509('SM2 signature r or s is negative');
+  if (c[0] === 0 && c.length > 1) c = c.subarray(1);
+  if (c.every((b) => b === 0)) malformed509('SM2 signature r or s is zero');
+  if (c.length > max) malformed509('SM2 signature r or s is longer than 32 octets');
+  return concatBytes(new Uint8Array(max - c.length), c);
+}
+
+/** §15.6.3: the member extension's extnValue. */
+function parseMemberExtension(extnValue) {
+  const node = readDer(extnValue); // a malformed element is DER_MALFORMED
+  if (!isUniversal(node, 12)) profile509('member extension value must be a UTF8String');
+  let value;
+  try {
+    value = decodeCanonical(node.content);
+  } catch {
+    profile509('member extension is not RFC 8785 canonical JSON');
+  }
+  if (!isPlainObject(value)) profile509('member extension must be an object');
+  if (Object.keys(value).sort().join(',') !== 'attrs,kind,roles') {
+    profile509('member extension must have exactly attrs, kind, roles');
+  }
+  if (value.kind !== 'member' && value.kind !== 'node') profile509('member extension kind');
+  if (!Array.isArray(value.roles) || value.roles.length > 16) profile509('roles must be an array of at most 16');
+  if (value.roles.some((r) => typeof r !== 'string' || !ROLE_RE.test(r))) profile509('role name');
+  if (new Set(value.roles).size !== value.roles.length) profile509('roles must be distinct');
+  if (!isPlainObject(value.attrs) || Object.keys(value.attrs).length > 16) profile509('attrs');
+  for (const [k, v] of Object.entries(value.attrs)) {
+    if (!ATTR_NAME_RE.test(k)) profile509('attr name');
+    if (typeof v !== 'string' || [...v].length > 128) profile509('attr value');
+  }
+  return value;
+}
+
+function parseExtensions(wrapper, cert) {
+  if (wrapper.children.length !== 1 || !isSequence(wrapper.children[0]) || wrapper.children[0].children.length === 0) {
+    malformed509('extensions must be a non-empty SEQUENCE');
+  }
+  const seen = new Set();
+  for (const ext of wrapper.children[0].children) {
+    if (!isSequence(ext) || ext.children.length < 2 || ext.children.length > 3 || !isUniversal(ext.children[0], 6)) {
+      malformed509('Extension');
+    }
+    const oid = oidText(ext.children[0].content);
+    let critical = false;
+    if (ext.children.length === 3) {
+      if (!isUniversal(ext.children[1], 1)) malformed509('Extension critical');
+      if (ext.children[1].content[0] === 0) malformed509('encoded critical FALSE');
+      critical = true;
+    }
+    const valueNode = ext.children[ext.children.length - 1];
+    if (!isUniversal(valueNode, 4)) malformed509('extnValue is not an OCTET STRING');
+    if (seen.has(oid)) malformed509(`extension ${oid} twice`);
+    seen.add(oid);
+    const value = valueNode.content;
+    if (oid === OIDS.basicConstraints) {
+      const bc = readDer(value);
+      if (!isSequence(bc) || bc.children.length > 2) malformed509('basicConstraints');
+      let i = 0;
+      if (isUniversal(bc.children[0], 1)) {
+        if (bc.children[0].content[0] === 0) malformed509('encoded cA FALSE');
+        cert.ca = true;
+        i = 1;
+      }
+      if (i < bc.children.length) {
+        const pl = bc.children[i];
+        if (!isUniversal(pl, 2) || !cert.ca || i + 1 !== bc.children.length) malformed509('basicConstraints');
+        if ((pl.content[0] & 0x80) !== 0) malformed509('pathLenConstraint is negative');
+        const n = bytesToBigIntBE(pl.content);
+        if (n > 255n) unsupported509('pathLenConstraint above 255');
+        cert.pathLen = Number(n);
+      }
+    } else if (oid === OIDS.keyUsage) {
+      const ku = readDer(value);
+      if (!isUniversal(ku, 3) || ku.content.length < 2) malformed509('keyUsage');
+      const unused = ku.content[0];
+      const bits = ku.content.subarray(1);
+      const bitCount = bits.length * 8 - unused;
+      const bitAt = (i) => (bits[i >> 3] >> (7 - (i & 7))) & 1;
+      if (bitAt(bitCount - 1) !== 1) malformed509('keyUsage has a trailing zero bit or no bit set');
+      if (bitCount > 9) malformed509('keyUsage bit beyond decipherOnly');
+      if (bitCount > 7) unsupported509('keyUsage encipherOnly or decipherOnly');
+      cert.keyUsage = KEY_USAGE_NAMES.filter((_, i) => i < bitCount && bitAt(i) === 1);
+    } else if (oid === OIDS.subjectKeyIdentifier) {
+      if (!isUniversal(readDer(value), 4)) malformed509('subjectKeyIdentifier');
+    } else if (oid === OIDS.authorityKeyIdentifier) {
+      const aki = readDer(value);
+      if (!isSequence(aki)) malformed509('authorityKeyIdentifier');
+      let last = -1;
+      for (const c of aki.children) {
+        if (c.cls !== 2 || c.number > 2 || c.number <= last) malformed509('authorityKeyIdentifier');
+        last = c.number;
+      }
+    } else if (oid === OIDS.lianzhengMember) {
+      cert.member = parseMemberExtension(value);
+    } else if (!IGNORED_EXTENSIONS.has(oid) && critical) {
+      unsupported509(`critical extension ${oid}`);
+    }
+  }
+}
+
+/** `parseCertificate(der)` (§15.6.2). Does not check validity times or signatures. */
+export function parseCertificate(der) {
+  if (!(der instanceof Uint8Array) || der.length > 16384) malformed509('certificate is larger than 16384 bytes');
+  const root = readDer(der);
+  if (!isSequence(root) || root.children.length !== 3) malformed509('Certificate must be a SEQUENCE of three');
+  const [tbsNode, sigAlgNode, sigValueNode] = root.children;
+  if (!isSequence(tbsNode)) malformed509('TBSCertificate');
+  if (!isUniversal(sigValueNode, 3)) malformed509('signatureValue is not a BIT STRING');
+  const parts = tbsNode.children;
+  let i = 0;
+  // version [0] EXPLICIT INTEGER: 2 (v3); absent (v1) or 1 (v2) unsupported; anything else malformed.
+  const versionNode = parts[i];
+  if (versionNode === undefined || versionNode.tag !== 0xa0) unsupported509('version 1 certificate');
+  if (versionNode.children.length !== 1 || !isUniversal(versionNode.children[0], 2)) malformed509('version');
+  const versionBytes = versionNode.children[0].content;
+  const version = versionBytes.length === 1 ? versionBytes[0] : -1;
+  if (version === 1) unsupported509('version 2 certificate');
+  if (version !== 2) malformed509('version');
+  i++;
+  const serialNode = parts[i++];
+  if (!isUniversal(serialNode, 2)) malformed509('serialNumber');
+  const serialBytes = serialNode.content;
+  if ((serialBytes[0] & 0x80) !== 0 || serialBytes.every((b) => b === 0) || serialBytes.length > 20) {
+    malformed509('serialNumber must be positive, not zero, at most 20 octets');
+  }
+  const innerAlg = parts[i++];
+  if (innerAlg === undefined || !bytesEqual(innerAlg.bytes, sigAlgNode.bytes)) {
+    malformed509('signature and signatureAlgorithm differ');
+  }
+  const algorithm = signatureAlgorithmOf(sigAlgNode);
+  const issuerNode = parts[i++];
+  const issuer = parseName(issuerNode, true);
+  const validity = parts[i++];
+  if (!isSequence(validity) || validity.children.length !== 2) malformed509('validity');
+  const [notBefore, notAfter] = validity.children.map((t) => {
+    if (!(isUniversal(t, 23) || isUniversal(t, 24))) malformed509('validity time');
+    return derTimeValue(t.number, Buffer.from(t.content).toString('latin1'));
+  });
+  const subjectNode = parts[i++];
+  const subject = parseName(subjectNode, false);
+  const spki = parts[i++];
+  if (!isSequence(spki) || spki.children.length !== 2 || !isSequence(spki.children[0])) {
+    malformed509('subjectPublicKeyInfo');
+  }
+  const keyAlg = spki.children[0].children;
+  const keyBits = spki.children[1];
+  if (!isUniversal(keyBits, 3)) malformed509('subjectPublicKey is not a BIT STRING');
+  if (keyAlg.length < 1 || !isUniversal(keyAlg[0], 6)) malformed509('subjectPublicKeyInfo algorithm');
+  const keyOid = oidText(keyAlg[0].content);
+  let keyAlgorithm;
+  if (keyOid === OIDS.ed25519 && keyAlg.length === 1) keyAlgorithm = 'ed25519-sha256';
+  else if (
+    keyOid === OIDS.ecPublicKey &&
+    keyAlg.length === 2 &&
+    isUniversal(keyAlg[1], 6) &&
+    oidText(keyAlg[1].content) === OIDS.sm2Curve
+  ) {
+    keyAlgorithm = 'sm2-sm3';
+  } else unsupported509(`public key algorithm ${keyOid}`);
+  if (keyBits.content[0] !== 0) malformed509('subjectPublicKey has unused bits');
+  const publicKey = Uint8Array.from(keyBits.content.subarray(1));
+  if (!SUITES[keyAlgorithm].isValidPublicKey(publicKey)) malformed509('invalid public key');
+  if (keyAlgorithm !== algorithm) unsupported509('key and signature algorithms differ');
+  const cert = {
+    der,
+    tbs: Uint8Array.from(tbsNode.bytes),
+    serial: bytesToHex(serialBytes),
+    algorithm,
+    issuer,
+    issuerDer: Uint8Array.from(issuerNode.bytes),
+    subject,
+    subjectDer: Uint8Array.from(subjectNode.bytes),
+    notBefore,
+    notAfter,
+    publicKey,
+    signature: undefined,
+    ca: false,
+  };
+  if (parts[i] !== undefined && parts[i].tag === 0x81) i++; // issuerUniqueID, skipped
+  if (parts[i] !== undefined && parts[i].tag === 0x82) i++; // subjectUniqueID, skipped
+  if (parts[i] !== undefined && parts[i].tag === 0xa3) parseExtensions(parts[i++], cert);
+  if (i !== parts.length) malformed509('unexpected element in TBSCertificate');
+  // signatureValue: 0 unused bits; Ed25519 raw 64 bytes, SM2 DER SEQUENCE { r, s } → r ‖ s.
+  if (sigValueNode.content[0] !== 0) malformed509('signatureValue has unused bits');
+  const sigBytes = sigValueNode.content.subarray(1);
+  if (algorithm === 'ed25519-sha256') {
+    if (sigBytes.length !== 64) malformed509('Ed25519 signature is not 64 bytes');
+    cert.signature = Uint8Array.from(sigBytes);
+  } else {
+    const seq = readDer(Uint8Array.from(sigBytes));
+    if (!isSequence(seq) || seq.children.length !== 2) malformed509('SM2 signature is not SEQUENCE { r, s }');
+    cert.signature = concatBytes(signatureInteger(seq.children[0], 32), signatureInteger(seq.children[1], 32));
+  }
+  return cert;
+}
+
+/** Verify(issuerPublicKey, TBSCertificate bytes, signature) (§15.6.4). */
+export function verifyCertificateSignature(suite, cert, issuerPublicKey) {
+  return cert.algorithm === suite.id && suite.verify(issuerPublicKey, cert.tbs, cert.signature);
+}
+
+/** fingerprint(cert) = hex(H(DER)) (§15.6.4). */
+export function certificateFingerprint(suite, der) {
+  return bytesToHex(suite.hash(der));
+}
+
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Standard base64 of a DER certificate (§15.6.6): padded, no whitespace, ≤ 65536 characters, ≤ 16384 bytes.
+ * Choice: §15.6.6 does not say whether non-zero padding bits are accepted; the text must be the canonical encoding
+ * of its bytes.
+ */
+export function certificateFromBase64(text) {
+  if (typeof text !== 'string' || text.length === 0 || text.length > 65536 || !BASE64_RE.test(text)) {
+    malformed509('not standard base64');
+  }
+  const der = new Uint8Array(Buffer.from(text, 'base64'));
+  if (Buffer.from(der).toString('base64') !== text) malformed509('not the canonical base64 of its bytes');
+  if (der.length > 16384) malformed509('certificate is larger than 16384 bytes');
+  return der;
+}
+
+/**
+ * The CA root check of §15.3 for `orgs[i].ca[j]`: every failure is CONSORTIUM_CONFIG_INVALID with that field.
+ * Returns { org, fingerprint, cert }.
+ */
+export function checkCaRoot(suite, org, value, field) {
+  const bad = (what) => failConfig(field, what);
+  if (typeof value !== 'string' || value.length < 1 || value.length > 12000) bad('must be a string of 1–12000');
+  let der;
+  let cert;
+  try {
+    der = certificateFromBase64(value);
+    cert = parseCertificate(der);
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    bad(`not a valid X.509 certificate (${err.message})`);
+  }
+  if (cert.algorithm !== suite.id) bad(`the CA key is not a ${suite.id} key`);
+  if (!cert.ca) bad('not a CA certificate');
+  if (cert.keyUsage !== undefined && !cert.keyUsage.includes('keyCertSign')) bad('keyUsage lacks keyCertSign');
+  if (cert.subject.org !== org) bad(`the CA subject O must be ${org}`);
+  if (!bytesEqual(cert.issuerDer, cert.subjectDer) || !verifyCertificateSignature(suite, cert, cert.publicKey)) {
+    bad('a CA root must be self-signed');
+  }
+  return { org, fingerprint: certificateFingerprint(suite, der), cert };
+}
+
+/**
+ * `checkMemberCertificate(C, der, t)` (§15.6.5). `view` is { config, roots: [{ org, fingerprint, cert }] }.
+ */
+export function checkMemberCertificate(suite, view, der, t) {
+  const cert = parseCertificate(der);
+  const fail = (code, what) => {
+    throw new ProtocolError(code, what);
+  };
+  if (cert.algorithm !== suite.id) fail('X509_UNSUPPORTED', `the certificate is not a ${suite.id} certificate`);
+  if (cert.ca) fail('X509_PROFILE_INVALID', 'a CA certificate cannot be a member certificate');
+  if (cert.keyUsage !== undefined && !cert.keyUsage.includes('digitalSignature')) {
+    fail('X509_PROFILE_INVALID', 'the certificate does not allow digital signatures (keyUsage)');
+  }
+  const org = cert.subject.org;
+  if (org === undefined || !view.config.orgs.some((o) => o.id === org)) {
+    fail('X509_UNTRUSTED', `the certificate names organisation ${org}, which is not in the consortium`);
+  }
+  const member = cert.subject.commonName;
+  if (member === undefined || !KEY_ID_RE.test(member)) {
+    fail('X509_PROFILE_INVALID', 'the certificate CN must be a member id matching [a-z0-9][a-z0-9._-]{0,63}');
+  }
+  const roots = view.roots.filter((r) => r.org === org && bytesEqual(r.cert.subjectDer, cert.issuerDer));
+  if (roots.length === 0) fail('X509_UNTRUSTED', `the certificate was not issued by a CA root of ${org}`);
+  const root = roots.find((r) => suite.verify(r.cert.publicKey, cert.tbs, cert.signature));
+  if (root === undefined) {
+    fail('X509_SIGNATURE_INVALID', `the certificate signature does not verify with the CA of ${org}`);
+  }
+  if (!(cert.notBefore <= t && t <= cert.notAfter)) fail('X509_EXPIRED', 'the certificate is outside its validity');
+  if (!(root.cert.notBefore <= t && t <= root.cert.notAfter)) fail('X509_EXPIRED', 'the CA is outside its validity');
+  const ext = cert.member ?? { kind: 'member', roles: [], attrs: {} };
+  for (const set of view.config.roles.exclusive) {
+    if (set.filter((r) => ext.roles.includes(r)).length > 1) {
+      fail('X509_PROFILE_INVALID', 'roles may not be held together (separation of duties)');
+    }
+  }
+  return {
+    kind: ext.kind,
+    org,
+    member,
+    roles: ext.roles,
+    attrs: ext.attrs,
+    publicKey: bytesToHex(cert.publicKey),
+    fingerprint: certificateFingerprint(suite, der),
+    ca: root.fingerprint,
+    serial: cert.serial,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Policies (§15.9)
+// ---------------------------------------------------------------------------------------------------------------
+
+const ROLE_RE = /^[a-z][a-z0-9-]{0,31}$/;
+const ORG_ID_RE = /^[a-z][a-z0-9-]{1,31}$/;
+const KEY_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const ATTR_NAME_RE = /^[a-z][a-zA-Z0-9_-]{0,31}$/;
+const POLICY_KEY_RE = /^[a-z][a-z0-9_-]{0,63}\.([a-zA-Z][a-zA-Z0-9_]{0,63}|\*)$/;
+const POLICY_WORDS = ['anyone', 'nobody', 'ownOrg', 'self'];
+const KINDS = ['member', 'citizen', 'enterprise', 'subject'];
+
+function isNeed(need) {
+  if (need === 'ANY' || need === 'ALL' || need === 'MAJORITY') return true;
+  if (!isPlainObject(need) || Object.keys(need).length !== 1) return false;
+  const [[k, v]] = Object.entries(need);
+  return (k === 'k' || k === 'weight') && Number.isSafeInteger(v) && v >= 1;
+}
+
+/**
+ * `assertPolicy(p, orgIds, path)` (§15.9.2): POLICY_INVALID with details.path.
+ * Choice: §15.9.2 does not say whether a policy that repeats a member value in an `attr` list is rejected; it is not.
+ */
+export function assertPolicy(policy, orgIds, path) {
+  let count = 0;
+  const fail = (at, what) => {
+    throw new ProtocolError('POLICY_INVALID', `${at}: ${what}`, { path: at });
+  };
+  const names = (value, at, re, what) => {
+    const list = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(list) || list.length < 1 || list.length > 32) fail(at, `must be a ${what} or a list of 1–32`);
+    if (list.some((s) => typeof s !== 'string' || !re.test(s))) fail(at, `is not a ${what}`);
+    if (new Set(list).size !== list.length) fail(at, 'lists a name twice');
+    return list;
+  };
+  const walk = (p, depth, inSigners, at) => {
+    count += 1;
+    if (count > 64) fail(at, 'more than 64 parts');
+    if (depth > 8) fail(at, 'nested deeper than 8');
+    if (typeof p === 'string' && POLICY_WORDS.includes(p)) return;
+    if (!isPlainObject(p) || Object.keys(p).length !== 1) fail(at, 'is not a policy');
+    const [[op, v]] = Object.entries(p);
+    const here = `${at}.${op}`;
+    switch (op) {
+      case 'role':
+        names(v, here, ROLE_RE, 'role');
+        return;
+      case 'org': {
+        const list = names(v, here, ORG_ID_RE, 'organisation id');
+        if (orgIds !== undefined && list.some((o) => !orgIds.has(o))) fail(here, 'names an unknown organisation');
+        return;
+      }
+      case 'attr': {
+        if (!isPlainObject(v) || Object.keys(v).length < 1 || Object.keys(v).length > 16) {
+          fail(here, 'must be an object of 1–16 attributes');
+        }
+        for (const [name, values] of Object.entries(v)) {
+          if (!ATTR_NAME_RE.test(name)) fail(here, 'attribute name');
+          const list = typeof values === 'string' ? [values] : values;
+          if (!Array.isArray(list) || list.length < 1 || list.length > 32) fail(here, 'attribute values');
+          if (list.some((s) => typeof s !== 'string' || s.length < 1 || s.length > 128)) fail(here, 'attribute value');
+        }
+        return;
+      }
+      case 'kind':
+        if (!KINDS.includes(v)) fail(here, 'is not a kind');
+        return;
+      case 'all':
+      case 'any':
+        if (!Array.isArray(v) || v.length < 1 || v.length > 32) fail(here, 'must be a list of 1–32 policies');
+        v.forEach((c, i) => {
+          walk(c, depth + 1, inSigners, `${here}[${i}]`);
+        });
+        return;
+      case 'not':
+        walk(v, depth + 1, inSigners, here);
+        return;
+      case 'quorum': {
+        if (inSigners) fail(here, 'no quorum inside a quorum');
+        if (!isPlainObject(v) || Object.keys(v).some((k) => !['need', 'of', 'signers'].includes(k))) {
+          fail(here, 'must be { need, of?, signers? }');
+        }
+        if (!isNeed(v.need)) fail(`${here}.need`, 'is not a need');
+        if (has(v, 'of')) {
+          if (!Array.isArray(v.of)) fail(`${here}.of`, 'must be a list');
+          const list = names(v.of, `${here}.of`, ORG_ID_RE, 'organisation id');
+          if (orgIds !== undefined && list.some((o) => !orgIds.has(o))) fail(`${here}.of`, 'unknown organisation');
+        }
+        if (has(v, 'signers')) walk(v.signers, depth + 1, true, `${here}.signers`);
+        return;
+      }
+      default:
+        fail(at, `unknown operator ${op}`);
+    }
+  };
+  walk(policy, 0, false, path);
+}
+
+/** needMet(need, counted, approving) (§15.9.3, quorumMet's rule). */
+export function needMet(need, counted, approving) {
+  const yes = counted.filter((o) => approving.has(o.id));
+  if (need === 'ANY') return yes.length >= 1;
+  if (need === 'ALL') return counted.length > 0 && yes.length === counted.length;
+  if (need === 'MAJORITY') return 2 * yes.length > counted.length;
+  if (has(need, 'k')) return yes.length >= need.k;
+  return yes.reduce((sum, o) => sum + o.weight, 0) >= need.weight;
+}
+
+/** orgsThatCanSatisfy(p) (§15.9.5): { orgs: Set, single }. */
+function orgsThatCanSatisfy(p, allOrgs) {
+  const all = () => new Set(allOrgs);
+  if (p === 'anyone') return { orgs: all(), single: false };
+  if (p === 'nobody') return { orgs: new Set(), single: false };
+  if (p === 'ownOrg' || p === 'self') return { orgs: all(), single: true };
+  const [[op, v]] = Object.entries(p);
+  switch (op) {
+    case 'role':
+    case 'attr':
+    case 'quorum':
+      return { orgs: all(), single: false };
+    case 'org': {
+      const list = typeof v === 'string' ? [v] : v;
+      return { orgs: new Set(allOrgs.filter((o) => list.includes(o))), single: false };
+    }
+    case 'kind':
+      return { orgs: v === 'member' ? all() : new Set(), single: false };
+    case 'not':
+      return v === 'anyone' || (isPlainObject(v) && v.kind === 'member' && Object.keys(v).length === 1)
+        ? { orgs: new Set(), single: false }
+        : { orgs: all(), single: false };
+    case 'all': {
+      const parts = v.map((c) => orgsThatCanSatisfy(c, allOrgs));
+      return {
+        orgs: new Set(allOrgs.filter((o) => parts.every((x) => x.orgs.has(o)))),
+        single: parts.some((x) => x.single),
+      };
+    }
+    default: {
+      const parts = v.map((c) => orgsThatCanSatisfy(c, allOrgs));
+      return {
+        orgs: new Set(allOrgs.filter((o) => parts.some((x) => x.orgs.has(o)))),
+        single: parts.every((x) => x.single),
+      };
+    }
+  }
+}
+
+/** Policy lookup (§15.3): contract.method, else contract.*, else undefined. */
+export function policyFor(config, contract, method) {
+  if (has(config.policies, `${contract}.${method}`)) return config.policies[`${contract}.${method}`];
+  if (has(config.policies, `${contract}.*`)) return config.policies[`${contract}.*`];
+  return undefined;
+}
+
+/** `reachabilityProblems(config)` (§15.9.5). */
+export function reachabilityProblems(config) {
+  const problems = [];
+  const orgs = config.orgs.map((o) => ({ id: o.id, weight: o.weight }));
+  const ids = orgs.map((o) => o.id);
+  const vote = policyFor(config, 'gov', 'vote');
+  if (vote === undefined) problems.push('no policy allows gov.vote: no proposal could ever pass');
+  else {
+    const { orgs: E, single } = orgsThatCanSatisfy(vote, ids);
+    const eligible = orgs.filter((o) => E.has(o.id));
+    const need = config.governance.need;
+    const ok = single
+      ? eligible.some((o) => needMet(need, orgs, new Set([o.id])))
+      : needMet(need, orgs, new Set(eligible.map((o) => o.id)));
+    if (!ok) {
+      problems.push(
+        `the governance rule ${JSON.stringify(need)} cannot be met by the organisations whose members may vote ` +
+          `(${eligible.map((o) => o.id).join(', ') || 'none'}) out of ${orgs.length}`,
+      );
+    }
+  }
+  const propose = policyFor(config, 'gov', 'propose');
+  if (propose === undefined || orgsThatCanSatisfy(propose, ids).orgs.size === 0) {
+    problems.push('no organisation could propose a change (gov.propose)');
+  }
+  const quorums = (p, key) => {
+    if (!isPlainObject(p)) return;
+    const [[op, v]] = Object.entries(p);
+    if (op === 'quorum') {
+      const counted = orgs.filter((o) => v.of === undefined || v.of.includes(o.id));
+      if (!needMet(v.need, counted, new Set(counted.map((o) => o.id)))) {
+        problems.push(
+          `the quorum of ${key} (${JSON.stringify(v.need)}) cannot be met by ${counted.length} organisations`,
+        );
+      }
+    } else if (op === 'all' || op === 'any') for (const c of v) quorums(c, key);
+    else if (op === 'not') quorums(v, key);
+  };
+  for (const [key, policy] of Object.entries(config.policies)) quorums(policy, key);
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The consortium configuration (§15.3)
+// ---------------------------------------------------------------------------------------------------------------
+
+function failConfig(field, what) {
+  throw new ProtocolError('CONSORTIUM_CONFIG_INVALID', `${field}: ${what}`, { field });
+}
+
+export const CONFIG_MEMBERS = Object.freeze([
+  'chainId',
+  'suite',
+  'orgs',
+  'roles',
+  'policies',
+  'governance',
+  'ordering',
+  'limits',
+  'checkpoint',
+]);
 
 const isIntIn = (v, lo, hi) => Number.isSafeInteger(v) && v >= lo && v <= hi;
 
-/**
- * `assertGenesis` (§6.1): GENESIS_INVALID with details.field.
- * Choice: §6.1 does not give the format of `details.field` for nested members, nor the order of the checks. Fields
- * are written as paths such as `orgs[1].nodes[0].publicKey`; unknown members are reported before member values.
- */
-export function assertGenesis(g) {
-  const top = ['v', 'chainId', 'suite', 'time', 'orgs', 'ordering', 'limits', 'checkpoint'];
-  checkMembers(g, '', top, top);
-  const bad = (field, what) => failField('GENESIS_INVALID', field, what);
-  if (g.v !== 1) bad('v', 'must be 1');
-  if (typeof g.chainId !== 'string' || !CHAIN_ID_RE.test(g.chainId)) bad('chainId', 'is not a chain id');
-  if (typeof g.suite !== 'string' || !has(SUITES, g.suite)) bad('suite', 'is not a suite id');
-  const suite = SUITES[g.suite];
-  if (!isSafeNonNegative(g.time)) bad('time', 'must be an integer ≥ 0');
-  if (!Array.isArray(g.orgs) || g.orgs.length < 1 || g.orgs.length > 256) bad('orgs', 'must be 1–256 organisations');
-  const orgIds = new Set();
-  const nodeIds = new Set();
-  const publicKeys = new Set();
-  let totalNodes = 0;
-  let orgsWithNodes = 0;
-  g.orgs.forEach((org, oi) => {
-    const f = `orgs[${oi}]`;
-    checkMembers(org, f, ['id', 'name', 'nameEn', 'keys', 'nodes'], ['id', 'name', 'keys', 'nodes']);
-    if (typeof org.id !== 'string' || !ORG_ID_RE.test(org.id)) bad(`${f}.id`, 'is not an organisation id');
-    if (orgIds.has(org.id)) bad(`${f}.id`, 'is not unique');
-    orgIds.add(org.id);
-    if (typeof org.name !== 'string' || org.name.length < 1 || org.name.length > 128)
-      bad(`${f}.name`, 'must be 1–128 characters');
-    if (has(org, 'nameEn') && (typeof org.nameEn !== 'string' || org.nameEn.length > 128)) {
-      bad(`${f}.nameEn`, 'must be at most 128 characters');
-    }
-    for (const list of ['keys', 'nodes']) {
-      const entries = org[list];
-      if (!Array.isArray(entries) || entries.length > 64) bad(`${f}.${list}`, 'must be an array of at most 64 entries');
-      const ids = new Set();
-      entries.forEach((entry, ei) => {
-        const ef = `${f}.${list}[${ei}]`;
-        checkMembers(entry, ef, ['id', 'publicKey'], ['id', 'publicKey']);
-        if (typeof entry.id !== 'string' || !KEY_ID_RE.test(entry.id)) bad(`${ef}.id`, 'is not a key id');
-        if (ids.has(entry.id)) bad(`${ef}.id`, 'is not unique in its list');
-        ids.add(entry.id);
-        if (list === 'nodes') {
-          if (nodeIds.has(entry.id)) bad(`${ef}.id`, 'is not unique among node ids');
-          nodeIds.add(entry.id);
-        }
-        if (
-          !isHex(entry.publicKey, suite.publicKeyLength) ||
-          !suite.isValidPublicKey(hexToBytes(entry.publicKey, 'publicKey'))
-        ) {
-          bad(`${ef}.publicKey`, `is not a valid ${suite.id} public key`);
-        }
-        if (publicKeys.has(entry.publicKey)) bad(`${ef}.publicKey`, 'appears more than once in the genesis');
-        publicKeys.add(entry.publicKey);
-      });
-    }
-    totalNodes += org.nodes.length;
-    if (org.nodes.length > 0) orgsWithNodes++;
-  });
-  checkMembers(g.ordering, 'ordering', ['type', 'maxBlockTxs'], ['type', 'maxBlockTxs']);
-  if (g.ordering.type !== 'solo' && g.ordering.type !== 'etcd') bad('ordering.type', 'must be solo or etcd');
-  if (!isIntIn(g.ordering.maxBlockTxs, 1, 100000)) bad('ordering.maxBlockTxs', 'must be 1–100000');
-  checkMembers(g.limits, 'limits', ['maxTxBytes', 'maxTxTtlMs'], ['maxTxBytes', 'maxTxTtlMs']);
-  if (!isIntIn(g.limits.maxTxBytes, 1, 16777216)) bad('limits.maxTxBytes', 'must be 1–16777216');
-  if (!isIntIn(g.limits.maxTxTtlMs, 1, 31622400000)) bad('limits.maxTxTtlMs', 'must be 1–31622400000');
-  checkMembers(g.checkpoint, 'checkpoint', ['quorum'], ['quorum']);
-  const q = g.checkpoint.quorum;
-  checkMembers(q, 'checkpoint.quorum', ['numerator', 'denominator'], ['numerator', 'denominator']);
-  if (!isIntIn(q.numerator, 1, 1000)) bad('checkpoint.quorum.numerator', 'must be 1–1000');
-  if (!isIntIn(q.denominator, 1, 1000)) bad('checkpoint.quorum.denominator', 'must be 1–1000');
-  if (!(q.numerator < q.denominator)) bad('checkpoint.quorum', 'numerator must be less than denominator');
-  if (orgsWithNodes === 0) bad('orgs', 'at least one organisation must have a node');
-  if (g.ordering.type === 'solo' && totalNodes !== 1) bad('ordering.type', 'solo requires exactly one node');
+function onlyMembers(obj, path, allowed) {
+  for (const name of Object.keys(obj)) if (!allowed.includes(name)) failConfig(`${path}.${name}`, 'unknown member');
 }
 
-/** genesisHash = TH("lianzheng/genesis", JCS(genesis)) with the genesis' own suite (§6.1). */
+/**
+ * `assertConsortiumConfig` (§15.3), members checked in the order of the table. Returns the parsed CA roots.
+ * Choice: §15.3 does not say how a missing required member is reported; it fails the rule of that member (field =
+ * the member's name).
+ */
+export function assertConsortiumConfig(c) {
+  if (!isPlainObject(c)) failConfig('config', 'must be an object');
+  onlyMembers(c, 'config', CONFIG_MEMBERS);
+  if (typeof c.chainId !== 'string' || !CHAIN_ID_RE.test(c.chainId)) failConfig('chainId', 'is not a chain id');
+  if (typeof c.suite !== 'string' || !has(SUITES, c.suite)) failConfig('suite', 'is not a suite id');
+  const suite = SUITES[c.suite];
+  if (!Array.isArray(c.orgs) || c.orgs.length < 1 || c.orgs.length > 256) failConfig('orgs', 'must list 1–256');
+  const orgIds = new Set();
+  const nodeIds = new Set();
+  const nodeKeys = new Set();
+  const rootPrints = new Set();
+  const roots = [];
+  let nodes = 0;
+  c.orgs.forEach((org, i) => {
+    const f = `orgs[${i}]`;
+    if (!isPlainObject(org)) failConfig(f, 'must be an object');
+    onlyMembers(org, f, ['id', 'name', 'nameEn', 'ca', 'nodes', 'weight']);
+    if (typeof org.id !== 'string' || !ORG_ID_RE.test(org.id) || orgIds.has(org.id)) failConfig(`${f}.id`, 'bad id');
+    orgIds.add(org.id);
+    if (typeof org.name !== 'string' || org.name.length < 1 || org.name.length > 128) failConfig(`${f}.name`, '1–128');
+    if (has(org, 'nameEn') && (typeof org.nameEn !== 'string' || org.nameEn.length > 128)) {
+      failConfig(`${f}.nameEn`, 'at most 128');
+    }
+    if (!isIntIn(org.weight, 1, 1000)) failConfig(`${f}.weight`, 'must be an integer 1–1000');
+    if (!Array.isArray(org.ca) || org.ca.length < 1 || org.ca.length > 4) failConfig(`${f}.ca`, 'must list 1–4 roots');
+    org.ca.forEach((value, j) => {
+      const root = checkCaRoot(suite, org.id, value, `${f}.ca[${j}]`);
+      if (rootPrints.has(root.fingerprint)) failConfig(`${f}.ca[${j}]`, 'a CA root may appear only once');
+      rootPrints.add(root.fingerprint);
+      roots.push(root);
+    });
+    if (!Array.isArray(org.nodes) || org.nodes.length > 64) failConfig(`${f}.nodes`, 'at most 64 nodes');
+    org.nodes.forEach((n, j) => {
+      const nf = `${f}.nodes[${j}]`;
+      if (!isPlainObject(n)) failConfig(nf, 'must be an object');
+      onlyMembers(n, nf, ['id', 'publicKey']);
+      if (typeof n.id !== 'string' || !KEY_ID_RE.test(n.id) || nodeIds.has(n.id)) failConfig(`${nf}.id`, 'bad id');
+      nodeIds.add(n.id);
+      if (!isHex(n.publicKey, suite.publicKeyLength) || !suite.isValidPublicKey(hexToBytes(n.publicKey, 'publicKey'))) {
+        failConfig(`${nf}.publicKey`, `is not a valid ${suite.id} public key`);
+      }
+      if (nodeKeys.has(n.publicKey)) failConfig(`${nf}.publicKey`, 'appears twice');
+      nodeKeys.add(n.publicKey);
+      nodes++;
+    });
+  });
+  if (nodes === 0) failConfig('orgs', 'at least one node in the consortium');
+  const roles = c.roles;
+  if (!isPlainObject(roles)) failConfig('roles', 'must be { exclusive }');
+  onlyMembers(roles, 'roles', ['exclusive']);
+  if (!Array.isArray(roles.exclusive) || roles.exclusive.length > 16) failConfig('roles.exclusive', 'at most 16 sets');
+  roles.exclusive.forEach((set, i) => {
+    const f = `roles.exclusive[${i}]`;
+    if (!Array.isArray(set) || set.length < 2 || set.length > 8) failConfig(f, 'must list 2–8 roles');
+    if (set.some((r) => typeof r !== 'string' || !ROLE_RE.test(r)) || new Set(set).size !== set.length) {
+      failConfig(f, 'must list distinct role names');
+    }
+  });
+  if (!isPlainObject(c.policies) || Object.keys(c.policies).length > 512) failConfig('policies', 'at most 512');
+  for (const [key, policy] of Object.entries(c.policies)) {
+    if (!POLICY_KEY_RE.test(key)) failConfig(`policies.${key}`, 'keys are contract.method or contract.*');
+    assertPolicy(policy, orgIds, `policies["${key}"]`);
+  }
+  const gov = c.governance;
+  if (!isPlainObject(gov)) failConfig('governance', 'must be { need, proposalTtlMs }');
+  onlyMembers(gov, 'governance', ['need', 'proposalTtlMs']);
+  if (!isNeed(gov.need)) failConfig('governance.need', 'is not a need');
+  if (!isIntIn(gov.proposalTtlMs, 60000, 7776000000)) failConfig('governance.proposalTtlMs', '60000–7776000000');
+  const o = c.ordering;
+  if (!isPlainObject(o) || (o.type !== 'solo' && o.type !== 'etcd')) failConfig('ordering.type', 'solo or etcd');
+  onlyMembers(o, 'ordering', ['type', 'maxBlockTxs']);
+  if (!isIntIn(o.maxBlockTxs, 1, 100000)) failConfig('ordering.maxBlockTxs', '1–100000');
+  if (o.type === 'solo' && nodes !== 1) failConfig('orgs', 'solo ordering needs exactly one node');
+  const l = c.limits;
+  if (!isPlainObject(l)) failConfig('limits', 'must be an object');
+  onlyMembers(l, 'limits', ['maxTxBytes', 'maxTxTtlMs']);
+  if (!isIntIn(l.maxTxBytes, 1024, 16777216)) failConfig('limits.maxTxBytes', '1024–16777216');
+  if (!isIntIn(l.maxTxTtlMs, 1000, 31622400000)) failConfig('limits.maxTxTtlMs', '1000–31622400000');
+  const cp = c.checkpoint;
+  if (!isPlainObject(cp) || !isPlainObject(cp.quorum)) failConfig('checkpoint.quorum', 'is required');
+  onlyMembers(cp, 'checkpoint', ['quorum']);
+  onlyMembers(cp.quorum, 'checkpoint.quorum', ['numerator', 'denominator']);
+  if (!isIntIn(cp.quorum.numerator, 1, 1000)) failConfig('checkpoint.quorum.numerator', '1–1000');
+  if (!isIntIn(cp.quorum.denominator, 1, 1000)) failConfig('checkpoint.quorum.denominator', '1–1000');
+  if (!(cp.quorum.numerator < cp.quorum.denominator)) failConfig('checkpoint.quorum', 'numerator < denominator');
+  return { config: c, suite, roots };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Genesis v2 and the trusted consortium (§15.2, §6.1, §8.3)
+// ---------------------------------------------------------------------------------------------------------------
+
+function failGenesis(field, what, extra) {
+  throw new ProtocolError('GENESIS_INVALID', `GENESIS_INVALID: ${field} ${what}`, { field, ...extra });
+}
+
+/** The configuration part of a genesis: the document without v, time and members (§15.2). */
+export function configOfGenesis(g) {
+  const out = {};
+  for (const [k, v] of Object.entries(g)) if (k !== 'v' && k !== 'time' && k !== 'members') out[k] = v;
+  return out;
+}
+
+/**
+ * `assertGenesis` (§15.2), in the documented order. Returns the checked configuration, its CA roots and the
+ * `checkMemberCertificate` result of every genesis member.
+ */
+export function assertGenesis(g) {
+  if (!isPlainObject(g)) failGenesis('genesis', 'is not an object');
+  if (g.v !== 2) failGenesis('v', 'must be 2');
+  if (!isSafeNonNegative(g.time)) failGenesis('time', 'must be a safe integer ≥ 0');
+  if (!Array.isArray(g.members) || g.members.length > 4096) failGenesis('members', 'must be an array of ≤ 4096');
+  const config = configOfGenesis(g);
+  const { suite, roots } = assertConsortiumConfig(config);
+  const problems = reachabilityProblems(config);
+  if (problems.length > 0) {
+    throw new ProtocolError('CONSORTIUM_CONFIG_INVALID', problems[0], { field: 'governance', problems });
+  }
+  const nodeKeys = new Set(config.orgs.flatMap((o) => o.nodes.map((n) => n.publicKey)));
+  const members = [];
+  g.members.forEach((m, i) => {
+    const field = `members[${i}]`;
+    if (typeof m !== 'string') failGenesis(field, 'must be a string');
+    let info;
+    try {
+      info = checkMemberCertificate(suite, { config, roots }, certificateFromBase64(m), g.time);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      throw new ProtocolError('GENESIS_INVALID', `GENESIS_INVALID: ${field}: ${err.message}`, {
+        field,
+        reason: err.code,
+      });
+    }
+    if (info.kind !== 'member') failGenesis(field, 'is a node certificate');
+    if (members.some((x) => x.publicKey === info.publicKey)) failGenesis(field, 'enrols a key twice');
+    if (nodeKeys.has(info.publicKey)) failGenesis(field, 'enrols a node key');
+    members.push(info);
+  });
+  return { config, suite, roots, members };
+}
+
+/** genesisHash = TH("lianzheng/genesis", JCS(genesis)) with the genesis' own suite (§6.1, unchanged by §15.2). */
 export function genesisHash(genesis) {
   return getSuite(genesis.suite).taggedHash(TAGS.genesis, jcs(genesis));
 }
 
 /**
- * `consortiumFromGenesis` (§8.3). With `pinnedGenesisHash` (hex), the document is accepted only if it hashes to it.
+ * The writes of block 0 (§15.2): `gov`/`config` = { config, height 0, version 1 }; per member `identity`/
+ * `key/<publicKey>` (the member key record of §15.7.1, height 0) and `identity`/`cert/<fingerprint>` (the JSON string
+ * members[i]). Values are canonical JSON text.
+ * Choice: §15.2 gives the entries, not an order; the order here is the table's, members in genesis order (the state
+ * root does not depend on it, §7.2).
+ */
+export function genesisWrites(genesis) {
+  const { config, members } = assertGenesis(genesis);
+  const writes = [{ contract: 'gov', key: 'config', value: canonicalize({ config, height: 0, version: 1 }) }];
+  members.forEach((info, i) => {
+    const record = {
+      attrs: info.attrs,
+      ca: info.ca,
+      cert: info.fingerprint,
+      height: 0,
+      kind: 'member',
+      member: info.member,
+      notAfter: info.notAfter,
+      notBefore: info.notBefore,
+      org: info.org,
+      roles: info.roles,
+      serial: info.serial,
+    };
+    writes.push({ contract: 'identity', key: `key/${info.publicKey}`, value: canonicalize(record) });
+    writes.push({ contract: 'identity', key: `cert/${info.fingerprint}`, value: canonicalize(genesis.members[i]) });
+  });
+  return writes;
+}
+
+/**
+ * `consortiumFromGenesis` (§8.3 as amended by §15.1: attestors from `orgs[].nodes`). With `pinnedGenesisHash` (hex),
+ * the document is accepted only if it hashes to it.
  * Choice: §8.3 gives no error code for a genesis that does not match the pinned hash; GENESIS_INVALID with
- * reason "hash" is used.
+ * reason "hash" is used. `members` (public key → the genesis member's certificate facts) is not part of §8.3; it is
+ * returned for callers that want to read receipts of genesis members.
  */
 export function consortiumFromGenesis(genesis, { pinnedGenesisHash } = {}) {
-  assertGenesis(genesis);
-  const suite = getSuite(genesis.suite);
+  const { suite, members } = assertGenesis(genesis);
   const hash = genesisHash(genesis);
   if (pinnedGenesisHash !== undefined && bytesToHex(hash) !== pinnedGenesisHash) {
     failReason('GENESIS_INVALID', 'hash');
   }
   const attestors = new Map();
-  const memberKeys = new Map();
   let orgsWithNodes = 0;
   for (const org of genesis.orgs) {
     if (org.nodes.length > 0) orgsWithNodes++;
-    for (const node of org.nodes)
+    for (const node of org.nodes) {
       attestors.set(node.publicKey, { node: node.id, org: org.id, publicKey: node.publicKey });
-    for (const key of org.keys) memberKeys.set(key.publicKey, { key: key.id, org: org.id, publicKey: key.publicKey });
+    }
   }
   return Object.freeze({
     chainId: genesis.chainId,
@@ -924,8 +1859,45 @@ export function consortiumFromGenesis(genesis, { pinnedGenesisHash } = {}) {
     attestors,
     orgsWithNodes,
     quorum: { numerator: genesis.checkpoint.quorum.numerator, denominator: genesis.checkpoint.quorum.denominator },
-    memberKeys,
+    members: new Map(members.map((m) => [m.publicKey, m])),
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Subject ids and did:key (§15.8)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** subjectId = hex(TH("lianzheng/subject", id)[0..16)), id the 32 raw bytes of the transaction id. */
+export function subjectId(suite, id) {
+  return bytesToHex(suite.taggedHash(TAGS.subject, id).subarray(0, 16));
+}
+
+const BASE58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+export function base58btc(bytes) {
+  let n = bytesToBigIntBE(bytes);
+  let out = '';
+  while (n > 0n) {
+    out = BASE58_ALPHABET[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  for (const b of bytes) {
+    if (b !== 0) break;
+    out = `1${out}`;
+  }
+  return out;
+}
+
+/** did:key of a public key: Ed25519 `ed 01 ‖ key`, SM2 `86 24 ‖ compressed point` (§15.8). */
+export function didKey(suiteId, publicKey) {
+  if (suiteId === 'ed25519-sha256') return `did:key:z${base58btc(concatBytes(Uint8Array.of(0xed, 0x01), publicKey))}`;
+  const compressed = concatBytes(Uint8Array.of(2 + (publicKey[64] & 1)), publicKey.subarray(1, 33));
+  return `did:key:z${base58btc(concatBytes(Uint8Array.of(0x86, 0x24), compressed))}`;
+}
+
+/** The sign-in digest TH("lianzheng/sign-in", UTF-8(JCS(message))) (§15.12). */
+export function signInDigest(suite, message) {
+  return suite.taggedHash(TAGS.signIn, jcs(message));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1262,13 +2234,17 @@ export function verifyTxProof(trust, proof) {
   if (!suite.verify(hexToBytes(proof.tx.tx.signer, 'tx.signer'), id, sig)) {
     failCode('TX_SIGNATURE_INVALID', 'the transaction signature does not verify');
   }
+  // Choice: §15.5 says a proof of a co-signed transaction carries its cosigs and uses the 128-byte leaf, but not
+  // whether §9.3 verifies the co-signatures. They are verified here, right after the primary signature (the order of
+  // admission steps 7 and 8, §15.11), with admission's code COSIG_INVALID.
+  if (!verifyCosignatures(suite, proof.tx)) failCode('COSIG_INVALID', 'a co-signature does not verify');
   const { header, orgs } = verifyCheckpoint(trust, proof.checkpoint);
   if (header.height !== proof.height) failReason('PROOF_INVALID', 'height');
   const txPath = proof.txPath.map((h, i) => hexToBytes(h, `txPath[${i}]`, 32));
   verifyInclusion(
     suite,
     hexToBytes(header.txRoot, 'header.txRoot', 32),
-    merkleLeafHash(suite, concatBytes(id, sig)),
+    merkleLeafHash(suite, txLeafData(suite, proof.tx)),
     proof.index,
     header.txCount,
     txPath,

@@ -13,9 +13,15 @@
  * ChainQueries builds the proofs and the certificate exactly as the HTTP API serves them. Every object then goes
  * through JSON.stringify/JSON.parse, as it would over HTTP.
  *
- * Deterministic: fixed secret keys, nonces, times and, for SM2, fixed signature nonces k (passed to `sm2Sign`), so
- * running the script twice writes byte-identical files. The keys and nonces are public test values: never use them
- * for anything else (a fixed k reveals the SM2 secret key).
+ * The chain is a genesis version 2 consortium: every organisation has a self-signed CA root, the genesis enrols one
+ * member certificate per organisation (issued with `issueCertificate`), and block 1 holds, besides the notary and kv
+ * calls, two `identity.registerSubject` transactions co-signed by the subject's key, so the co-signature form of the
+ * transaction leaf (id ‖ sig ‖ TH("lianzheng/cosigs", JCS(cosigs))) is pinned too.
+ *
+ * Deterministic: fixed secret keys, nonces, times, certificate serials and validity periods and, for SM2, fixed
+ * signature nonces k (passed to `sm2Sign`; certificates are signed through a suite object whose `sign` does the same),
+ * so running the script twice writes byte-identical files. The keys and nonces are public test values: never use
+ * them for anything else (a fixed k reveals the SM2 secret key).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,10 +36,16 @@ import {
   attestationDigest,
   bytesToHex,
   canonicalize,
+  certificateFingerprint,
   consortiumFromGenesis,
+  cosignaturesDigest,
+  didKeyFromPublicKey,
   genesisHash,
+  HashTag,
   hexToBytes,
+  issueCertificate,
   merkleLeafHash,
+  parseCertificate,
   parseJsonStrict,
   pathBit,
   portableSuite,
@@ -47,8 +59,11 @@ import {
   stateNodeHash,
   stateProofFromJson,
   stateValueHashText,
+  subjectIdFromTx,
   transactionCanonical,
   transactionId,
+  transactionLeafData,
+  transactionLeafHash,
   utf8ToBytes,
   verifyCheckpoint,
   verifyNotaryCertificate,
@@ -71,6 +86,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const GENESIS_TIME = 1_767_225_600_000;
 const BLOCK1_TIME = GENESIS_TIME + 60_000;
 const EXPIRES_AT = BLOCK1_TIME + 10 * 60 * 1000;
+const DAY = 86_400_000;
+/** Validity of the CA roots and of the member certificates (whole seconds, as X.509 times are). */
+const CA_NOT_BEFORE = GENESIS_TIME - 30 * DAY;
+const CA_NOT_AFTER = GENESIS_TIME + 3650 * DAY;
+const MEMBER_NOT_BEFORE = GENESIS_TIME - DAY;
+const MEMBER_NOT_AFTER = GENESIS_TIME + 365 * DAY;
 
 const SM2_N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
 
@@ -224,22 +245,82 @@ function jcsVectors() {
 // One chain per suite
 // ---------------------------------------------------------------------------------------------------------------
 
-/** RFC 8032 §7.1 test secret keys (TEST 1, 2, 3, 1024, SHA(abc)). */
+/**
+ * Keys beyond the first five: the organisations' CA roots and the enterprise (a citizen-side identity registered in
+ * block 1). `role` is what the key is: member, node, ca or subject.
+ */
+const EXTRA_KEYS = [
+  { id: 'market-ca', org: 'market', role: 'ca' },
+  { id: 'realestate-ca', org: 'realestate', role: 'ca' },
+  { id: 'police-ca', org: 'police', role: 'ca' },
+  { id: 'enterprise', role: 'subject' },
+];
+
+/** Ed25519 secret keys of EXTRA_KEYS: SHA-256(UTF-8("lianzheng/vectors/ed25519/<id>")). */
+const ed25519Derived = (id) =>
+  bytesToHex(portableSuite('ed25519-sha256').hash(utf8ToBytes(`lianzheng/vectors/ed25519/${id}`)));
+
+/** RFC 8032 §7.1 test secret keys (TEST 1, 2, 3, 1024, SHA(abc)), then derived ones. */
 const ED25519_SECRETS = {
   'market-admin': '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
   'realestate-admin': '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
   'police-admin': 'c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7',
   'market-node': 'f5e5767cf153319517630f226876b86c8160cc583bc013744c6bf255f5cc0ee5',
   'realestate-node': '833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42',
+  ...Object.fromEntries(EXTRA_KEYS.map((k) => [k.id, ed25519Derived(k.id)])),
 };
 
 /** SM2: the GB/T 32918 / GM/T 0003.5 example key for market-admin, fixed derived scalars for the others. */
 const SM2_SECRETS = {
   'market-admin': '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8',
-  'realestate-admin': bytesToHex(be32(sm2Scalar('lianzheng/vectors/sm2/realestate-admin'))),
-  'police-admin': bytesToHex(be32(sm2Scalar('lianzheng/vectors/sm2/police-admin'))),
-  'market-node': bytesToHex(be32(sm2Scalar('lianzheng/vectors/sm2/market-node'))),
-  'realestate-node': bytesToHex(be32(sm2Scalar('lianzheng/vectors/sm2/realestate-node'))),
+  ...Object.fromEntries(
+    ['realestate-admin', 'police-admin', 'market-node', 'realestate-node', ...EXTRA_KEYS.map((k) => k.id)].map((id) => [
+      id,
+      bytesToHex(be32(sm2Scalar(`lianzheng/vectors/sm2/${id}`))),
+    ]),
+  ),
+};
+
+/** How each key's secret was made (for implementers reproducing the key list). */
+function secretKeyDerivation(isSm2, id) {
+  if (isSm2) {
+    return id === 'market-admin'
+      ? 'GB/T 32918 example key'
+      : `(SM3(UTF-8("lianzheng/vectors/sm2/${id}")) mod (n − 2)) + 1`;
+  }
+  return EXTRA_KEYS.some((k) => k.id === id) ? `SHA-256(UTF-8("lianzheng/vectors/ed25519/${id}"))` : 'RFC 8032 §7.1';
+}
+
+/**
+ * The genesis policies, roles and governance rule, written out (they equal `lianzheng init`'s defaults at the time of
+ * writing) so that a change of those defaults does not change the pinned chain.
+ */
+const POLICIES = {
+  'notary.register': 'anyone',
+  'kv.put': { kind: 'member' },
+  'kv.delete': { kind: 'member' },
+  'identity.enrol': { kind: 'member' },
+  'identity.revoke': { all: [{ role: ['secadmin', 'admin'] }, 'ownOrg'] },
+  'identity.registerSubject': { role: 'registrar' },
+  'identity.addSubjectKey': { any: [{ all: [{ role: 'registrar' }, 'ownOrg'] }, 'self'] },
+  'identity.revokeSubjectKey': { any: [{ all: [{ role: 'registrar' }, 'ownOrg'] }, 'self'] },
+  'identity.members': { all: [{ role: ['admin', 'secadmin', 'auditor'] }, 'ownOrg'] },
+  'identity.expiring': { role: ['admin', 'secadmin', 'sysadmin', 'operator'] },
+  'identity.subjects': { any: [{ all: [{ role: 'registrar' }, 'ownOrg'] }, 'self'] },
+  'identity.state': { kind: 'member' },
+  'gov.proposals': { kind: 'member' },
+  'gov.propose': { role: 'admin' },
+  'gov.vote': { role: 'admin' },
+  'gov.withdraw': { all: [{ role: 'admin' }, 'ownOrg'] },
+};
+const ROLES = { exclusive: [['sysadmin', 'secadmin', 'auditor']] };
+const GOVERNANCE = { need: 'MAJORITY', proposalTtlMs: 7 * DAY };
+
+/** Roles and attributes in the genesis member certificates (market-admin also registers citizens and enterprises). */
+const MEMBER_CERTS = {
+  'market-admin': { roles: ['admin', 'registrar'], attrs: { dept: '登记注册处' } },
+  'realestate-admin': { roles: ['admin'], attrs: {} },
+  'police-admin': { roles: ['admin'], attrs: {} },
 };
 
 const ORGS = [
@@ -260,20 +341,25 @@ async function chainVectors(suiteId) {
   for (const [id, secretHex] of Object.entries(secrets)) {
     const secretKey = hexToBytes(secretHex);
     const publicKey = portable.publicKeyFromSecret(secretKey);
-    const org = id.split('-')[0];
+    const extra = EXTRA_KEYS.find((k) => k.id === id);
+    const org = extra === undefined ? id.split('-')[0] : extra.org;
     keys[id] = {
       id,
-      org,
-      role: id.endsWith('-node') ? 'node' : 'member',
+      ...(org === undefined ? {} : { org }),
+      role: extra?.role ?? (id.endsWith('-node') ? 'node' : 'member'),
       secretKey: secretHex,
+      secretKeyDerivation: secretKeyDerivation(isSm2, id),
       publicKey: bytesToHex(publicKey),
       ...(isSm2 ? { za: bytesToHex(sm2Za(publicKey)) } : {}),
     };
   }
 
+  /** The fixed SM2 nonce of a signature: k = (SM3("lianzheng/vectors/k/<label>") mod (n − 1)) + 1. */
+  const sm2K = (label) => (toBig(sm3(utf8ToBytes(`lianzheng/vectors/k/${label}`))) % (SM2_N - 1n)) + 1n;
+
   /**
-   * Signs a 32-byte digest. Ed25519 is deterministic; SM2 uses a fixed k = (SM3("lianzheng/vectors/k/<label>") mod
-   * (n − 1)) + 1 so the signature is reproducible. Returns the signature and, for SM2, what an implementer needs.
+   * Signs a 32-byte digest. Ed25519 is deterministic; SM2 uses the fixed k of `label` so the signature is
+   * reproducible. Returns the signature and, for SM2, what an implementer needs.
    */
   const signDigest = (keyId, digest, label) => {
     const secretKey = hexToBytes(keys[keyId].secretKey);
@@ -283,7 +369,7 @@ async function chainVectors(suiteId) {
       return { sig: bytesToHex(sig) };
     }
     const kLabel = `lianzheng/vectors/k/${label}`;
-    const k = (toBig(sm3(utf8ToBytes(kLabel))) % (SM2_N - 1n)) + 1n;
+    const k = sm2K(label);
     const sig = sm2Sign(secretKey, digest, { k });
     const za = hexToBytes(keys[keyId].za);
     const e = sm3(new Uint8Array([...za, ...digest]));
@@ -298,10 +384,86 @@ async function chainVectors(suiteId) {
     };
   };
 
+  // --- certificates ----------------------------------------------------------------------------------------
+  /**
+   * The suite `issueCertificate` signs with: for SM2 the same fixed-k signing as every other vector signature (label
+   * `cert/<subject key id>`), so the certificates are byte-identical on every run; Ed25519 is deterministic anyway.
+   */
+  const certSuite = (label) =>
+    isSm2 ? { ...portable, sign: (secretKey, message) => sm2Sign(secretKey, message, { k: sm2K(label) }) } : portable;
+  const certificates = [];
+  const issue = (subjectId, issuerId, params) => {
+    const label = `cert/${subjectId}`;
+    const issuerCa = issuerId === subjectId ? undefined : certificates.find((c) => c.id === issuerId);
+    const make = () =>
+      issueCertificate({
+        ...params,
+        suite: certSuite(label),
+        issuerSecretKey: hexToBytes(keys[issuerId].secretKey),
+        issuer: issuerCa === undefined ? params.subject : parseCertificate(issuerCa.der),
+        publicKey: hexToBytes(keys[subjectId].publicKey),
+      });
+    const der = make();
+    check(bytesToHex(der) === bytesToHex(make()), `certificate of ${subjectId} is deterministic`);
+    const cert = parseCertificate(der);
+    const issuerPublicKey = hexToBytes(keys[issuerId].publicKey);
+    check(portable.verify(issuerPublicKey, cert.tbs, cert.signature), `certificate of ${subjectId} verifies`);
+    const base64 = Buffer.from(der).toString('base64');
+    const entry = {
+      id: subjectId,
+      kind: params.ca === undefined ? 'member' : 'ca',
+      issuer: issuerId,
+      base64,
+      fingerprint: certificateFingerprint(portable, der),
+      serial: cert.serial,
+      notBefore: cert.notBefore,
+      notAfter: cert.notAfter,
+      subject: cert.subject,
+      ...(cert.member === undefined
+        ? {}
+        : { member: { kind: cert.member.kind, roles: [...cert.member.roles], attrs: { ...cert.member.attrs } } }),
+      tbsHex: bytesToHex(cert.tbs),
+      signature: bytesToHex(cert.signature),
+      ...(isSm2
+        ? {
+            sm2: {
+              k: bytesToHex(be32(sm2K(label))),
+              kDerivation: `(SM3(UTF-8("lianzheng/vectors/k/${label}")) mod (n − 1)) + 1`,
+              za: keys[issuerId].za,
+              e: bytesToHex(sm3(new Uint8Array([...hexToBytes(keys[issuerId].za), ...cert.tbs]))),
+            },
+          }
+        : {}),
+    };
+    certificates.push({ ...entry, der });
+    return base64;
+  };
+  ORGS.forEach((o, i) => {
+    const name = { country: 'CN', locality: '上海', org: o.id, commonName: `${o.name} 根 CA` };
+    issue(`${o.id}-ca`, `${o.id}-ca`, {
+      subject: name,
+      serial: hexToBytes(`6c7a00ca${(i + 1).toString(16).padStart(2, '0')}`),
+      notBefore: CA_NOT_BEFORE,
+      notAfter: CA_NOT_AFTER,
+      ca: { pathLen: 0 },
+    });
+  });
+  ORGS.forEach((o, i) => {
+    const id = `${o.id}-admin`;
+    issue(id, `${o.id}-ca`, {
+      subject: { country: 'CN', org: o.id, unit: o.name, commonName: id },
+      serial: hexToBytes(`6c7a00a0${(i + 1).toString(16).padStart(2, '0')}`),
+      notBefore: MEMBER_NOT_BEFORE,
+      notAfter: MEMBER_NOT_AFTER,
+      member: { kind: 'member', ...MEMBER_CERTS[id] },
+    });
+  });
+  const certOf = (id) => certificates.find((c) => c.id === id);
+
   // --- genesis ---------------------------------------------------------------------------------------------
   const genesis = assertGenesis(
     viaJson({
-      v: 1,
+      v: 2,
       chainId: isSm2 ? 'vectors-sm2' : 'vectors-ed25519',
       suite: suiteId,
       time: GENESIS_TIME,
@@ -309,13 +471,18 @@ async function chainVectors(suiteId) {
         id: o.id,
         name: o.name,
         nameEn: o.nameEn,
-        keys: [{ id: `${o.id}-admin`, publicKey: keys[`${o.id}-admin`].publicKey }],
+        ca: [certOf(`${o.id}-ca`).base64],
         nodes: o.node ? [{ id: `${o.id}-node`, publicKey: keys[`${o.id}-node`].publicKey }] : [],
+        weight: 1,
       })),
+      roles: ROLES,
+      policies: POLICIES,
+      governance: GOVERNANCE,
       // Two organisations attest (a consortium ordered by etcd), so the vectors exercise the checkpoint quorum.
       ordering: { type: 'etcd', maxBlockTxs: 1000 },
       limits: { maxTxBytes: 65536, maxTxTtlMs: 86_400_000 },
       checkpoint: { quorum: { numerator: 2, denominator: 3 } },
+      members: ORGS.map((o) => certOf(`${o.id}-admin`).base64),
     }),
   );
   const genesisCanonical = canonicalize(genesis);
@@ -387,6 +554,26 @@ async function chainVectors(suiteId) {
         args: { alg, hash: fileDigest },
       },
       {
+        label: 'tx3',
+        note: 'market-admin (role registrar) registers an enterprise; the enterprise key co-signs (receipt ok)',
+        signer: 'market-admin',
+        cosigners: ['enterprise'],
+        nonce: '6c7a000000000000000000000000a005',
+        contract: 'identity',
+        method: 'registerSubject',
+        args: { publicKey: keys.enterprise.publicKey, kind: 'enterprise' },
+      },
+      {
+        label: 'tx4',
+        note: 'the same registration retried with a new nonce, co-signed again (receipt failed: IDENTITY_KEY_TAKEN)',
+        signer: 'market-admin',
+        cosigners: ['enterprise'],
+        nonce: '6c7a000000000000000000000000a006',
+        contract: 'identity',
+        method: 'registerSubject',
+        args: { publicKey: keys.enterprise.publicKey, kind: 'enterprise' },
+      },
+      {
         label: 'txExpired',
         note: 'expires before the block time: dropped (TX_EXPIRED), not in the block',
         signer: 'market-admin',
@@ -415,20 +602,53 @@ async function chainVectors(suiteId) {
       const sig = hexToBytes(signed.sig);
       check(portable.verify(hexToBytes(tx.signer), id, sig), 'tx signature verifies (portable)');
       check(suite.verify(hexToBytes(tx.signer), id, sig), 'tx signature verifies (native)');
+      // Co-signatures: each co-signer signs the same id; the list is sorted by signer (one here).
+      const cosigners = (s.cosigners ?? [])
+        .map((keyId) => {
+          const c = signDigest(keyId, id, `${s.label}/cosig/${keyId}`);
+          check(portable.verify(hexToBytes(keys[keyId].publicKey), id, hexToBytes(c.sig)), 'cosig verifies');
+          return { keyId, signer: keys[keyId].publicKey, sig: c.sig, ...(c.sm2 === undefined ? {} : { sm2: c.sm2 }) };
+        })
+        .sort((a, b) => (a.signer < b.signer ? -1 : 1));
+      const cosigs = cosigners.map((c) => ({ signer: c.signer, sig: c.sig }));
+      const cosigsDigest = cosigs.length === 0 ? undefined : cosignaturesDigest(portable, cosigs);
+      if (cosigsDigest !== undefined) {
+        check(bytesToHex(cosignaturesDigest(suite, cosigs)) === bytesToHex(cosigsDigest), 'cosigs digest native');
+      }
+      const leafData = transactionLeafData(id, sig, cosigsDigest);
+      const leafHash = transactionLeafHash(portable, id, sig, cosigsDigest);
+      check(bytesToHex(portable.merkleLeaf(leafData)) === bytesToHex(leafHash), 'tx leaf = RFC 9162 leaf of data');
       return {
         spec: s,
-        candidate: { id, idHex: bytesToHex(id), sig, tx, canonical },
+        candidate: {
+          id,
+          idHex: bytesToHex(id),
+          sig,
+          tx,
+          canonical,
+          ...(cosigsDigest === undefined ? {} : { cosigs, cosigsDigest }),
+        },
         vector: {
           label: s.label,
           note: s.note,
           signer: s.signer,
-          signed: { tx, sig: signed.sig },
+          signed: { tx, sig: signed.sig, ...(cosigs.length === 0 ? {} : { cosigs }) },
           canonical,
           canonicalUtf8Bytes: utf8ToBytes(canonical).length,
           id: bytesToHex(id),
           ...(signed.sm2 === undefined ? {} : { sm2: signed.sm2 }),
-          leafData: bytesToHex(new Uint8Array([...id, ...sig])),
-          leafHash: bytesToHex(portable.merkleLeaf(id, sig)),
+          ...(cosigsDigest === undefined
+            ? {}
+            : {
+                cosigners: cosigners.map((c) => ({
+                  signer: c.keyId,
+                  ...(c.sm2 === undefined ? {} : { sm2: c.sm2 }),
+                })),
+                cosigsCanonical: canonicalize(cosigs),
+                cosigsDigest: bytesToHex(cosigsDigest),
+              }),
+          leafData: bytesToHex(leafData),
+          leafHash: bytesToHex(leafHash),
         },
       };
     });
@@ -442,12 +662,22 @@ async function chainVectors(suiteId) {
       txIndex: { has: (idHex) => store.hasTx(idHex) },
       genesis,
     });
-    const proposalOrder = ['tx0', 'tx1', 'tx0', 'txExpired', 'tx2'];
+    const proposalOrder = ['tx0', 'tx1', 'tx0', 'txExpired', 'tx2', 'tx3', 'tx4'];
     const block1 = executor.execute(
       { header: block0.header, hashHex: block0.hashHex, root: block0.root },
       { height: 1, time: BLOCK1_TIME, txs: proposalOrder.map((l) => byLabel[l].candidate) },
     );
-    check(block1.txs.length === 3, 'block 1 holds 3 transactions');
+    check(block1.txs.length === 5, 'block 1 holds 5 transactions');
+    check(
+      block1.receipts.map((r) => r.code ?? r.status).join() === 'ok,ok,NOTARY_ALREADY_REGISTERED,ok,IDENTITY_KEY_TAKEN',
+      `block 1 receipts: ${block1.receipts.map((r) => `${r.status} ${r.code ?? ''} ${r.message ?? ''}`).join('; ')}`,
+    );
+    const subject = subjectIdFromTx(portable, byLabel.tx3.candidate.id);
+    check(block1.receipts[3].result?.subject === subject, 'subject id = TH("lianzheng/subject", tx id)[0..16]');
+    check(
+      block1.receipts[3].result?.did === didKeyFromPublicKey(suiteId, hexToBytes(keys.enterprise.publicKey)),
+      'did:key of the enterprise key',
+    );
     const att1 = attest(block1, 'block1');
     await store.writeBlock(
       block1,
@@ -478,14 +708,19 @@ async function chainVectors(suiteId) {
 
     // Receipts and Merkle details of block 1.
     const receiptHashes = block1.receiptCanonicals.map((c) => portable.taggedText('lianzheng/receipt', c));
-    const txLeafHashes = block1.txs.map((t) => portable.merkleLeaf(t.id, t.sig));
+    const txLeafHashes = block1.txs.map((t) => transactionLeafHash(portable, t.id, t.sig, t.cosigsDigest));
     const receiptLeafHashes = receiptHashes.map((h) => merkleLeafHash(portable, h));
+    // Five leaves: MTH = node(node(node(0,1), node(2,3)), leaf 4); the last leaf is carried up two levels.
     const merkleDetail = (leaves) => {
       const n01 = portable.merkleNode(leaves[0], leaves[1]);
+      const n23 = portable.merkleNode(leaves[2], leaves[3]);
+      const n0123 = portable.merkleNode(n01, n23);
       return {
         leafHashes: leaves.map(bytesToHex),
         node01: bytesToHex(n01),
-        root: bytesToHex(portable.merkleNode(n01, leaves[2])),
+        node23: bytesToHex(n23),
+        node0123: bytesToHex(n0123),
+        root: bytesToHex(portable.merkleNode(n0123, leaves[4])),
       };
     };
     const txTree = merkleDetail(txLeafHashes);
@@ -509,9 +744,45 @@ async function chainVectors(suiteId) {
         leafHash: bytesToHex(stateLeafHash(portable, keyPath, valueHash)),
       };
     };
-    stateEntries.push(stateEntry('sys', 'config', genesisCanonical));
-    for (const w of block1.writes) stateEntries.push(stateEntry(w.contract, w.key, w.value));
-    stateEntries.sort((a, b) => (a.keyPath < b.keyPath ? -1 : 1));
+    const byKeyPath = (a, b) => (a.keyPath < b.keyPath ? -1 : 1);
+    // Block 0 writes, rebuilt by hand: gov/config = { version 1, height 0, config = the genesis without v, time and
+    // members }, then per genesis member identity/key/<public key> (its key record) and identity/cert/<fingerprint>
+    // (the base64 certificate, as a JSON string).
+    const { v: _v, time: _time, members: _members, ...genesisConfig } = genesis;
+    const configRecord = { version: 1, height: 0, config: genesisConfig };
+    const expectedGenesisWrites = [
+      { contract: 'gov', key: 'config', value: canonicalize(configRecord) },
+      ...ORGS.flatMap((o) => {
+        const c = certOf(`${o.id}-admin`);
+        const record = {
+          kind: 'member',
+          org: o.id,
+          member: c.subject.commonName,
+          roles: c.member.roles,
+          attrs: c.member.attrs,
+          cert: c.fingerprint,
+          ca: certOf(`${o.id}-ca`).fingerprint,
+          serial: c.serial,
+          notBefore: c.notBefore,
+          notAfter: c.notAfter,
+          height: 0,
+        };
+        return [
+          { contract: 'identity', key: `key/${keys[`${o.id}-admin`].publicKey}`, value: canonicalize(record) },
+          { contract: 'identity', key: `cert/${c.fingerprint}`, value: canonicalize(c.base64) },
+        ];
+      }),
+    ];
+    check(canonicalize(block0.writes) === canonicalize(expectedGenesisWrites), 'block 0 writes by hand');
+    const genesisState = block0.writes.map((w) => stateEntry(w.contract, w.key, w.value)).sort(byKeyPath);
+    const state = new Map(genesisState.map((e) => [`${e.contract}\u0000${e.key}`, e]));
+    for (const w of block1.writes) {
+      const k = `${w.contract}\u0000${w.key}`;
+      if (w.value === null) state.delete(k);
+      else state.set(k, stateEntry(w.contract, w.key, w.value));
+    }
+    stateEntries.push(...state.values());
+    stateEntries.sort(byKeyPath);
     // Independent recursive computation of the root from the (key path, value hash) set.
     const referenceRoot = (leaves, depth) => {
       if (leaves.length === 0) return ZERO_HASH;
@@ -521,10 +792,7 @@ async function chainVectors(suiteId) {
       return stateNodeHash(portable, referenceRoot(left, depth + 1), referenceRoot(right, depth + 1));
     };
     check(bytesToHex(referenceRoot(stateEntries, 0)) === block1.header.stateRoot, 'state root by recursion');
-    check(
-      bytesToHex(referenceRoot([stateEntry('sys', 'config', genesisCanonical)], 0)) === block0.header.stateRoot,
-      'genesis state root is the single leaf',
-    );
+    check(bytesToHex(referenceRoot(genesisState, 0)) === block0.header.stateRoot, 'genesis state root by recursion');
 
     const notaryKey = `${alg}:${fileDigest}`;
     const kvKey = 'realestate/parcel/310115-0042';
@@ -554,13 +822,7 @@ async function chainVectors(suiteId) {
       };
     };
     const stateProofs = [
-      stateProofVector(
-        'membership',
-        'genesis state: the only key, so the root is its leaf hash (no siblings)',
-        'sys',
-        'config',
-        0,
-      ),
+      stateProofVector('membership', 'the consortium configuration record written by block 0', 'gov', 'config', 0),
       stateProofVector('membership', 'the notary record written by tx0', 'notary', notaryKey, 1),
       stateProofVector('membership', 'the kv value written by tx1', 'kv', kvKey, 1),
     ];
@@ -581,6 +843,14 @@ async function chainVectors(suiteId) {
         1,
       ),
       stateProofVector('non-membership', "absent key whose path ends in another key's leaf", 'kv', found.leaf, 1),
+      stateProofVector(
+        'membership',
+        'the key record of the enterprise key registered by tx3',
+        'identity',
+        `key/${keys.enterprise.publicKey}`,
+        1,
+      ),
+      stateProofVector('membership', 'the subject record written by tx3', 'identity', `subject/${subject}`, 1),
     );
 
     // --- certificate ---------------------------------------------------------------------------------------------
@@ -667,7 +937,7 @@ async function chainVectors(suiteId) {
       ],
       ['flip a byte of txPath[0]', [flipAt(proof0, '/txPath/0', 0)], 'PROOF_INVALID', 'root'],
       ['txPath one hash short', [{ op: 'remove', path: '/txPath/1' }], 'PROOF_INVALID', 'path-length'],
-      ['index outside the tree', [{ op: 'replace', path: '/index', value: 3 }], 'PROOF_INVALID', 'index'],
+      ['index outside the tree', [{ op: 'replace', path: '/index', value: 5 }], 'PROOF_INVALID', 'index'],
       ['flip a byte of receipt.tx', [flipAt(proof0, '/receipt/tx', 0)], 'PROOF_INVALID', 'receipt-tx'],
       [
         'receipt altered (status)',
@@ -679,6 +949,39 @@ async function chainVectors(suiteId) {
     ];
     for (const [name, patch, code, reason] of txProofCases) {
       const mutated = neg('txProofs[0].proof', name, proof0, patch, code, reason);
+      expectCode(() => verifyTxProof(portable, trust, assertTxProof(mutated, portable)), code, reason);
+    }
+    // co-signed tx proof (target txProofs[3].proof)
+    const proof3 = txProofs[3].proof;
+    const cosig3 = proof3.tx.cosigs[0];
+    const cosigProofCases = [
+      ['flip a byte of the co-signature', [flipAt(proof3, '/tx/cosigs/0/sig', 9)], 'COSIG_INVALID'],
+      ['flip a byte of the co-signer key', [flipAt(proof3, '/tx/cosigs/0/signer', 20)], 'COSIG_INVALID'],
+      [
+        'drop the co-signatures (the transaction leaf no longer matches txRoot)',
+        [{ op: 'remove', path: '/tx/cosigs' }],
+        'PROOF_INVALID',
+        'root',
+      ],
+      ['an empty co-signature list', [{ op: 'replace', path: '/tx/cosigs', value: [] }], 'COSIG_INVALID'],
+      [
+        'the primary signer as co-signer',
+        [{ op: 'replace', path: '/tx/cosigs/0', value: { signer: proof3.tx.tx.signer, sig: proof3.tx.sig } }],
+        'COSIG_INVALID',
+      ],
+      [
+        "the enterprise's co-signature of tx4 (same key, another transaction id)",
+        [{ op: 'replace', path: '/tx/cosigs/0/sig', value: txProofs[4].proof.tx.cosigs[0].sig }],
+        'COSIG_INVALID',
+      ],
+      [
+        'the same co-signature twice',
+        [{ op: 'replace', path: '/tx/cosigs', value: [cosig3, cosig3] }],
+        'COSIG_INVALID',
+      ],
+    ];
+    for (const [name, patch, code, reason] of cosigProofCases) {
+      const mutated = neg('txProofs[3].proof', name, proof3, patch, code, reason);
       expectCode(() => verifyTxProof(portable, trust, assertTxProof(mutated, portable)), code, reason);
     }
     // state proofs
@@ -803,17 +1106,7 @@ async function chainVectors(suiteId) {
 
     // --- tagged hash primitives ----------------------------------------------------------------------------------
     const abc = utf8ToBytes('abc');
-    const tags = [
-      'lianzheng/tx',
-      'lianzheng/header',
-      'lianzheng/receipt',
-      'lianzheng/attestation',
-      'lianzheng/genesis',
-      'lianzheng/state/key',
-      'lianzheng/state/value',
-      'lianzheng/state/leaf',
-      'lianzheng/state/node',
-    ];
+    const tags = Object.values(HashTag);
     const primitives = {
       hashOfEmpty: bytesToHex(portable.hash(new Uint8Array(0))),
       hashOfAbc: bytesToHex(portable.hash(abc)),
@@ -839,22 +1132,25 @@ async function chainVectors(suiteId) {
     const headerCanonical1 = canonicalize(block1.header);
     const headerCanonical0 = canonicalize(block0.header);
     return {
-      description: `Pinned vectors for the ${suiteId} suite: one chain (genesis, one block of three transactions), the proofs and the certificate the node serves for it, and negative cases. docs/PROTOCOL.md.`,
+      description: `Pinned vectors for the ${suiteId} suite: one chain (a genesis version 2 with CA roots and member certificates, one block of five transactions, two of them co-signed), the proofs and the certificate the node serves for it, and negative cases. docs/PROTOCOL.md.`,
       generatedBy: 'test/vectors/generate.mjs',
       suite: suiteId,
       hash: portable.hashName,
       primitives,
       keys: Object.values(keys),
+      certificates: certificates.map(({ der: _der, ...c }) => c),
       genesis: {
         document: genesis,
         canonical: genesisCanonical,
         hash: genesisHashHex,
         chainInfo: info,
+        configRecord,
         block: {
           header: block0.header,
           headerCanonical: headerCanonical0,
           hash: block0.hashHex,
-          stateEntry: stateEntry('sys', 'config', genesisCanonical),
+          writes: block0.writes,
+          state: genesisState,
         },
         checkpoint: checkpoint0,
         attestations: att0.map((a) => a.detail),
@@ -862,6 +1158,7 @@ async function chainVectors(suiteId) {
       transactions: transactions.map((t) => t.vector),
       block: {
         proposal: { height: 1, time: BLOCK1_TIME, txs: proposalOrder },
+        subject,
         dropped: block1.dropped.map((d) => ({
           id: d.tx.idHex,
           label: d.tx === byLabel.txExpired.candidate ? 'txExpired' : 'tx0',

@@ -1,16 +1,39 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { HOME_FILES, type KeyPair, loadGenesis, loadKeyFile, loadNodeConfig, nativeSuite } from '@lianzheng/node';
+import {
+  HOME_FILES,
+  type KeyPair,
+  loadGenesis,
+  loadKeyFile,
+  loadNodeConfig,
+  nativeSuite,
+  resolvePassphrase,
+} from '@lianzheng/node';
 import {
   type Consortium,
   type CryptoSuite,
   consortiumFromGenesis,
   defineErrors,
   type Genesis,
+  type JsonObject,
+  type JsonValue,
   LianzhengError,
 } from '@lianzheng/protocol';
-import { type Client, createClient, httpTransport, keySigner, type Signer } from '@lianzheng/sdk';
+import {
+  buildTransaction,
+  type Client,
+  cosignTransaction,
+  createClient,
+  getChainInfo,
+  httpTransport,
+  keySigner,
+  type Signer,
+  signIn,
+  signTransactionWith,
+  submitTransaction,
+  withSession,
+} from '@lianzheng/sdk';
 
 export const cliErrors = defineErrors({
   CLI_USAGE: {
@@ -34,6 +57,27 @@ export interface GlobalOptions {
   readonly url?: string;
   readonly genesis?: string;
   readonly json?: boolean;
+  readonly passphraseFile?: string;
+}
+
+const passphrases = new Map<string, Promise<string>>();
+
+/**
+ * The passphrase of the key files: --passphrase-file, else LIANZHENG_PASSPHRASE / LIANZHENG_PASSPHRASE_FILE, else a
+ * terminal prompt (asked once per process and label). `confirm` asks twice and checks strength (new keys).
+ */
+export function passphrase(
+  opts: GlobalOptions,
+  label = 'Passphrase of the key files',
+  confirm = false,
+): Promise<string> {
+  const cacheKey = `${label}\0${confirm}`;
+  let p = passphrases.get(cacheKey);
+  if (p === undefined) {
+    p = resolvePassphrase({ passphraseFile: opts.passphraseFile, promptLabel: label, confirm });
+    passphrases.set(cacheKey, p);
+  }
+  return p;
 }
 
 /** The node's URL: --url, else $LIANZHENG_URL, else the listen address in the home's node.json. */
@@ -73,17 +117,25 @@ async function fileDir(file: string): Promise<{ dir: string; name: string }> {
   return { dir: path.dirname(resolved), name: path.basename(resolved) };
 }
 
-/** --key <file>, else the first member (admin) key in the home's keys directory. */
+/** Opens a key file with the passphrase of {@link passphrase}. */
+export async function openKey(opts: GlobalOptions, file: string): Promise<KeyPair> {
+  return loadKeyFile(file, await passphrase(opts));
+}
+
+/** --key <file> (or a key id in the home's keys directory), else this node's organisation's admin key. */
 export async function resolveKey(opts: GlobalOptions & { key?: string }): Promise<KeyPair> {
-  if (opts.key !== undefined) return loadKeyFile(path.resolve(opts.key));
   const home = resolveHome(opts.home);
+  if (opts.key !== undefined) {
+    const inHome = path.join(home, HOME_FILES.keys, `${opts.key}.key.json`);
+    return openKey(opts, !opts.key.includes('/') && existsSync(inHome) ? inHome : path.resolve(opts.key));
+  }
   const dir = path.join(home, HOME_FILES.keys);
   const config = existsSync(path.join(home, HOME_FILES.config)) ? await loadNodeConfig(home) : undefined;
   const preferred = config === undefined ? undefined : path.join(dir, `${config.org}-admin.key.json`);
-  if (preferred !== undefined && existsSync(preferred)) return loadKeyFile(preferred);
+  if (preferred !== undefined && existsSync(preferred)) return openKey(opts, preferred);
   const any = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('-admin.key.json')) : undefined;
   if (any === undefined) usage('no signing key: pass --key <file> (see `lianzheng keys generate`)');
-  return loadKeyFile(path.join(dir, any));
+  return openKey(opts, path.join(dir, any));
 }
 
 export function signerOf(key: KeyPair): { signer: Signer; suite: CryptoSuite } {
@@ -105,4 +157,40 @@ export function print(opts: GlobalOptions, human: string, json: unknown): void {
 
 export function formatTime(ms: number): string {
   return `${new Date(ms).toISOString()} (${new Date(ms).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' })} 北京时间)`;
+}
+
+/** Signs in to the node with `key` (challenge-response) and returns a client whose requests carry the session. */
+export async function sessionClient(opts: GlobalOptions, key: KeyPair): Promise<Client> {
+  const c = await client(opts);
+  const { signer, suite } = signerOf(key);
+  const s = await signIn(c, { suite, publicKey: key.publicKey, signer });
+  return withSession(c, s.token);
+}
+
+/** Builds, signs (and co-signs), submits and waits; prints the outcome like `lianzheng tx`. Exit code 1 on failure. */
+export async function submitAndReport(
+  opts: GlobalOptions,
+  key: KeyPair,
+  contract: string,
+  method: string,
+  args: JsonObject,
+  p: { readonly cosigners?: readonly KeyPair[]; readonly describe?: (result: JsonValue | undefined) => string } = {},
+): Promise<{ id: string; ok: boolean; result?: JsonValue }> {
+  const { signer, suite } = signerOf(key);
+  const c = await client(opts);
+  const info = await getChainInfo(c);
+  const tx = buildTransaction({ chainId: info.chainId, signer: key.publicKey, contract, method, args, ttlMs: 600_000 });
+  let signed = await signTransactionWith(suite, tx, signer);
+  for (const k of p.cosigners ?? []) signed = await cosignTransaction(suite, signed, k.publicKey, signerOf(k).signer);
+  const r = await submitTransaction(c, signed, { wait: true });
+  if (r.status !== 'committed') {
+    print(opts, `${r.id}\n  pending (admitted, not yet in a durable block)`, r);
+    return { id: r.id, ok: false };
+  }
+  const receipt = r.receipt;
+  const ok = receipt.status === 'ok';
+  const line = ok ? `${p.describe?.(receipt.result) ?? 'ok'}` : `failed ${receipt.code} — ${receipt.message ?? ''}`;
+  print(opts, `${r.id}\n  committed in block ${r.height}: ${line}`, r);
+  if (!ok) process.exitCode = 1;
+  return ok ? { id: r.id, ok, ...(receipt.result === undefined ? {} : { result: receipt.result }) } : { id: r.id, ok };
 }

@@ -1,5 +1,8 @@
 import { isLianzhengError } from '@lianzheng/protocol';
 import { Command, CommanderError } from 'commander';
+import { registerCa } from './commands/ca.js';
+import { registerGov } from './commands/gov.js';
+import { registerIdentity } from './commands/identity.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerNotary } from './commands/notary.js';
@@ -12,11 +15,17 @@ export { cliErrors } from './context.js';
 
 export function createProgram(): Command {
   const program = new Command('lianzheng')
-    .description('链政 Lianzheng — permissioned government ledger: node, keys, transactions, proofs, notarisation')
+    .description(
+      '链政 Lianzheng — permissioned government ledger: node, keys, certificates, identities, governance, transactions, proofs, notarisation',
+    )
     .option('--home <dir>', 'node home directory (default: $LIANZHENG_HOME or ./data/demo)')
     .option('--url <url>', 'node API URL (default: $LIANZHENG_URL or the home node.json address)')
     .option('--genesis <file>', 'pinned genesis to verify proofs against (default: <home>/genesis.json)')
     .option('--json', 'machine-readable output')
+    .option(
+      '--passphrase-file <file>',
+      'file holding the key-file passphrase (default: $LIANZHENG_PASSPHRASE, $LIANZHENG_PASSPHRASE_FILE, or a prompt)',
+    )
     .showHelpAfterError()
     .exitOverride();
   registerInit(program);
@@ -26,6 +35,9 @@ export function createProgram(): Command {
   registerQuery(program);
   registerVerify(program);
   registerNotary(program);
+  registerCa(program);
+  registerIdentity(program);
+  registerGov(program);
   return program;
 }
 

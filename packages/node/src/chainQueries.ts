@@ -6,6 +6,7 @@ import {
   bytesToUtf8,
   type ChainInfo,
   type Checkpoint,
+  type Cosignature,
   type CryptoSuite,
   type Genesis,
   genesisHash,
@@ -19,6 +20,7 @@ import {
   type NotaryCertificate,
   notaryRecordKey,
   receiptHashFromCanonical,
+  type SignedTransaction,
   type StateView,
   stateKeyPath,
   stateProofToJson,
@@ -28,7 +30,8 @@ import {
   transactionIdFromCanonical,
 } from '@lianzheng/protocol';
 import { decodeSlot, type StateTree } from '@lianzheng/runtime';
-import type { ChainStore } from './chainStore.js';
+import type { ChainStore, StoredTx } from './chainStore.js';
+import { storedTxLeaf } from './chainWorker.js';
 import { nodeError } from './errors.js';
 
 export interface ChainQueriesDeps {
@@ -98,7 +101,7 @@ export class ChainQueries {
       header,
       hash,
       txIds,
-      txs: records.map((r) => ({ tx: JSON.parse(bytesToUtf8(r.body)) as Transaction, sig: bytesToHex(r.sig) })),
+      txs: records.map(signedOf),
       receipts: this.deps.store.receipts(height) ?? [],
     };
   }
@@ -122,7 +125,7 @@ export class ChainQueries {
         height: location.height,
         index: location.index,
         time: header.time,
-        tx: { tx: JSON.parse(bytesToUtf8(record.body)) as Transaction, sig: bytesToHex(record.sig) },
+        tx: signedOf(record),
         receipt: receipts[location.index]!,
       };
     }
@@ -137,7 +140,7 @@ export class ChainQueries {
     if (levels === undefined) {
       const { suite, store } = this.deps;
       const records = store.txs(height) ?? [];
-      const txLeaves = records.map((r) => suite.merkleLeaf(transactionIdFromCanonical(suite, r.body), r.sig));
+      const txLeaves = records.map((r) => storedTxLeaf(suite, r).leaf);
       const receiptLeaves = (store.receiptBytes(height) ?? []).map((c) =>
         suite.merkleLeaf(receiptHashFromCanonical(suite, c)),
       );
@@ -213,4 +216,10 @@ export class ChainQueries {
       proof: this.txProof(record.txId),
     };
   }
+}
+
+/** A stored transaction record as the API shows it: body, signature and, when present, co-signatures. */
+function signedOf(r: StoredTx): SignedTransaction {
+  const signed = { tx: JSON.parse(bytesToUtf8(r.body)) as Transaction, sig: bytesToHex(r.sig) };
+  return r.cosigs.length === 0 ? signed : { ...signed, cosigs: JSON.parse(bytesToUtf8(r.cosigs)) as Cosignature[] };
 }

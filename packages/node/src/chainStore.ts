@@ -7,6 +7,7 @@ import {
   decodeCanonical,
   type Genesis,
   hexToBytes,
+  type JsonValue,
   type Receipt,
   utf8ToBytes,
 } from '@lianzheng/protocol';
@@ -14,10 +15,12 @@ import { type ExecutedBlock, encodeSlot, valueKey } from '@lianzheng/runtime';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { nodeError } from './errors.js';
 
-/** One stored transaction: canonical body bytes and the 64-byte signature. */
+/** One stored transaction: canonical body bytes, the 64-byte signature and the canonical co-signature list. */
 export interface StoredTx {
   readonly body: Uint8Array;
   readonly sig: Uint8Array;
+  /** JCS of the co-signature list; empty when the transaction has none. */
+  readonly cosigs: Uint8Array;
 }
 
 export interface TxLocation {
@@ -37,7 +40,8 @@ export const defaultChainStoreOptions = {
   readOnly: false,
 } as const satisfies Partial<ChainStoreOptions>;
 
-const FORMAT = 1;
+const FORMAT = 2;
+const EMPTY = Buffer.alloc(0);
 const GROUP_MAX_TXS = 4000;
 
 /**
@@ -56,6 +60,7 @@ export class ChainStore {
   private readonly txIndex: Database<Buffer, Buffer>;
   private readonly values: Database<Buffer, Buffer>;
   private readonly pages: Database<Buffer, Buffer>;
+  private readonly stateKeys: Database<Buffer, Buffer>;
   private genesisCache: Genesis | undefined;
   /** Blocks waiting for the next group commit, with the callbacks of their durability promises. */
   private queue: {
@@ -87,6 +92,7 @@ export class ChainStore {
     this.txIndex = hashKeyed('txindex');
     this.values = hashKeyed('values');
     this.pages = hashKeyed('pages');
+    this.stateKeys = hashKeyed('statekeys');
   }
 
   static open(opts: Pick<ChainStoreOptions, 'path'> & Partial<ChainStoreOptions>): ChainStore {
@@ -106,7 +112,11 @@ export class ChainStore {
     if (format === undefined) {
       if (!options.readOnly) store.meta.putSync('format', Buffer.from([FORMAT]));
     } else if (format[0] !== FORMAT) {
-      throw nodeError('STORE_CORRUPT', 'unknown storage format', { reason: 'format', format: format[0] });
+      throw nodeError(
+        'STORE_CORRUPT',
+        `the data directory uses storage format ${format[0]}; this release reads format ${FORMAT} (re-create it)`,
+        { reason: 'format', format: format[0] },
+      );
     }
     return store;
   }
@@ -215,6 +225,30 @@ export class ChainStore {
     }
   }
 
+  /**
+   * State keys of a contract that start with `prefix`, in byte order, after `after` (exclusive), at most `limit`,
+   * with the height of their last write. A node-local index (not part of the state commitment), kept in the same
+   * LMDB transaction as the block that wrote the keys.
+   */
+  *stateKeysOf(
+    contract: string,
+    prefix: string,
+    opts: { after?: string; limit?: number } = {},
+  ): Generator<{ key: string; height: number }> {
+    const base = `${contract}\u0000`;
+    const start = Buffer.from(base + (opts.after !== undefined && opts.after >= prefix ? opts.after : prefix), 'utf8');
+    const end = Buffer.from(`${base}${prefix}\uffff`, 'utf8');
+    let n = 0;
+    for (const { key, value } of this.stateKeys.getRange({ start, end })) {
+      const k = key.toString('utf8').slice(base.length);
+      if (opts.after !== undefined && k <= opts.after) continue;
+      if (!k.startsWith(prefix)) continue;
+      if (opts.limit !== undefined && n >= opts.limit) return;
+      n++;
+      yield { key: k, height: Number(value.readBigUInt64BE(0)) };
+    }
+  }
+
   countPages(): number {
     return this.pages.getCount();
   }
@@ -265,7 +299,16 @@ export class ChainStore {
     const h = block.header.height;
     if (genesis !== undefined) this.meta.put('genesis', Buffer.from(utf8ToBytes(canonicalize(genesis))));
     this.headers.put(h, Buffer.from(utf8ToBytes(canonicalize(block.header))));
-    this.blocks.put(h, encodeTxRecords(block.txs.map((t) => ({ body: Buffer.from(t.canonical, 'utf8'), sig: t.sig }))));
+    this.blocks.put(
+      h,
+      encodeTxRecords(
+        block.txs.map((t) => ({
+          body: Buffer.from(t.canonical, 'utf8'),
+          sig: t.sig,
+          cosigs: t.cosigs === undefined ? EMPTY : Buffer.from(canonicalize(t.cosigs as unknown as JsonValue), 'utf8'),
+        })),
+      ),
+    );
     this.receiptsDb.put(h, encodeRecords(block.receiptCanonicals.map((c) => Buffer.from(c, 'utf8'))));
     this.roots.put(h, Buffer.from(encodeRoot(block)));
     this.attestationsDb.put(h, Buffer.from(utf8ToBytes(canonicalize(attestations))));
@@ -278,6 +321,15 @@ export class ChainStore {
     // Pages and values are keyed by height first, so a block's writes land at the end of their B-trees.
     for (const v of block.newValues) this.values.put(toBuffer(valueKey(h, v.keyPath)), Buffer.from(v.text, 'utf8'));
     for (const p of block.newPages) this.pages.put(toBuffer(p.key), toBuffer(p.bytes));
+    if (block.writes.length > 0) {
+      const at = Buffer.allocUnsafe(8);
+      at.writeBigUInt64BE(BigInt(h), 0);
+      for (const w of block.writes) {
+        const key = Buffer.from(`${w.contract}\u0000${w.key}`, 'utf8');
+        if (w.value === null) this.stateKeys.remove(key);
+        else this.stateKeys.put(key, at);
+      }
+    }
     const height = Buffer.allocUnsafe(8);
     height.writeBigUInt64BE(BigInt(h), 0);
     this.meta.put('height', height);
@@ -344,7 +396,7 @@ export function decodeRecords(bytes: Buffer): Uint8Array[] {
 /** [u32 count] then per transaction [u32 body length][body][64-byte signature]. */
 export function encodeTxRecords(txs: readonly StoredTx[]): Buffer {
   let size = 4;
-  for (const t of txs) size += 4 + t.body.length + 64;
+  for (const t of txs) size += 4 + t.body.length + 64 + 4 + t.cosigs.length;
   const out = Buffer.allocUnsafe(size);
   out.writeUInt32BE(txs.length, 0);
   let offset = 4;
@@ -353,8 +405,23 @@ export function encodeTxRecords(txs: readonly StoredTx[]): Buffer {
     out.set(t.body, offset + 4);
     out.set(t.sig, offset + 4 + t.body.length);
     offset += 4 + t.body.length + 64;
+    out.writeUInt32BE(t.cosigs.length, offset);
+    out.set(t.cosigs, offset + 4);
+    offset += 4 + t.cosigs.length;
   }
   return out;
+}
+
+/** Reads the record at `offset`; returns it and the offset after it. Throws RangeError on truncation. */
+function readTxRecord(bytes: Buffer, offset: number): { tx: StoredTx; next: number } {
+  const length = bytes.readUInt32BE(offset);
+  if (offset + 4 + length + 64 + 4 > bytes.length) throw new RangeError('truncated');
+  const body = bytes.subarray(offset + 4, offset + 4 + length);
+  const sig = bytes.subarray(offset + 4 + length, offset + 4 + length + 64);
+  const at = offset + 4 + length + 64;
+  const cosigsLength = bytes.readUInt32BE(at);
+  if (at + 4 + cosigsLength > bytes.length) throw new RangeError('truncated');
+  return { tx: { body, sig, cosigs: bytes.subarray(at + 4, at + 4 + cosigsLength) }, next: at + 4 + cosigsLength };
 }
 
 export function decodeTxRecords(bytes: Buffer): StoredTx[] {
@@ -363,12 +430,9 @@ export function decodeTxRecords(bytes: Buffer): StoredTx[] {
     const out: StoredTx[] = [];
     let offset = 4;
     for (let i = 0; i < count; i++) {
-      const length = bytes.readUInt32BE(offset);
-      if (offset + 4 + length + 64 > bytes.length) throw new RangeError('truncated');
-      const body = bytes.subarray(offset + 4, offset + 4 + length);
-      const sig = bytes.subarray(offset + 4 + length, offset + 4 + length + 64);
-      out.push({ body, sig });
-      offset += 4 + length + 64;
+      const { tx, next } = readTxRecord(bytes, offset);
+      out.push(tx);
+      offset = next;
     }
     if (offset !== bytes.length) throw new RangeError('trailing bytes');
     return out;
@@ -382,13 +446,8 @@ function decodeTxRecord(bytes: Buffer, index: number): StoredTx | undefined {
     const count = bytes.readUInt32BE(0);
     if (index >= count) return undefined;
     let offset = 4;
-    for (let i = 0; i < index; i++) offset += 4 + bytes.readUInt32BE(offset) + 64;
-    const length = bytes.readUInt32BE(offset);
-    if (offset + 68 + length > bytes.length) throw new RangeError('truncated');
-    return {
-      body: bytes.subarray(offset + 4, offset + 4 + length),
-      sig: bytes.subarray(offset + 4 + length, offset + 68 + length),
-    };
+    for (let i = 0; i < index; i++) offset = readTxRecord(bytes, offset).next;
+    return readTxRecord(bytes, offset).tx;
   } catch (cause) {
     throw nodeError('STORE_CORRUPT', 'block record is malformed', { reason: 'encoding' }, cause);
   }

@@ -3,9 +3,11 @@ import {
   blockHashFromCanonical,
   bytesToHex,
   bytesToUtf8,
+  type Cosignature,
   type CryptoSuite,
   GENESIS_PARENT,
   type Genesis,
+  HashTag,
   hexToBytes,
   type Transaction,
 } from '@lianzheng/protocol';
@@ -202,6 +204,12 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
           sig: r.sig,
           tx: JSON.parse(bytesToUtf8(r.body)) as Transaction,
           canonical: bytesToUtf8(r.body),
+          ...(r.cosigs.length === 0
+            ? {}
+            : {
+                cosigs: JSON.parse(bytesToUtf8(r.cosigs)) as Cosignature[],
+                cosigsDigest: suite.tagged(HashTag.cosigs, r.cosigs),
+              }),
         }));
         executed = executor.execute(replayPrev!, { height: h, time: header.time, txs: candidates });
         if (executed.dropped.length > 0) {

@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry. Admission: everything that can be checked about a transaction without state — strict
- * parsing, shape, chain id, validity window, membership of the signer, canonical size, id and signature — runs
- * here so the main thread only orders and executes. Verification: the per-block checks of `lianzheng verify`.
+ * parsing, shape, chain id, expiry, canonical size, id, signature and co-signatures — runs here so the main thread
+ * only checks identity and policy, orders and executes. Verification: the per-block checks of `lianzheng verify`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -11,11 +11,14 @@ import {
   blockHash,
   bytesToHex,
   bytesToUtf8,
+  type ConsortiumConfig,
+  type Cosignature,
   type CryptoSuite,
   canonicalize,
+  cosignaturesDigest,
   decodeCanonical,
   equalBytes,
-  type Genesis,
+  HashTag,
   hexToBytes,
   isLianzhengError,
   merkleRootFromLeafHashes,
@@ -25,35 +28,47 @@ import {
   type SuiteId,
   stateValueHashText,
   transactionIdFromCanonical,
+  transactionLeafHash,
   utf8ToBytes,
+  verifyCosignatures,
 } from '@lianzheng/protocol';
 import { decodeSlot, StateTree } from '@lianzheng/runtime';
-import { ChainStore, decodeRecords, decodeTxRecords } from './chainStore.js';
+import { ChainStore, decodeRecords, decodeTxRecords, type StoredTx } from './chainStore.js';
 import { nativeSuite } from './nativeSuite.js';
 
 export interface WorkerConfig {
   readonly suite: SuiteId;
   readonly chainId: string;
+  /** Hard cap on a transaction body, bytes, before hashing (the configured limit is checked on the main thread). */
   readonly maxTxBytes: number;
-  readonly maxTxTtlMs: number;
   readonly maxBatchTxs: number;
-  /** Member public keys (hex) allowed to sign. */
-  readonly memberKeys: readonly string[];
   /** Attesting node keys: public key hex → node id. */
   readonly attestors: readonly (readonly [string, string])[];
 }
 
-/** Worker settings derived from the chain's genesis. */
-export function workerConfigFromGenesis(genesis: Genesis, maxBatchTxs: number): WorkerConfig {
+/** Largest transaction body any configuration may allow (`limits.maxTxBytes` ≤ this). */
+export const MAX_TX_BYTES = 16 * 1024 * 1024;
+
+/** Worker settings derived from the chain's genesis (chain id and suite never change; solo attestors neither). */
+export function workerConfigFromGenesis(genesis: ConsortiumConfig, maxBatchTxs: number): WorkerConfig {
   return {
     suite: genesis.suite,
     chainId: genesis.chainId,
-    maxTxBytes: genesis.limits.maxTxBytes,
-    maxTxTtlMs: genesis.limits.maxTxTtlMs,
+    maxTxBytes: MAX_TX_BYTES,
     maxBatchTxs,
-    memberKeys: genesis.orgs.flatMap((o) => o.keys.map((k) => k.publicKey)),
     attestors: genesis.orgs.flatMap((o) => o.nodes.map((n) => [n.publicKey, n.id] as const)),
   };
+}
+
+/** The id, leaf hash and parsed co-signatures of a stored transaction. */
+export function storedTxLeaf(
+  suite: CryptoSuite,
+  t: StoredTx,
+): { id: Uint8Array; leaf: Uint8Array; cosigs: Cosignature[] | undefined } {
+  const id = transactionIdFromCanonical(suite, t.body);
+  if (t.cosigs.length === 0) return { id, leaf: transactionLeafHash(suite, id, t.sig), cosigs: undefined };
+  const cosigs = JSON.parse(bytesToUtf8(t.cosigs)) as Cosignature[];
+  return { id, leaf: transactionLeafHash(suite, id, t.sig, suite.tagged(HashTag.cosigs, t.cosigs)), cosigs };
 }
 
 export interface WireError {
@@ -68,7 +83,12 @@ export type AdmitResult =
       readonly idHex: string;
       readonly sigHex: string;
       readonly canonical: string;
+      /** Bytes of the canonical body. */
+      readonly size: number;
       readonly tx: unknown;
+      readonly cosigs?: readonly Cosignature[];
+      /** TH("lianzheng/cosigs", JCS(cosigs)), hex. */
+      readonly cosigsDigest?: string;
     }
   | { readonly ok: false; readonly error: WireError };
 
@@ -114,13 +134,11 @@ export function toWireError(e: unknown): WireError {
 export class Admission {
   private readonly suite: CryptoSuite;
   private readonly config: WorkerConfig;
-  private readonly members: ReadonlySet<string>;
   private readonly attestors: ReadonlyMap<string, string>;
 
   constructor(config: WorkerConfig) {
     this.config = config;
     this.suite = nativeSuite(config.suite);
-    this.members = new Set(config.memberKeys);
     this.attestors = new Map(config.attestors);
   }
 
@@ -165,35 +183,28 @@ export class Admission {
       }
       if (tx.expiresAt < now)
         throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now });
-      if (tx.expiresAt > now + this.config.maxTxTtlMs) {
-        throw protocolError('TX_EXPIRY_TOO_FAR', 'expiresAt is too far in the future', {
-          maxTxTtlMs: this.config.maxTxTtlMs,
-        });
-      }
-      // Membership before the signature check: a stranger's transaction must not cost a verification.
-      if (!this.members.has(tx.signer)) {
-        return {
-          ok: false,
-          error: { code: 'TX_SIGNER_NOT_AUTHORISED', message: 'signer is not a member key of the consortium' },
-        };
-      }
       const canonical = canonicalize(tx);
       const bytes = utf8ToBytes(canonical);
       if (bytes.length > this.config.maxTxBytes) {
         throw protocolError(
           'TX_TOO_LARGE',
           `transaction is ${bytes.length} bytes; the limit is ${this.config.maxTxBytes}`,
-          {
-            size: bytes.length,
-            maxTxBytes: this.config.maxTxBytes,
-          },
+          { size: bytes.length, maxTxBytes: this.config.maxTxBytes },
         );
       }
+      // Identity, policy and the configured size and validity limits are checked on the main thread against the
+      // latest state; signatures are checked here, off the main thread.
       const id = transactionIdFromCanonical(this.suite, bytes);
       if (!this.suite.verify(hexToBytes(tx.signer), id, hexToBytes(signed.sig))) {
         throw protocolError('TX_SIGNATURE_INVALID', 'signature does not verify for this transaction and signer');
       }
-      return { ok: true, idHex: bytesToHex(id), sigHex: signed.sig, canonical, tx };
+      const base = { ok: true as const, idHex: bytesToHex(id), sigHex: signed.sig, canonical, size: bytes.length, tx };
+      if (signed.cosigs === undefined) return base;
+      if (!verifyCosignatures(this.suite, id, signed.cosigs)) {
+        throw protocolError('COSIG_INVALID', 'a co-signature does not verify over the transaction id');
+      }
+      const digest = cosignaturesDigest(this.suite, signed.cosigs);
+      return { ...base, cosigs: signed.cosigs, cosigsDigest: bytesToHex(digest) };
     } catch (e) {
       return { ok: false, error: toWireError(e) };
     }
@@ -228,9 +239,16 @@ export class Admission {
     let signatures = 0;
     for (let i = 0; i < txs.length; i++) {
       const t = txs[i]!;
-      const id = transactionIdFromCanonical(suite, t.body);
+      let id: Uint8Array;
+      let leaf: Uint8Array;
+      let cosigs: Cosignature[] | undefined;
+      try {
+        ({ id, leaf, cosigs } = storedTxLeaf(suite, t));
+      } catch {
+        return fail('tx-encoding', `co-signatures of transaction ${i} are not valid JSON`, i);
+      }
       txIds.push(bytesToHex(id));
-      txLeaves.push(suite.merkleLeaf(id, t.sig));
+      txLeaves.push(leaf);
       if (r.checkSignatures) {
         let signer: Uint8Array;
         try {
@@ -241,6 +259,16 @@ export class Admission {
         if (!suite.verify(signer, id, t.sig))
           return fail('tx-signature', `signature of transaction ${i} does not verify`, i);
         signatures++;
+        if (cosigs !== undefined) {
+          let ok = false;
+          try {
+            ok = verifyCosignatures(suite, id, cosigs);
+          } catch {
+            ok = false;
+          }
+          if (!ok) return fail('tx-signature', `a co-signature of transaction ${i} does not verify`, i);
+          signatures += cosigs.length;
+        }
       }
     }
     if (bytesToHex(merkleRootFromLeafHashes(suite, txLeaves)) !== header.txRoot) {

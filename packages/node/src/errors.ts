@@ -39,6 +39,42 @@ export const nodeErrors = defineErrors({
     description: 'The node configuration (file, flags or environment) is invalid; `details.field` names the setting.',
   },
   KEY_FILE_INVALID: { category: 'invalid', description: 'A key file is missing, unreadable or malformed.' },
+  KEY_PASSPHRASE_REQUIRED: {
+    category: 'unauthenticated',
+    description:
+      'The key file is encrypted and no passphrase was given: set `LIANZHENG_PASSPHRASE`, pass `--passphrase-file`, or run in a terminal to be asked.',
+  },
+  KEY_PASSPHRASE_WRONG: {
+    category: 'unauthenticated',
+    description: 'The passphrase does not decrypt the key file (or the file was altered).',
+  },
+  PASSPHRASE_TOO_WEAK: {
+    category: 'invalid',
+    description: 'A new passphrase is shorter than 12 characters.',
+  },
+  AUTH_CHALLENGE_UNKNOWN: {
+    category: 'unauthenticated',
+    description:
+      'The sign-in challenge was never issued, has expired (60 s), or was already used: ask for a new one. Replayed sign-ins fail here.',
+  },
+  AUTH_SIGNATURE_INVALID: {
+    category: 'unauthenticated',
+    description: 'The sign-in signature does not verify for the challenge and the public key.',
+  },
+  AUTH_LOCKED: {
+    category: 'busy',
+    description:
+      'Too many failed sign-ins for this key or from this address: sign-in is locked; `details.retryAfterSeconds` says for how long.',
+  },
+  SESSION_REQUIRED: {
+    category: 'unauthenticated',
+    description:
+      'This endpoint needs a session: sign in (POST /v1/auth/challenge, then /v1/auth/session) and send `Authorization: Bearer <token>`.',
+  },
+  SESSION_EXPIRED: {
+    category: 'unauthenticated',
+    description: 'The session has timed out (idle or absolute limit) or was ended: sign in again.',
+  },
   INTERNAL: { category: 'internal', description: 'An unexpected error; the node logged it with a correlation id.' },
 });
 

@@ -1,42 +1,43 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   assertGenesis,
   bytesToHex,
   canonicalize,
-  defaultGenesisParameters,
+  defaultConfigParameters,
+  defaultPolicies,
   type Genesis,
-  hexToBytes,
-  isSuiteId,
   KEY_ID_PATTERN,
+  type MemberExtension,
   ORG_ID_PATTERN,
   parseJsonStrict,
   type SuiteId,
 } from '@lianzheng/protocol';
 import { z } from 'zod';
+import { createCa, issueFromCa, readCertificate, writeCertificate } from './ca.js';
 import { nodeError } from './errors.js';
+import { type KeyFileOptions, openKeyFile, writeKeyFile } from './keystore.js';
 import { nativeSuite } from './nativeSuite.js';
 
 /**
  * A node's home directory:
  *   genesis.json        the chain's genesis document (identical on every node)
  *   node.json           this node's local settings (NodeConfig)
- *   keys/<id>.key.json  key files (mode 0600)
+ *   keys/<id>.key.json  encrypted key files (mode 0600): staff, node
+ *   certs/<id>.pem      their X.509 certificates
+ *   ca/<org>.key.json   an organisation's encrypted CA key; ca/<org>.pem its root certificate
+ *   ca/<org>.issued.jsonl  the CA's issuance log (serial, subject, key, validity)
  *   db/                 LMDB storage
  */
-export const HOME_FILES = { genesis: 'genesis.json', config: 'node.json', keys: 'keys', db: 'db' } as const;
-
-export interface KeyFile {
-  readonly type: 'lianzheng-key';
-  readonly v: 1;
-  readonly suite: SuiteId;
-  readonly id: string;
-  readonly org: string;
-  readonly role: 'member' | 'node';
-  readonly publicKey: string;
-  readonly secretKey: string;
-}
+export const HOME_FILES = {
+  genesis: 'genesis.json',
+  config: 'node.json',
+  keys: 'keys',
+  certs: 'certs',
+  ca: 'ca',
+  db: 'db',
+} as const;
 
 export interface KeyPair {
   readonly id: string;
@@ -52,41 +53,29 @@ export function generateKeyPair(suite: SuiteId, id: string, org: string): KeyPai
   return { id, org, suite, publicKey: s.publicKeyFromSecret(secretKey), secretKey };
 }
 
-export async function saveKeyFile(file: string, key: KeyPair, role: KeyFile['role']): Promise<void> {
-  const content: KeyFile = {
-    type: 'lianzheng-key',
-    v: 1,
-    suite: key.suite,
-    id: key.id,
-    org: key.org,
-    role,
-    publicKey: bytesToHex(key.publicKey),
-    secretKey: bytesToHex(key.secretKey),
-  };
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
+/** Encrypts a key pair into a key file (keystore.ts). */
+export async function saveKeyFile(
+  file: string,
+  key: KeyPair,
+  role: string,
+  passphrase: string,
+  opts: Partial<KeyFileOptions> = {},
+): Promise<void> {
+  await writeKeyFile(
+    file,
+    { id: key.id, org: key.org, role, suite: key.suite, secretKey: key.secretKey },
+    passphrase,
+    opts,
+  );
 }
 
-export async function loadKeyFile(file: string): Promise<KeyPair> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw nodeError('KEY_FILE_INVALID', `cannot read key file ${file}`, { file }, cause);
-  }
-  try {
-    const k = parseJsonStrict(text) as unknown as KeyFile;
-    if (k.type !== 'lianzheng-key' || k.v !== 1 || !isSuiteId(k.suite)) throw new Error('not a key file');
-    const suite = nativeSuite(k.suite);
-    const secretKey = hexToBytes(k.secretKey, 'secretKey', 32);
-    const publicKey = suite.publicKeyFromSecret(secretKey);
-    if (bytesToHex(publicKey) !== k.publicKey) throw new Error('public key does not match the secret key');
-    return { id: k.id, org: k.org, suite: k.suite, publicKey, secretKey };
-  } catch (cause) {
-    // Never echo the file content: it holds a secret key.
-    throw nodeError('KEY_FILE_INVALID', `${file} is not a valid key file`, { file }, cause);
-  }
+/**
+ * Opens a key file and exports its secret, for callers that sign synchronously (the CLI's transaction builder,
+ * tests). Long-running processes keep the {@link KeyMaterial} signer instead.
+ */
+export async function loadKeyFile(file: string, passphrase: string): Promise<KeyPair> {
+  const k = await openKeyFile(file, passphrase);
+  return { id: k.id, org: k.org, suite: k.suite, publicKey: k.publicKey, secretKey: k.exportSecretKey() };
 }
 
 export const nodeConfigSchema = z
@@ -102,6 +91,11 @@ export const nodeConfigSchema = z
     maxBatchTxs: z.number().int().min(1).max(10_000).optional(),
     verifyRecentBlocks: z.number().int().min(0).optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
+    /** Sign-in limits per client address (auth.ts defaults: 30 challenges a minute). */
+    signIn: z
+      .object({ challengesPerMinute: z.number().int().min(1).max(100_000).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -151,6 +145,39 @@ export const DEMO_ORGS: readonly OrgSpec[] = [
   { id: 'finance', name: '财政局', nameEn: 'Finance Bureau' },
 ];
 
+/** A staff member (or any member certificate holder) created with the chain. */
+export interface StaffSpec {
+  /** Member id: certificate CN and key id, e.g. `market-caseworker`. */
+  readonly id: string;
+  readonly org: string;
+  readonly roles: readonly string[];
+  readonly attrs?: Readonly<Record<string, string>>;
+}
+
+/** One administrator per organisation: the least a consortium needs to govern itself. */
+export function adminStaff(orgs: readonly OrgSpec[]): StaffSpec[] {
+  return orgs.map((o) => ({ id: `${o.id}-admin`, org: o.id, roles: ['admin'] }));
+}
+
+/**
+ * The demo staff of each department: an administrator; the 等保 three-role split (system, security and audit
+ * administrator, one person each); a caseworker (窗口受理); and, where the department keeps a register (market:
+ * enterprises, police: households), a registrar who registers citizens and enterprises after a real-name check.
+ */
+export function demoStaff(orgs: readonly OrgSpec[]): StaffSpec[] {
+  const registrars = new Set(['market', 'police']);
+  return orgs.flatMap((o) => [
+    { id: `${o.id}-admin`, org: o.id, roles: ['admin'] },
+    { id: `${o.id}-sysadmin`, org: o.id, roles: ['sysadmin', 'operator'] },
+    { id: `${o.id}-secadmin`, org: o.id, roles: ['secadmin'] },
+    { id: `${o.id}-auditor`, org: o.id, roles: ['auditor'] },
+    { id: `${o.id}-caseworker`, org: o.id, roles: ['caseworker'], attrs: { unit: 'service-window', region: 'city' } },
+    ...(registrars.has(o.id)
+      ? [{ id: `${o.id}-registrar`, org: o.id, roles: ['registrar'], attrs: { region: 'city' } }]
+      : []),
+  ]);
+}
+
 export interface InitHomeParameters {
   readonly home: string;
   readonly chainId: string;
@@ -160,6 +187,14 @@ export interface InitHomeParameters {
   readonly nodeOrgs?: readonly string[];
   readonly time: number;
   readonly port?: number;
+  /** Encrypts every key file created (CA, staff, node). */
+  readonly passphrase: string;
+  /** Member certificates enrolled at genesis. Default: one administrator per organisation. */
+  readonly staff?: readonly StaffSpec[];
+  /** scrypt cost of the key files (tests lower it). */
+  readonly scryptN?: number;
+  /** Validity of member and node certificates, days (default 365); CA roots get ten times as long. */
+  readonly certDays?: number;
 }
 
 export interface InitHomeResult {
@@ -168,45 +203,75 @@ export interface InitHomeResult {
   readonly keyFiles: readonly string[];
 }
 
-/** `lianzheng init`: keys for every organisation (a member key, and a node key where it runs a node), genesis, config. */
+/**
+ * `lianzheng init`: for every organisation a CA (encrypted key in `ca/`, root in `ca/<org>.pem`), its staff's keys and
+ * certificates, a node key and certificate where it runs a node; then genesis (with the staff as genesis members)
+ * and this node's settings. In a real consortium every department runs `lianzheng ca init` itself and only the CA
+ * roots and node keys are exchanged; one home holding every CA is the demo's shortcut.
+ */
 export async function initHome(p: InitHomeParameters): Promise<InitHomeResult> {
   if (existsSync(path.join(p.home, HOME_FILES.genesis))) {
     throw nodeError('CONFIG_INVALID', `${p.home} already holds a chain (genesis.json exists)`, { field: 'home' });
   }
   const nodeOrgs = p.nodeOrgs ?? [p.orgs[0]?.id ?? ''];
-  const keyDir = path.join(p.home, HOME_FILES.keys);
+  const staff = p.staff ?? adminStaff(p.orgs);
+  const keyOpts = p.scryptN === undefined ? {} : { scryptN: p.scryptN };
+  const days = p.certDays ?? 365;
   const keyFiles: string[] = [];
+  const members: string[] = [];
   const orgs = [];
   for (const org of p.orgs) {
-    const member = generateKeyPair(p.suite, `${org.id}-admin`, org.id);
-    const memberFile = path.join(keyDir, `${member.id}.key.json`);
-    await saveKeyFile(memberFile, member, 'member');
-    keyFiles.push(memberFile);
+    const ca = await createCa({
+      home: p.home,
+      suite: p.suite,
+      org,
+      time: p.time,
+      days: days * 10,
+      passphrase: p.passphrase,
+      ...keyOpts,
+    });
+    keyFiles.push(ca.keyFile);
+    const issue = async (id: string, role: string, member: MemberExtension): Promise<Uint8Array> => {
+      const key = generateKeyPair(p.suite, id, org.id);
+      const file = path.join(p.home, HOME_FILES.keys, `${id}.key.json`);
+      await saveKeyFile(file, key, role, p.passphrase, keyOpts);
+      keyFiles.push(file);
+      const der = await issueFromCa(ca, { id, publicKey: key.publicKey, member, time: p.time, days });
+      await writeCertificate(p.home, id, der);
+      return key.publicKey;
+    };
+    for (const s of staff.filter((x) => x.org === org.id)) {
+      await issue(s.id, 'member', { kind: 'member', roles: s.roles, attrs: s.attrs ?? {} });
+      members.push(toBase64(await readCertificate(p.home, s.id)));
+    }
     const nodes = [];
     if (nodeOrgs.includes(org.id)) {
-      const node = generateKeyPair(p.suite, `${org.id}-node`, org.id);
-      const nodeFile = path.join(keyDir, `${node.id}.key.json`);
-      await saveKeyFile(nodeFile, node, 'node');
-      keyFiles.push(nodeFile);
-      nodes.push({ id: node.id, publicKey: bytesToHex(node.publicKey) });
+      const id = `${org.id}-node`;
+      const publicKey = await issue(id, 'node', { kind: 'node', roles: [], attrs: {} });
+      nodes.push({ id, publicKey: bytesToHex(publicKey) });
     }
     orgs.push({
       id: org.id,
       name: org.name,
       ...(org.nameEn === undefined ? {} : { nameEn: org.nameEn }),
-      keys: [{ id: member.id, publicKey: bytesToHex(member.publicKey) }],
+      ca: [toBase64(ca.der)],
       nodes,
+      weight: 1,
     });
   }
   const genesis = assertGenesis({
-    v: 1,
+    v: 2,
     chainId: p.chainId,
     suite: p.suite,
     time: p.time,
     orgs,
-    ordering: { ...defaultGenesisParameters.ordering },
-    limits: { ...defaultGenesisParameters.limits },
-    checkpoint: { quorum: { ...defaultGenesisParameters.checkpoint.quorum } },
+    roles: { exclusive: defaultConfigParameters.roles.exclusive.map((set) => [...set]) },
+    policies: { ...defaultPolicies },
+    governance: { ...defaultConfigParameters.governance },
+    ordering: { ...defaultConfigParameters.ordering },
+    limits: { ...defaultConfigParameters.limits },
+    checkpoint: { quorum: { ...defaultConfigParameters.checkpoint.quorum } },
+    members,
   });
   await writeFile(
     path.join(p.home, HOME_FILES.genesis),
@@ -221,4 +286,8 @@ export async function initHome(p: InitHomeParameters): Promise<InitHomeResult> {
   };
   await writeFile(path.join(p.home, HOME_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   return { genesis, config, keyFiles };
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }

@@ -1,4 +1,26 @@
 export { type ApiOptions, createApiServer, defaultApiOptions, toHttpError } from './api/server.js';
+export {
+  type AuthenticateReturnType,
+  defaultSessionOptions,
+  SessionManager,
+  type SessionOptions,
+  SIGN_IN_MESSAGE_TYPE,
+  signInDigest,
+  signInMessage,
+} from './auth.js';
+export {
+  type CaOrg,
+  caFiles,
+  certificateFile,
+  createCa,
+  type IssuedEntry,
+  issueFromCa,
+  type OrgCa,
+  openCa,
+  readCertificate,
+  readIssuanceLog,
+  writeCertificate,
+} from './ca.js';
 export { ChainQueries } from './chainQueries.js';
 export {
   ChainStore,
@@ -15,20 +37,36 @@ export { type Clock, systemClock } from './clock.js';
 export { categoryOf, errorTables, httpStatusOf, httpStatusOfCategory } from './errorRegistry.js';
 export { type NodeErrorCode, nodeError, nodeErrors } from './errors.js';
 export {
+  adminStaff,
   DEMO_ORGS,
+  demoStaff,
   generateKeyPair,
   HOME_FILES,
   type InitHomeParameters,
   initHome,
-  type KeyFile,
   type KeyPair,
   loadGenesis,
   loadKeyFile,
   loadNodeConfig,
   type NodeConfig,
   type OrgSpec,
+  type StaffSpec,
   saveKeyFile,
 } from './home.js';
+export {
+  changePassphrase,
+  defaultKeyFileOptions,
+  type KeyFileHeader,
+  type KeyMaterial,
+  localSigner,
+  MIN_PASSPHRASE_LENGTH,
+  openKeyFile,
+  openProcessTerminal,
+  readKeyFileHeader,
+  resolvePassphrase,
+  type Signer,
+  writeKeyFile,
+} from './keystore.js';
 export type { DurableBlock, TxOutcome } from './ledger.js';
 export {
   defaultNodeOptions,

@@ -1,11 +1,12 @@
 import {
   type Attestation,
+  type AttestationBody,
   attestationBody,
+  attestationDigest,
   type BlockHeader,
   blockHash,
   bytesToHex,
   type CryptoSuite,
-  createAttestation,
   type Genesis,
   type Receipt,
 } from '@lianzheng/protocol';
@@ -23,6 +24,7 @@ import type { Logger } from 'pino';
 import type { ChainStore } from './chainStore.js';
 import type { Clock } from './clock.js';
 import { nodeError } from './errors.js';
+import type { Signer } from './keystore.js';
 import type { Mempool } from './mempool.js';
 import type { NodeMetrics } from './metrics.js';
 import type { Orderer } from './ordering/orderer.js';
@@ -32,7 +34,17 @@ export interface NodeIdentity {
   readonly node: string;
   readonly org: string;
   readonly publicKey: Uint8Array;
-  readonly secretKey: Uint8Array;
+  readonly signer: Signer;
+}
+
+/** The node's attestation of a block, signed through its {@link Signer}. */
+export async function signAttestation(
+  suite: CryptoSuite,
+  body: AttestationBody,
+  identity: NodeIdentity,
+): Promise<Attestation> {
+  const sig = await identity.signer.sign(attestationDigest(suite, body));
+  return { node: identity.node, org: identity.org, publicKey: bytesToHex(identity.publicKey), sig: bytesToHex(sig) };
 }
 
 export interface DurableBlock {
@@ -172,6 +184,7 @@ export class Ledger {
       throw nodeError('STORE_CORRUPT', `block ${height} is incomplete`, { height, reason: 'missing' });
     }
     this.head = { header, hashHex: bytesToHex(blockHash(deps.suite, header)), root: decodeSlot(deps.suite, root) };
+    deps.executor.reset(this.head.root, height);
     this.durable = height;
     deps.metrics.blockHeight.set(height);
   }
@@ -242,7 +255,7 @@ export class Ledger {
     };
     while (!this.stopping) {
       let t = performance.now();
-      const proposal = await orderer.next(this.head.header.height + 1);
+      const proposal = await orderer.next(this.head.header.height + 1, executor.config.config.ordering.maxBlockTxs);
       if (proposal === null) break;
       const started = stage('order', t);
       const block = executor.execute(this.head, proposal);
@@ -250,7 +263,7 @@ export class Ledger {
       metrics.executeSeconds.observe((t - started) / 1000);
       if (block.dropped.length > 0) this.recordDropped(block);
       if (block.txs.length === 0) continue;
-      const attestation = createAttestation(
+      const attestation = await signAttestation(
         this.deps.suite,
         attestationBody(block.header, block.hash),
         this.deps.identity,

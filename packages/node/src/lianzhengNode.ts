@@ -1,10 +1,10 @@
 import path from 'node:path';
+import type { ConsortiumView, PolicyObject, Principal } from '@lianzheng/protocol';
 import {
   attestationBody,
   bytesToHex,
   type CryptoSuite,
   canonicalize,
-  createAttestation,
   type Genesis,
   LianzhengError,
   type Transaction,
@@ -25,8 +25,16 @@ import { type VerifyReport, verifyChain } from './chainVerifier.js';
 import { type AdmitResult, toWireError, type WireError, workerConfigFromGenesis } from './chainWorker.js';
 import { type Clock, systemClock } from './clock.js';
 import { nodeError } from './errors.js';
-import { HOME_FILES, type KeyPair, loadGenesis, loadKeyFile, loadNodeConfig, type NodeConfig } from './home.js';
-import { defaultLedgerOptions, Ledger, type NodeIdentity, PendingBlocks, type TxOutcome } from './ledger.js';
+import { HOME_FILES, loadGenesis, loadNodeConfig, type NodeConfig } from './home.js';
+import { openKeyFile, resolvePassphrase, type Signer } from './keystore.js';
+import {
+  defaultLedgerOptions,
+  Ledger,
+  type NodeIdentity,
+  PendingBlocks,
+  signAttestation,
+  type TxOutcome,
+} from './ledger.js';
 import { defaultMempoolOptions, Mempool } from './mempool.js';
 import { NodeMetrics } from './metrics.js';
 import { nativeSuite } from './nativeSuite.js';
@@ -59,6 +67,13 @@ export interface NodeDeps {
   readonly clock?: Clock;
   /** Called on a failure the node must not continue after (storage error, execution invariant). */
   readonly onFatal?: (error: unknown) => void;
+  /**
+   * Passphrase of the node key file. Default: LIANZHENG_PASSPHRASE / LIANZHENG_PASSPHRASE_FILE, then a terminal
+   * prompt (keystore.ts resolvePassphrase).
+   */
+  readonly passphrase?: string;
+  /** A signer for the node key (e.g. an HSM); when given, the key file is not opened. */
+  readonly signer?: Signer;
 }
 
 export type SubmitResult =
@@ -105,7 +120,7 @@ export class LianzhengNode {
   private readonly orderer: SoloOrderer;
   private readonly executor: BlockExecutor;
   private readonly pending: PendingBlocks;
-  private readonly clock: Clock;
+  readonly clock: Clock;
   private admissionBacklog = 0;
   private stopping = false;
 
@@ -154,7 +169,7 @@ export class LianzhengNode {
       onInternalError: (error, tx) => this.log.error({ err: error, tx: tx.idHex }, 'system contract failed'),
     });
     this.mempool = new Mempool({ maxTxs: this.options.mempoolMaxTxs });
-    this.orderer = new SoloOrderer({ maxBlockTxs: this.genesis.ordering.maxBlockTxs }, { clock: this.clock });
+    this.orderer = new SoloOrderer({ clock: this.clock });
     this.ledger = new Ledger(
       { ...defaultLedgerOptions, maxInFlight: this.options.maxInFlight },
       {
@@ -202,8 +217,15 @@ export class LianzhengNode {
         process.exit(70);
       });
     const suite = nativeSuite(genesis.suite);
-    const key = await loadKeyFile(path.resolve(home, config.keyFile));
-    const identity = checkIdentity(genesis, config, key);
+    const signer =
+      deps.signer ??
+      (
+        await openKeyFile(
+          path.resolve(home, config.keyFile),
+          await resolvePassphrase({ passphrase: deps.passphrase, promptLabel: `Passphrase of ${config.keyFile}` }),
+        )
+      ).signer;
+    const identity = checkIdentity(genesis, config, signer);
     const store = ChainStore.open({ path: path.join(home, HOME_FILES.db) });
     const metrics = new NodeMetrics();
     const pool = new WorkerPool({ threads: options.workers }, workerConfigFromGenesis(genesis, options.maxBatchTxs));
@@ -212,7 +234,7 @@ export class LianzhengNode {
       if (stored === undefined) {
         const tree = new StateTree(defaultStateTreeOptions, { hash: suite, pages: { getPage: (k) => store.page(k) } });
         const block = executeGenesis({ suite, tree }, genesis, EMPTY_SLOT);
-        const attestation = createAttestation(suite, attestationBody(block.header, block.hash), identity);
+        const attestation = await signAttestation(suite, attestationBody(block.header, block.hash), identity);
         await store.writeBlock(block, [attestation], genesis);
         log.info({ chainId: genesis.chainId, hash: block.hashHex }, 'genesis block written');
       } else if (canonicalize(stored) !== canonicalize(genesis)) {
@@ -324,7 +346,7 @@ export class LianzhengNode {
     if (!r.ok) return r;
     try {
       const tx = r.tx as Transaction;
-      this.executor.checkCall(tx);
+      this.executor.admit({ tx, cosigners: r.cosigs?.map((c) => c.signer) ?? [], size: r.size, now: this.clock.now() });
       if (this.mempool.has(r.idHex)) {
         throw new LianzhengError('TX_DUPLICATE', 'this transaction is already pending', {
           details: { status: 'pending' },
@@ -343,6 +365,9 @@ export class LianzhengNode {
         sig: Buffer.from(r.sigHex, 'hex'),
         tx,
         canonical: r.canonical,
+        ...(r.cosigs === undefined
+          ? {}
+          : { cosigs: r.cosigs, cosigsDigest: Buffer.from(r.cosigsDigest as string, 'hex') }),
       };
       this.mempool.add(candidate);
       accepted.push(candidate);
@@ -354,6 +379,26 @@ export class LianzhengNode {
 
   waitFor(idHex: string, timeoutMs: number): Promise<TxOutcome | null> {
     return this.ledger.waitFor(idHex, timeoutMs);
+  }
+
+  /** The consortium configuration that governs the next block (the latest executed state). */
+  get consortium(): ConsortiumView {
+    return this.executor.config;
+  }
+
+  /** The identity a public key stands for now, or a coded error (unknown, revoked, expired, organisation removed). */
+  resolveIdentity(publicKey: string): Principal {
+    return this.executor.resolve(publicKey, this.clock.now());
+  }
+
+  /** Whether `principal` satisfies the read policy `contract.view` of the current configuration on `object`. */
+  allowsView(policy: string, principal: Principal, object?: PolicyObject): boolean {
+    return this.executor.allowsView(policy, principal, object);
+  }
+
+  /** Keys of a contract's state under `prefix`, in order (the storage index; values via `chain.state`). */
+  stateKeys(contract: string, prefix: string, opts: { after?: string; limit?: number } = {}): string[] {
+    return [...this.store.stateKeysOf(contract, prefix, opts)].map((k) => k.key);
   }
 
   /** Stops admission, lets every executed block become durable, closes workers and storage. */
@@ -369,7 +414,7 @@ export class LianzhengNode {
   }
 }
 
-function checkIdentity(genesis: Genesis, config: NodeConfig, key: KeyPair): NodeIdentity {
+function checkIdentity(genesis: Genesis, config: NodeConfig, key: Signer): NodeIdentity {
   const org = genesis.orgs.find((o) => o.id === config.org);
   const entry = org?.nodes.find((n) => n.id === config.nodeId);
   if (org === undefined || entry === undefined) {
@@ -382,5 +427,5 @@ function checkIdentity(genesis: Genesis, config: NodeConfig, key: KeyPair): Node
       field: 'keyFile',
     });
   }
-  return { node: config.nodeId, org: config.org, publicKey: key.publicKey, secretKey: key.secretKey };
+  return { node: config.nodeId, org: config.org, publicKey: key.publicKey, signer: key };
 }

@@ -100,4 +100,32 @@ export class NodeMetrics {
     help: '1 when this node found stored data that fails verification',
     registers: [this.registry],
   });
+
+  readonly certificateExpiry = new Gauge({
+    name: 'lianzheng_certificate_expiry_seconds',
+    help: 'Seconds until a certificate expires (negative once it has): this node (kind=node) and the CA roots (kind=ca)',
+    labelNames: ['kind', 'org', 'id'] as const,
+    registers: [this.registry],
+  });
+  readonly membersExpiring = new Gauge({
+    name: 'lianzheng_member_certificates_expiring',
+    help: 'Enrolled, unrevoked member certificates that expire within the warning period (30 days)',
+    registers: [this.registry],
+  });
+
+  /** Sets the certificate gauges from a health report (called when /metrics is scraped). */
+  observeCertificates(
+    h: {
+      readonly node: { kind: string; org: string; id: string; notAfter: number } | null;
+      readonly ca: readonly { kind: string; org: string; id: string; notAfter: number }[];
+      readonly membersExpiring: number;
+    },
+    now: number,
+  ): void {
+    this.certificateExpiry.reset();
+    for (const c of h.node === null ? h.ca : [h.node, ...h.ca]) {
+      this.certificateExpiry.set({ kind: c.kind, org: c.org, id: c.id }, Math.round((c.notAfter - now) / 1000));
+    }
+    this.membersExpiring.set(h.membersExpiring);
+  }
 }

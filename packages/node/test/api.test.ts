@@ -17,6 +17,7 @@ import {
   bytesToHex,
   type Consortium,
   type CryptoSuite,
+  configOfGenesis,
   consortiumFromGenesis,
   GENESIS_PARENT,
   hexToBytes,
@@ -54,6 +55,7 @@ import {
   signedTx,
   sleep,
   T0,
+  TEST_PASSPHRASE,
   type TestNode,
   txIdOf,
   waitCommitted,
@@ -317,10 +319,15 @@ describe('HTTP API: happy path', () => {
     await check(`/v1/state/kv/market/colour?proof=true&height=${h2}`, 'market/colour', h2, { rgb: [0, 0, 255] });
   });
 
-  it('GET /v1/state/sys/config holds the genesis document', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/v1/state/sys/config?height=0' });
+  it('GET /v1/state/gov/config holds the consortium configuration of genesis (version 1)', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/v1/state/gov/config?height=0' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ contract: 'sys', key: 'config', height: 0, value: t.genesis });
+    expect(res.json()).toEqual({
+      contract: 'gov',
+      key: 'config',
+      height: 0,
+      value: { version: 1, height: 0, config: configOfGenesis(t.genesis) },
+    });
   });
 
   it('GET /v1/blocks/latest, /v1/blocks/0 and /v1/blocks/{h}?full=true are consistent with their headers', async () => {
@@ -463,7 +470,7 @@ describe('HTTP API: happy path', () => {
       'TX_DUPLICATE',
       'CONTRACT_UNKNOWN',
       'TX_MALFORMED',
-      'TX_SIGNER_NOT_AUTHORISED',
+      'IDENTITY_UNKNOWN',
     ]);
     expect((body.results[4]!.error as { details?: unknown }).details).toEqual({ status: 'pending' });
     for (const r of body.results) if ('error' in r) assertErrorEnvelope({ error: r.error });
@@ -514,6 +521,17 @@ describe('HTTP API: happy path', () => {
     ['GET', '/v1/state/:contract/*', '/v1/state/{contract}/{*}'],
     ['GET', '/v1/notary/:alg/:hash/certificate', '/v1/notary/{alg}/{hash}/certificate'],
     ['GET', '/v1/chain', '/v1/chain'],
+    ['POST', '/v1/auth/challenge', '/v1/auth/challenge'],
+    ['POST', '/v1/auth/session', '/v1/auth/session'],
+    ['GET', '/v1/auth/me', '/v1/auth/me'],
+    ['POST', '/v1/auth/logout', '/v1/auth/logout'],
+    ['GET', '/v1/config', '/v1/config'],
+    ['GET', '/v1/identity/members', '/v1/identity/members'],
+    ['GET', '/v1/identity/keys/:key', '/v1/identity/keys/{key}'],
+    ['GET', '/v1/identity/subjects/:id', '/v1/identity/subjects/{id}'],
+    ['GET', '/v1/identity/expiring', '/v1/identity/expiring'],
+    ['GET', '/v1/gov/proposals', '/v1/gov/proposals'],
+    ['GET', '/v1/gov/proposals/:id', '/v1/gov/proposals/{id}'],
   ] as const;
 
   it('/openapi.json is OpenAPI 3.1 and documents every REST /v1 route', async () => {
@@ -992,23 +1010,23 @@ describe('HTTP API: bad input', () => {
     {
       name: 'signer outside the consortium (valid signature)',
       send: json(() => signedTx(t, { key: t.stranger })),
-      status: 403,
-      code: 'TX_SIGNER_NOT_AUTHORISED',
+      status: 401,
+      code: 'IDENTITY_UNKNOWN',
     },
     {
       name: 'node key as signer (node keys attest, they do not transact)',
       send: async () => {
-        const nodeKey = await loadKeyFile(path.join(t.home, 'keys', 'market-node.key.json'));
+        const nodeKey = await loadKeyFile(path.join(t.home, 'keys', 'market-node.key.json'), TEST_PASSPHRASE);
         return postTx(t, signedTx(t, { key: nodeKey }));
       },
-      status: 403,
-      code: 'TX_SIGNER_NOT_AUTHORISED',
+      status: 401,
+      code: 'IDENTITY_UNKNOWN',
     },
     {
-      name: 'non-member with a bad signature is refused as a non-member',
+      name: 'non-member with a bad signature: the signature is checked before the identity',
       send: json(() => ({ ...signedTx(t, { key: t.stranger }), sig: '00'.repeat(64) })),
-      status: 403,
-      code: 'TX_SIGNER_NOT_AUTHORISED',
+      status: 401,
+      code: 'TX_SIGNATURE_INVALID',
     },
     {
       name: 'another chain id',
@@ -1671,7 +1689,7 @@ describe('HTTP API: known defects', () => {
 
   it('height "-0" is block 0 or a 400, never "block not found" or a 500 STORE_CORRUPT', async () => {
     // Ajv coerces "-0" to the number -0; checkHeight lets it through and LMDB keys -0 and 0 differ.
-    for (const url of ['/v1/blocks/-0', '/v1/checkpoints/-0', '/v1/state/sys/config?height=-0']) {
+    for (const url of ['/v1/blocks/-0', '/v1/checkpoints/-0', '/v1/state/gov/config?height=-0']) {
       const res = await t.app.inject({ method: 'GET', url });
       if (res.statusCode === 200) expect(res.json().height ?? res.json().header.height, url).toBe(0);
       else expectError(res, 400, 'REQUEST_MALFORMED');
@@ -1679,7 +1697,7 @@ describe('HTTP API: known defects', () => {
   });
 
   it('a height of only whitespace is not a number (400), not block 0', async () => {
-    for (const url of ['/v1/blocks/%20', '/v1/checkpoints/%20', '/v1/state/sys/config?height=%20']) {
+    for (const url of ['/v1/blocks/%20', '/v1/checkpoints/%20', '/v1/state/gov/config?height=%20']) {
       expectError(await t.app.inject({ method: 'GET', url }), 400, 'REQUEST_MALFORMED');
     }
   });

@@ -43,7 +43,11 @@ describe('storage record codecs', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({ body: fc.uint8Array({ maxLength: 300 }), sig: fc.uint8Array({ minLength: 64, maxLength: 64 }) }),
+          fc.record({
+            body: fc.uint8Array({ maxLength: 300 }),
+            sig: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+            cosigs: fc.uint8Array({ maxLength: 200 }),
+          }),
           {
             maxLength: 20,
           },
@@ -52,7 +56,11 @@ describe('storage record codecs', () => {
         (txs, cut) => {
           const bytes = encodeTxRecords(txs);
           expect(
-            decodeTxRecords(bytes).map((t) => ({ body: new Uint8Array(t.body), sig: new Uint8Array(t.sig) })),
+            decodeTxRecords(bytes).map((t) => ({
+              body: new Uint8Array(t.body),
+              sig: new Uint8Array(t.sig),
+              cosigs: new Uint8Array(t.cosigs),
+            })),
           ).toEqual(txs);
           if (bytes.length > 4) {
             const truncated = bytes.subarray(0, 4 + (cut % (bytes.length - 4)));

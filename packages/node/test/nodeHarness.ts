@@ -11,6 +11,7 @@ import {
   type Clock,
   createApiServer,
   DEMO_ORGS,
+  demoStaff,
   errorTables,
   httpStatusOf,
   initHome,
@@ -48,12 +49,19 @@ export interface TestNode {
   readonly app: Api;
   readonly genesis: Genesis;
   readonly suite: CryptoSuite;
-  /** Member keys by organisation id (`market`, `realestate`, …). */
+  /** Administrator keys by organisation id (`market`, `realestate`, …). */
   readonly members: Readonly<Record<string, KeyPair>>;
+  /** Every genesis staff key by member id (`market-admin`, `police-registrar`, …; see demoStaff). */
+  readonly staff: Readonly<Record<string, KeyPair>>;
   /** A key of the chain's suite that is not in genesis. */
   readonly stranger: KeyPair;
   /** Errors passed to `onFatal`; every test file asserts this stays empty. */
   readonly fatal: unknown[];
+  /**
+   * Moves the node's clock (it starts at T0 and stays there unless a test moves it): session timeouts, challenge
+   * expiry, certificate expiry. Block times follow it, so transactions built afterwards need a later `expiresAt`.
+   */
+  setTime(time: number): void;
   close(): Promise<void>;
 }
 
@@ -62,30 +70,52 @@ export interface OpenTestNodeParameters {
   readonly overrides?: Partial<Omit<NodeOptions, 'home'>>;
 }
 
+/** Passphrase of the test homes' key files (their scrypt cost is the minimum, 2^12, for speed). */
+export const TEST_PASSPHRASE = 'test passphrase, not secret';
+
 export async function openTestNode(p: OpenTestNodeParameters = {}): Promise<TestNode> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'lianzheng-node-test-'));
   const suiteId = p.suite ?? 'ed25519-sha256';
-  let opened: { genesis: Genesis; members: Record<string, KeyPair>; node: LianzhengNode; app: Api };
+  let opened: {
+    genesis: Genesis;
+    members: Record<string, KeyPair>;
+    staff: Record<string, KeyPair>;
+    node: LianzhengNode;
+    app: Api;
+  };
   const fatal: unknown[] = [];
+  let now = T0;
+  const clock: Clock = { now: () => now };
   try {
-    const { genesis } = await initHome({ home, chainId: CHAIN_ID, suite: suiteId, orgs: DEMO_ORGS, time: T0 - 60_000 });
+    const { genesis } = await initHome({
+      home,
+      chainId: CHAIN_ID,
+      suite: suiteId,
+      orgs: DEMO_ORGS,
+      time: T0 - 60_000,
+      passphrase: TEST_PASSPHRASE,
+      staff: demoStaff(DEMO_ORGS),
+      scryptN: 2 ** 12,
+    });
+    const staff: Record<string, KeyPair> = {};
+    for (const s of demoStaff(DEMO_ORGS)) {
+      staff[s.id] = await loadKeyFile(path.join(home, 'keys', `${s.id}.key.json`), TEST_PASSPHRASE);
+    }
     const members: Record<string, KeyPair> = {};
-    for (const org of DEMO_ORGS)
-      members[org.id] = await loadKeyFile(path.join(home, 'keys', `${org.id}-admin.key.json`));
-    const clock: Clock = { now: () => T0 };
+    for (const org of DEMO_ORGS) members[org.id] = staff[`${org.id}-admin`]!;
     const node = await LianzhengNode.open(
       home,
       { workers: 2, ...p.overrides },
-      { log: pino({ level: 'silent' }), clock, onFatal: (error) => fatal.push(error) },
+      { log: pino({ level: 'silent' }), clock, onFatal: (error) => fatal.push(error), passphrase: TEST_PASSPHRASE },
     );
     const app = await createApiServer(node);
     await app.ready();
-    opened = { genesis, members, node, app };
+    opened = { genesis, members, staff, node, app };
   } catch (error) {
     await rm(home, { recursive: true, force: true });
     throw error;
   }
-  const { genesis, members, node, app } = opened;
+  const { genesis, members, staff, node, app } = opened;
   let closed = false;
   return {
     home,
@@ -94,8 +124,12 @@ export async function openTestNode(p: OpenTestNodeParameters = {}): Promise<Test
     genesis,
     suite: nativeSuite(genesis.suite),
     members,
+    staff,
     stranger: strangerKey(suiteId),
     fatal,
+    setTime(time: number) {
+      now = time;
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -174,6 +174,59 @@ export const protocolErrors = defineErrors({
     category: 'integrity',
     description: 'A notarisation certificate does not verify; `details.reason` says which check failed.',
   },
+  DER_MALFORMED: {
+    category: 'invalid',
+    description:
+      'Bytes that must be strict DER (X.690) are not: bad tag or length, non-minimal encoding, trailing data; `details.reason` says which.',
+  },
+  X509_MALFORMED: {
+    category: 'invalid',
+    description:
+      'A certificate is not a well-formed X.509 v3 certificate (RFC 5280) in DER or PEM; `details.reason` names the first problem.',
+  },
+  X509_UNSUPPORTED: {
+    category: 'invalid',
+    description:
+      "A certificate uses an algorithm other than the chain suite's (Ed25519, or SM2 with SM3) or carries an unknown critical extension.",
+  },
+  X509_SIGNATURE_INVALID: {
+    category: 'unauthenticated',
+    description:
+      'A certificate signature does not verify with the public key of the CA that is said to have issued it.',
+  },
+  X509_UNTRUSTED: {
+    category: 'unauthenticated',
+    description:
+      "A certificate was not issued by one of its organisation's CA roots in the consortium configuration (self-signed, another organisation's CA, a removed CA).",
+  },
+  X509_EXPIRED: {
+    category: 'unauthenticated',
+    description: 'A certificate (or the CA that issued it) is outside its validity period at the block time or now.',
+  },
+  X509_PROFILE_INVALID: {
+    category: 'invalid',
+    description:
+      'A certificate does not follow the Lianzheng profile (docs/identity.md): wrong organisation, missing member id, a CA flag on a member certificate, roles that may not be combined (等保 separation of duties), …',
+  },
+  DID_INVALID: {
+    category: 'invalid',
+    description: 'A DID is not a `did:key` for a key of the chain suite (Ed25519 `z6Mk…`, or SM2).',
+  },
+  POLICY_INVALID: {
+    category: 'invalid',
+    description:
+      'A policy expression does not follow the policy language (docs/identity.md); `details.path` points at the bad part.',
+  },
+  CONSORTIUM_CONFIG_INVALID: {
+    category: 'invalid',
+    description:
+      'A consortium configuration (genesis or a governance change) is malformed or inconsistent; `details.field` names the problem.',
+  },
+  COSIG_INVALID: {
+    category: 'unauthenticated',
+    description:
+      'A co-signature is malformed, does not verify over the transaction id, repeats a signer, or is by the primary signer.',
+  },
   DOCUMENT_MISMATCH: {
     category: 'integrity',
     description: 'The file given does not hash to the value recorded in the certificate.',

@@ -17,6 +17,9 @@ export const HashTag = {
   stateValue: 'lianzheng/state/value',
   stateLeaf: 'lianzheng/state/leaf',
   stateNode: 'lianzheng/state/node',
+  cosigs: 'lianzheng/cosigs',
+  subject: 'lianzheng/subject',
+  signIn: 'lianzheng/sign-in',
 } as const;
 export type HashTag = (typeof HashTag)[keyof typeof HashTag];
 

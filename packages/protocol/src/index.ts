@@ -48,6 +48,31 @@ export {
   verifyCheckpoint,
 } from './checkpoint.js';
 export {
+  assertConsortiumConfig,
+  type CaRoot,
+  type CheckpointConfig,
+  CONFIG_FIELDS,
+  type ConfigRecord,
+  type ConsortiumConfig,
+  ConsortiumView,
+  checkCaRoot,
+  defaultConfigParameters,
+  defaultPolicies,
+  type GovernanceConfig,
+  isContractName,
+  isMethodName,
+  type LimitsConfig,
+  type NodeEntry,
+  type OrderingConfig,
+  type OrgConfig,
+  POLICY_KEY_PATTERN,
+  policyFor,
+  policyOrgs,
+  type RolesConfig,
+  reachabilityProblems,
+} from './config.js';
+export { type DidKeyPublicKey, didKeyFromPublicKey, publicKeyFromDidKey } from './didKey.js';
+export {
   defineErrors,
   ErrorCategory,
   type ErrorSpec,
@@ -64,16 +89,29 @@ export {
   type Attestor,
   assertGenesis,
   type Consortium,
+  configOfGenesis,
   consortiumFromGenesis,
   defaultGenesisParameters,
   type Genesis,
-  type GenesisKey,
-  type GenesisOrg,
   genesisHash,
-  KEY_ID_PATTERN,
-  ORG_ID_PATTERN,
 } from './genesis.js';
 export { createHasher, type Hasher, type HashFn, HashTag, taggedHash, tagPrefix, ZERO_HASH } from './hash.js';
+export {
+  checkMemberCertificate,
+  IDENTITY_CONTRACT,
+  identityKeys,
+  type KeyRecord,
+  type MemberCertificateInfo,
+  type MemberKeyRecord,
+  memberKeyRecord,
+  principalOf,
+  type Revocation,
+  SUBJECT_ID_PATTERN,
+  type SubjectKeyRecord,
+  type SubjectRecord,
+  subjectIdFromTx,
+} from './identity.js';
+export { KEY_ID_PATTERN, ORG_ID_PATTERN } from './ids.js';
 export {
   merkleInclusionPath,
   merkleLeafHash,
@@ -96,7 +134,28 @@ export {
   type VerifiedNotaryCertificate,
   verifyNotaryCertificate,
 } from './notaryCertificate.js';
+export {
+  ATTR_NAME_PATTERN,
+  assertPolicy,
+  describePolicy,
+  evaluatePolicy,
+  type IdentityKind,
+  type KindSelector,
+  needMet,
+  needReachable,
+  orgsThatCanSatisfy,
+  type Policy,
+  type PolicyContext,
+  type PolicyObject,
+  type PolicyOrg,
+  type Principal,
+  policyUsesQuorum,
+  type QuorumNeed,
+  type QuorumSpec,
+  ROLE_PATTERN,
+} from './policy.js';
 export { SM2_DEFAULT_USER_ID, sm2PublicKeyFromSecret, sm2RandomSecretKey, sm2Sign, sm2Verify, sm2Za } from './sm2.js';
+export { sm2CompressPublicKey, sm2DecompressPublicKey } from './sm2Point.js';
 export { sm3 } from './sm3.js';
 export {
   pathBit,
@@ -122,13 +181,18 @@ export {
   sm2Sm3Portable,
 } from './suite.js';
 export {
+  addCosignature,
+  assertCosignatures,
   assertSignedTransaction,
   assertTransaction,
   CHAIN_ID_PATTERN,
   CONTRACT_PATTERN,
+  type Cosignature,
   type CreateTransactionParameters,
+  cosignaturesDigest,
   createTransaction,
   isJsonObject,
+  MAX_COSIGS,
   METHOD_PATTERN,
   type SignedTransaction,
   signTransaction,
@@ -137,6 +201,30 @@ export {
   transactionId,
   transactionIdFromCanonical,
   transactionLeafData,
+  transactionLeafHash,
+  verifyCosignatures,
   verifyTransactionSignature,
 } from './transaction.js';
 export { assertTxProof, type TxProof, type VerifiedTxProof, verifyTxProof } from './txProof.js';
+export {
+  assertCertificateSignature,
+  type Certificate,
+  type CertificateAlgorithm,
+  type CertificateKind,
+  certificateFingerprint,
+  certificateFromBase64,
+  certificateFromPem,
+  certificateKind,
+  certificateToPem,
+  type DistinguishedName,
+  type IssueCertificateParameters,
+  issueCertificate,
+  type KeyUsage,
+  LIANZHENG_MEMBER_EXTENSION_OID,
+  MAX_CERTIFICATE_BYTES,
+  type MemberExtension,
+  parseCertificate,
+  subjectKeyIdentifier,
+  suiteOfCertificate,
+  verifyCertificateSignature,
+} from './x509.js';

@@ -6,10 +6,14 @@ import type { Consortium } from './genesis.js';
 import { merklePathFromHex, verifyMerkleInclusion } from './merkle.js';
 import type { CryptoSuite } from './suite.js';
 import {
+  assertCosignatures,
   assertSignedTransaction,
+  cosignaturesDigest,
   type SignedTransaction,
   transactionCanonical,
   transactionIdFromCanonical,
+  transactionLeafHash,
+  verifyCosignatures,
 } from './transaction.js';
 
 /**
@@ -71,6 +75,14 @@ export function verifyTxProof(suite: CryptoSuite, trust: Consortium, proof: TxPr
   if (!suite.verify(hexToBytes(proof.tx.tx.signer, 'tx.signer'), id, sig)) {
     throw protocolError('TX_SIGNATURE_INVALID', 'transaction signature does not verify');
   }
+  let cosigsDigest: Uint8Array | undefined;
+  if (proof.tx.cosigs !== undefined) {
+    assertCosignatures(proof.tx.cosigs, proof.tx.tx.signer, suite);
+    if (!verifyCosignatures(suite, id, proof.tx.cosigs)) {
+      throw protocolError('COSIG_INVALID', 'a co-signature does not verify');
+    }
+    cosigsDigest = cosignaturesDigest(suite, proof.tx.cosigs);
+  }
   const checkpoint = verifyCheckpoint(suite, trust, proof.checkpoint);
   const header = checkpoint.header;
   if (header.height !== proof.height) {
@@ -79,7 +91,7 @@ export function verifyTxProof(suite: CryptoSuite, trust: Consortium, proof: TxPr
   verifyMerkleInclusion(
     suite,
     hexToBytes(header.txRoot, 'header.txRoot', 32),
-    suite.merkleLeaf(id, sig),
+    transactionLeafHash(suite, id, sig, cosigsDigest),
     proof.index,
     header.txCount,
     merklePathFromHex(proof.txPath, 'txPath'),

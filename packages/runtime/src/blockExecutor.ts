@@ -2,29 +2,64 @@ import {
   type BlockHeader,
   blockHash,
   bytesToHex,
+  type ConfigRecord,
+  type ConsortiumConfig,
+  ConsortiumView,
   type ContractEvent,
+  type Cosignature,
   type CryptoSuite,
   canonicalize,
+  certificateFromBase64,
+  checkMemberCertificate,
+  configOfGenesis,
+  describePolicy,
+  equalBytes,
+  evaluatePolicy,
   GENESIS_PARENT,
   type Genesis,
+  IDENTITY_CONTRACT,
+  identityKeys,
   isLianzhengError,
   type JsonValue,
   LianzhengError,
+  memberKeyRecord,
   merkleRootFromLeafHashes,
+  type PolicyObject,
+  type Principal,
+  policyUsesQuorum,
   protocolError,
   type Receipt,
   receiptHashFromCanonical,
   stateKeyPath,
   stateValueHashText,
   type Transaction,
+  transactionLeafHash,
 } from '@lianzheng/protocol';
-import type { CallContext, SystemContract } from './contracts/contract.js';
+import {
+  type AuthContext,
+  type CallContext,
+  type ContractMethod,
+  missingCosigner,
+  type StateReader,
+  type SystemContract,
+} from './contracts/contract.js';
+import { GOV_CONFIG_KEY, GOV_CONTRACT, govContract } from './contracts/gov.js';
+import { identityContract } from './contracts/identity.js';
 import { kvContract } from './contracts/kv.js';
 import { notaryContract } from './contracts/notary.js';
 import { runtimeError } from './errors.js';
-import { type NewPage, rootHash, type Slot, type StaleValue, type StateTree, type StateUpdate } from './stateTree.js';
+import { IdentityResolver } from './identity.js';
+import {
+  EMPTY_SLOT,
+  type NewPage,
+  rootHash,
+  type Slot,
+  type StaleValue,
+  type StateTree,
+  type StateUpdate,
+} from './stateTree.js';
 
-/** A transaction whose signature and form were checked at admission, ready for ordering and execution. */
+/** A transaction whose signatures and form were checked at admission, ready for ordering and execution. */
 export interface CandidateTx {
   readonly id: Uint8Array;
   readonly idHex: string;
@@ -32,6 +67,10 @@ export interface CandidateTx {
   readonly tx: Transaction;
   /** JCS of `tx`. */
   readonly canonical: string;
+  /** Co-signatures (verified at admission), sorted by signer. */
+  readonly cosigs?: readonly Cosignature[];
+  /** TH("lianzheng/cosigs", JCS(cosigs)) when there are co-signatures. */
+  readonly cosigsDigest?: Uint8Array;
 }
 
 /** State values by location (the height a leaf records, and the key path), including blocks not yet durable. */
@@ -86,84 +125,187 @@ export interface ExecutedBlock {
   readonly stalePages: readonly Uint8Array[];
   readonly staleValues: readonly StaleValue[];
   readonly root: Slot;
+  /** The new consortium configuration when the block changed it (it governs the next block). */
+  readonly config?: ConfigRecord;
 }
 
 export interface BlockExecutorOptions {
   readonly contracts: readonly SystemContract[];
 }
 
-export const defaultBlockExecutorOptions: BlockExecutorOptions = { contracts: [notaryContract, kvContract] };
+export const defaultBlockExecutorOptions: BlockExecutorOptions = {
+  contracts: [notaryContract, kvContract, identityContract, govContract],
+};
 
 export interface BlockExecutorDeps {
   readonly suite: CryptoSuite;
   readonly tree: StateTree;
   readonly values: ValueSource;
   readonly txIndex: TxIndexReader;
+  /** Chain id and suite come from here; everything else from the configuration in the state. */
   readonly genesis: Genesis;
   /** Called when a system contract throws something that is not a coded error (a bug); never changes results. */
   readonly onInternalError?: (error: unknown, tx: CandidateTx) => void;
 }
 
-/** The system contract that holds the consortium configuration. */
-export const SYS_CONTRACT = 'sys';
-export const SYS_CONFIG_KEY = 'config';
+/** What admission checks about a transaction whose signatures verified. */
+export interface AdmissionRequest {
+  readonly tx: Transaction;
+  /** Public keys of verified co-signatures. */
+  readonly cosigners: readonly string[];
+  /** Bytes of the canonical body. */
+  readonly size: number;
+  readonly now: number;
+}
 
 const overlayKey = (contract: string, key: string): string => `${contract}\u0000${key}`;
 
+/** Reads state at a root (the latest executed block), for admission and queries. */
+class RootReader implements StateReader {
+  root: Slot = EMPTY_SLOT;
+  private readonly deps: BlockExecutorDeps;
+
+  constructor(deps: BlockExecutorDeps) {
+    this.deps = deps;
+  }
+
+  readOther(contract: string, key: string): JsonValue | null {
+    const keyPath = stateKeyPath(this.deps.suite, contract, key);
+    const leaf = this.deps.tree.get(this.root, keyPath);
+    if (leaf === null) return null;
+    const text = this.deps.values.getValue(leaf.valueHeight, keyPath);
+    if (text === undefined) {
+      throw new LianzhengError('STATE_CORRUPT', 'a state value the tree refers to is missing', {
+        details: { contract, key, height: leaf.valueHeight },
+      });
+    }
+    return JSON.parse(text) as JsonValue;
+  }
+}
+
+function parseConfigRecord(
+  suite: CryptoSuite,
+  value: JsonValue | null,
+): { record: ConfigRecord; view: ConsortiumView } {
+  if (value === null) {
+    throw new LianzhengError('STATE_CORRUPT', 'the consortium configuration (gov/config) is missing from the state');
+  }
+  const record = value as unknown as ConfigRecord;
+  return { record, view: new ConsortiumView(suite, record) };
+}
+
 /**
- * Order-execute: takes an ordered block proposal, drops what must not be in a block (duplicates, expired), runs
- * every remaining transaction against the state, and produces receipts, the state changes and the header.
- * Pure with respect to its inputs — the same proposal on the same state gives the same block on every node.
+ * Order-execute: takes an ordered block proposal, drops what must not be in a block (duplicates, expired), checks
+ * every remaining transaction's identity and policy, runs it against the state, and produces receipts, the state
+ * changes and the header. Pure with respect to its inputs — the same proposal on the same state gives the same block
+ * on every node. It also answers admission (identity and policy against the latest executed state).
  */
 export class BlockExecutor {
   private readonly contracts: ReadonlyMap<string, SystemContract>;
   private readonly deps: BlockExecutorDeps;
-  private readonly members: ReadonlyMap<string, string>;
+  private readonly resolver = new IdentityResolver();
+  private readonly head: RootReader;
+  private headHeight = -1;
+  private headRootHash: Uint8Array = new Uint8Array(0);
+  private record: ConfigRecord | undefined;
+  private view: ConsortiumView | undefined;
 
   constructor(opts: BlockExecutorOptions, deps: BlockExecutorDeps) {
     this.contracts = new Map(opts.contracts.map((c) => [c.name, c]));
     this.deps = deps;
-    const members = new Map<string, string>();
-    for (const org of deps.genesis.orgs) for (const k of org.keys) members.set(k.publicKey, org.id);
-    this.members = members;
+    this.head = new RootReader(deps);
   }
 
-  /** Organisation of a member key, or undefined when the key is not a member. */
-  orgOf(publicKeyHex: string): string | undefined {
-    return this.members.get(publicKeyHex);
+  /** Points the executor at a committed state (startup, or a verifier starting at some height). */
+  reset(root: Slot, height: number): void {
+    this.head.root = root;
+    this.headHeight = height;
+    this.headRootHash = rootHash(root);
+    const { record, view } = parseConfigRecord(this.deps.suite, this.head.readOther(GOV_CONTRACT, GOV_CONFIG_KEY));
+    this.record = record;
+    this.view = view;
+    this.resolver.clear();
+  }
+
+  /** The consortium configuration in force for the next block. */
+  get config(): ConsortiumView {
+    if (this.view === undefined) throw runtimeError('STATE_CORRUPT', 'the executor has not been reset to a state');
+    return this.view;
+  }
+
+  get configRecord(): ConfigRecord {
+    if (this.record === undefined) throw runtimeError('STATE_CORRUPT', 'the executor has not been reset to a state');
+    return this.record;
+  }
+
+  /** Read access to the latest executed state. */
+  get state(): StateReader {
+    return this.head;
+  }
+
+  /** Height of the latest executed block. */
+  get height(): number {
+    return this.headHeight;
   }
 
   /**
-   * Admission checks that do not need the signature: chain id, validity window against `now`, that the signer is
-   * a member, and that the contract, method and arguments are well formed. Throws coded errors.
+   * Resolves a public key to a usable identity against the latest executed state (sessions, API reads). Throws the
+   * coded reason when it is unknown, revoked, expired or no longer trusted.
    */
-  checkTx(tx: Transaction, now: number): void {
-    const { genesis } = this.deps;
-    if (tx.chainId !== genesis.chainId) {
-      throw protocolError(
-        'TX_CHAIN_ID_MISMATCH',
-        `transaction is for chain ${tx.chainId}, this is ${genesis.chainId}`,
-        {
-          expected: genesis.chainId,
-        },
-      );
-    }
-    if (tx.expiresAt < now)
-      throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now });
-    if (tx.expiresAt > now + genesis.limits.maxTxTtlMs) {
-      throw protocolError('TX_EXPIRY_TOO_FAR', 'expiresAt is too far in the future', {
-        maxTxTtlMs: genesis.limits.maxTxTtlMs,
-      });
-    }
-    if (this.members.get(tx.signer) === undefined) {
-      throw runtimeError('TX_SIGNER_NOT_AUTHORISED', 'signer is not a member key of the consortium');
-    }
-    this.checkCall(tx);
+  resolve(publicKey: string, now: number): Principal {
+    return this.resolver.resolve(this.head, this.config, publicKey, this.headHeight + 1, now);
   }
 
-  /** That the contract and method exist and the arguments are well formed. Throws coded errors. */
-  checkCall(tx: Transaction): void {
-    this.method(tx).parseArgs(tx.args);
+  /**
+   * Admission: chain id, validity window against `now`, size, contract, method and arguments, the signer's identity
+   * and the method's policy, evaluated against the latest executed state (the block after it is the earliest the
+   * transaction can land in). Throws coded errors. Execution checks identity and policy again.
+   */
+  admit(r: AdmissionRequest): Principal {
+    const { tx } = r;
+    const config = this.config.config;
+    if (tx.chainId !== config.chainId) {
+      throw protocolError('TX_CHAIN_ID_MISMATCH', `transaction is for chain ${tx.chainId}, this is ${config.chainId}`, {
+        expected: config.chainId,
+      });
+    }
+    if (tx.expiresAt < r.now)
+      throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now: r.now });
+    if (tx.expiresAt > r.now + config.limits.maxTxTtlMs) {
+      throw protocolError('TX_EXPIRY_TOO_FAR', 'expiresAt is too far in the future', {
+        maxTxTtlMs: config.limits.maxTxTtlMs,
+      });
+    }
+    if (r.size > config.limits.maxTxBytes) {
+      throw protocolError('TX_TOO_LARGE', `transaction is ${r.size} bytes; the limit is ${config.limits.maxTxBytes}`, {
+        size: r.size,
+        maxTxBytes: config.limits.maxTxBytes,
+      });
+    }
+    const method = this.method(tx);
+    const args = method.parseArgs(tx.args);
+    const missing = missingCosigner(method, args, r.cosigners);
+    if (missing !== undefined) {
+      throw runtimeError('IDENTITY_KEY_NOT_PROVEN', 'the new key must co-sign the transaction (proof of possession)', {
+        key: missing,
+      });
+    }
+    return this.authorize(this.head, this.config, tx, r.cosigners, method, args, this.headHeight + 1, r.now);
+  }
+
+  /** Whether `principal` may read through the API what `policyKey` (e.g. `identity.members`) guards. */
+  allowsView(policyKey: string, principal: Principal, object?: PolicyObject): boolean {
+    const [contract, view] = policyKey.split('.') as [string, string];
+    const policy = this.config.policyFor(contract, view);
+    return (
+      policy !== undefined &&
+      evaluatePolicy(policy, {
+        signer: principal,
+        cosigners: [],
+        ...(object === undefined ? {} : { object }),
+        orgs: this.config.policyOrgs,
+      })
+    );
   }
 
   private method(tx: Transaction) {
@@ -181,25 +323,95 @@ export class BlockExecutor {
     return method;
   }
 
+  /** Identity and policy of one call. Returns the principal the call runs as. */
+  private authorize(
+    state: StateReader,
+    view: ConsortiumView,
+    tx: Transaction,
+    cosigners: readonly string[],
+    // biome-ignore lint/suspicious/noExplicitAny: arguments of any method.
+    method: ContractMethod<any>,
+    args: unknown,
+    height: number,
+    time: number,
+  ): Principal {
+    const auth: AuthContext = {
+      signer: tx.signer,
+      height,
+      time,
+      config: view,
+      suite: this.deps.suite,
+      readOther: (c, k) => state.readOther(c, k),
+    };
+    const principal =
+      method.principal === undefined
+        ? this.resolver.resolve(state, view, tx.signer, height, time)
+        : method.principal(auth, args);
+    const policy = view.policyFor(tx.contract, tx.method);
+    if (policy === undefined) {
+      throw runtimeError('POLICY_DENIED', `no policy allows ${tx.contract}.${tx.method}`, {
+        policy: `${tx.contract}.${tx.method}`,
+      });
+    }
+    const object = method.object?.(auth, args);
+    const counted: Principal[] = [];
+    if (cosigners.length > 0 && policyUsesQuorum(policy)) {
+      for (const key of cosigners) {
+        try {
+          counted.push(this.resolver.resolve(state, view, key, height, time));
+        } catch (error) {
+          // A co-signer that is not a usable identity simply does not count towards a quorum.
+          if (!isLianzhengError(error) || error.code === 'STATE_CORRUPT') throw error;
+        }
+      }
+    }
+    const allowed = evaluatePolicy(policy, {
+      signer: principal,
+      cosigners: counted,
+      ...(object === undefined ? {} : { object }),
+      orgs: view.policyOrgs,
+    });
+    if (!allowed) {
+      throw runtimeError('POLICY_DENIED', `${tx.contract}.${tx.method} requires ${describePolicy(policy)}`, {
+        policy: `${tx.contract}.${tx.method}`,
+        requires: policy,
+      });
+    }
+    return principal;
+  }
+
   execute(prev: PreviousBlock, proposal: BlockProposal): ExecutedBlock {
-    const { suite, genesis } = this.deps;
+    const { suite } = this.deps;
     if (proposal.height !== prev.header.height + 1) {
       throw new LianzhengError('BLOCK_HEIGHT_INVALID', 'proposal does not follow the previous block', {
         details: { previous: prev.header.height, proposed: proposal.height },
       });
     }
+    if (this.headHeight !== prev.header.height || !equalBytes(this.headRootHash, rootHash(prev.root))) {
+      this.reset(prev.root, prev.header.height);
+    }
+    const view = this.config;
+    const config = view.config;
     const time = Math.max(proposal.time, prev.header.time);
     const blockState = new Map<string, string | null>();
-    const call = new CallState(this.deps, prev.root, blockState, proposal.height, time);
+    const call = new CallState(
+      this.deps,
+      prev.root,
+      blockState,
+      proposal.height,
+      time,
+      view,
+      this.configRecord.version,
+    );
     const included: CandidateTx[] = [];
     const receipts: Receipt[] = [];
     const receiptCanonicals: string[] = [];
     const dropped: DroppedTx[] = [];
     const seen = new Set<string>();
-    const maxTxs = genesis.ordering.maxBlockTxs;
+    const maxTxs = config.ordering.maxBlockTxs;
 
     for (const candidate of proposal.txs) {
-      const drop = this.dropReason(candidate, time, seen);
+      const drop = this.dropReason(candidate, time, seen, config);
       if (drop !== null) {
         dropped.push({ tx: candidate, ...drop });
         continue;
@@ -210,7 +422,7 @@ export class BlockExecutor {
       }
       seen.add(candidate.idHex);
       included.push(candidate);
-      const receipt = this.run(candidate, call, blockState);
+      const receipt = this.run(candidate, call, blockState, view);
       receipts.push(receipt);
       receiptCanonicals.push(canonicalize(receipt));
     }
@@ -218,11 +430,13 @@ export class BlockExecutor {
     const writes: StateWrite[] = [];
     const updates: StateUpdate[] = [];
     const newValues: { keyPath: Uint8Array; text: string }[] = [];
+    let newConfig: string | undefined;
     for (const [k, value] of blockState) {
       const sep = k.indexOf('\u0000');
       const contract = k.slice(0, sep);
       const key = k.slice(sep + 1);
       writes.push({ contract, key, value });
+      if (contract === GOV_CONTRACT && key === GOV_CONFIG_KEY && value !== null) newConfig = value;
       const keyPath = call.keyPath(k, contract, key);
       if (value === null) updates.push({ keyPath, valueHash: null });
       else {
@@ -232,11 +446,11 @@ export class BlockExecutor {
     }
     const { root, newPages, stalePages, staleValues } = this.deps.tree.applyBatch(prev.root, updates, proposal.height);
 
-    const txLeaves = included.map((t) => suite.merkleLeaf(t.id, t.sig));
+    const txLeaves = included.map((t) => transactionLeafHash(suite, t.id, t.sig, t.cosigsDigest));
     const receiptLeaves = receiptCanonicals.map((c) => suite.merkleLeaf(receiptHashFromCanonical(suite, c)));
     const header: BlockHeader = {
       v: 1,
-      chainId: genesis.chainId,
+      chainId: config.chainId,
       height: proposal.height,
       time,
       parent: prev.hashHex,
@@ -246,6 +460,20 @@ export class BlockExecutor {
       stateRoot: bytesToHex(rootHash(root)),
     };
     const hash = blockHash(suite, header);
+    let configRecord: ConfigRecord | undefined;
+    if (included.length > 0) {
+      // The block will be committed: it is the new head for admission, and a new configuration governs what follows.
+      this.head.root = root;
+      this.headHeight = proposal.height;
+      this.headRootHash = rootHash(root);
+      if (newConfig !== undefined) {
+        const parsed = parseConfigRecord(suite, JSON.parse(newConfig) as JsonValue);
+        this.record = parsed.record;
+        this.view = parsed.view;
+        this.resolver.clear();
+        configRecord = parsed.record;
+      }
+    }
     return {
       header,
       hash,
@@ -260,6 +488,7 @@ export class BlockExecutor {
       stalePages,
       staleValues,
       root,
+      ...(configRecord === undefined ? {} : { config: configRecord }),
     };
   }
 
@@ -267,32 +496,62 @@ export class BlockExecutor {
     c: CandidateTx,
     time: number,
     seen: ReadonlySet<string>,
+    config: ConsortiumConfig,
   ): { code: string; message: string } | null {
     if (seen.has(c.idHex) || this.deps.txIndex.has(c.idHex)) {
       return { code: 'TX_DUPLICATE', message: 'transaction is already in the ledger' };
     }
-    if (c.tx.chainId !== this.deps.genesis.chainId) {
+    if (c.tx.chainId !== config.chainId) {
       return { code: 'TX_CHAIN_ID_MISMATCH', message: 'transaction is for another chain' };
     }
     if (c.tx.expiresAt < time) return { code: 'TX_EXPIRED', message: 'transaction expired before it was ordered' };
-    if (c.tx.expiresAt > time + this.deps.genesis.limits.maxTxTtlMs) {
+    if (c.tx.expiresAt > time + config.limits.maxTxTtlMs) {
       return { code: 'TX_EXPIRY_TOO_FAR', message: 'expiresAt is too far in the future' };
+    }
+    if (this.lacksRequiredCosigner(c)) {
+      return { code: 'IDENTITY_KEY_NOT_PROVEN', message: 'a key the transaction registers did not co-sign it' };
     }
     return null;
   }
 
-  private run(candidate: CandidateTx, call: CallState, blockState: Map<string, string | null>): Receipt {
-    const { tx, idHex } = candidate;
-    const org = this.members.get(tx.signer);
+  /** Whether the method requires co-signers the candidate lacks (unknown method or bad arguments: not a drop). */
+  private lacksRequiredCosigner(c: CandidateTx): boolean {
+    const contract = this.contracts.get(c.tx.contract);
+    const method =
+      contract !== undefined && Object.hasOwn(contract.methods, c.tx.method)
+        ? contract.methods[c.tx.method]
+        : undefined;
+    if (method?.requiredCosigners === undefined) return false;
+    let args: unknown;
     try {
-      if (org === undefined)
-        throw runtimeError('TX_SIGNER_NOT_AUTHORISED', 'signer is not a member key of the consortium');
+      args = method.parseArgs(c.tx.args);
+    } catch {
+      return false;
+    }
+    return missingCosigner(method, args, c.cosigs?.map((x) => x.signer) ?? []) !== undefined;
+  }
+
+  private run(
+    candidate: CandidateTx,
+    call: CallState,
+    blockState: Map<string, string | null>,
+    view: ConsortiumView,
+  ): Receipt {
+    const { tx, idHex } = candidate;
+    try {
       const method = this.method(tx);
       const args = method.parseArgs(tx.args);
-      call.begin(idHex, tx.signer, org, tx.contract);
+      const cosigners = candidate.cosigs?.map((c) => c.signer) ?? [];
+      call.begin(idHex, tx.signer, tx.contract, cosigners);
+      const principal = this.authorize(call, view, tx, cosigners, method, args, call.height, call.time);
+      call.principal = principal;
+      call.org = principal.org ?? '';
       const result = method.execute(call, args);
       const events = call.events;
-      for (const [k, v] of call.writes) blockState.set(k, v);
+      for (const [k, v] of call.writes) {
+        blockState.set(k, v);
+        if (k.startsWith(IDENTITY_KEY_PREFIX)) this.resolver.invalidate(k.slice(IDENTITY_KEY_PREFIX.length));
+      }
       return result === undefined ? { tx: idHex, status: 'ok', events } : { tx: idHex, status: 'ok', events, result };
     } catch (error) {
       // Damaged storage is not the transaction's fault: stop rather than record a different block than healthy nodes.
@@ -312,6 +571,11 @@ export class BlockExecutor {
   }
 }
 
+/** Overlay keys of identity key records: a write to one invalidates the resolver's cache entry. */
+const IDENTITY_KEY_PREFIX = `${IDENTITY_CONTRACT}\u0000key/`;
+
+const NO_PRINCIPAL: Principal = { kind: 'member', key: '', roles: [], attrs: {} };
+
 /**
  * The call context, reused for every transaction of a block (one object per block instead of a set of closures per
  * transaction). `begin` resets it; writes land in `writes` and are merged into the block only if the call succeeds.
@@ -321,10 +585,15 @@ class CallState implements CallContext {
   signer = '';
   org = '';
   contract = '';
+  principal: Principal = NO_PRINCIPAL;
+  cosigners: readonly string[] = [];
   writes = new Map<string, string | null>();
   events: ContractEvent[] = [];
   readonly height: number;
   readonly time: number;
+  readonly config: ConsortiumView;
+  readonly configVersion: number;
+  readonly suite: CryptoSuite;
   private readonly deps: BlockExecutorDeps;
   private readonly root: Slot;
   private readonly blockState: ReadonlyMap<string, string | null>;
@@ -336,12 +605,17 @@ class CallState implements CallContext {
     blockState: ReadonlyMap<string, string | null>,
     height: number,
     time: number,
+    config: ConsortiumView,
+    configVersion: number,
   ) {
     this.deps = deps;
+    this.suite = deps.suite;
     this.root = root;
     this.blockState = blockState;
     this.height = height;
     this.time = time;
+    this.config = config;
+    this.configVersion = configVersion;
   }
 
   /** Key path of an overlay key, computed once per block (a read and the write that follows share it). */
@@ -368,11 +642,13 @@ class CallState implements CallContext {
     return text;
   }
 
-  begin(txId: string, signer: string, org: string, contract: string): void {
+  begin(txId: string, signer: string, contract: string, cosigners: readonly string[]): void {
     this.txId = txId;
     this.signer = signer;
-    this.org = org;
     this.contract = contract;
+    this.cosigners = cosigners;
+    this.principal = NO_PRINCIPAL;
+    this.org = '';
     this.writes = new Map();
     this.events = [];
   }
@@ -402,17 +678,35 @@ class CallState implements CallContext {
   }
 }
 
-/** Block 0: no transactions; the state holds the consortium configuration (the genesis document). */
+/**
+ * Block 0: no transactions; the state holds the consortium configuration (`gov` / `config`, version 1) and the
+ * genesis members' identity records (`identity` / `key/<pk>` and `cert/<fingerprint>`).
+ */
 export function executeGenesis(
   deps: { readonly suite: CryptoSuite; readonly tree: StateTree },
   genesis: Genesis,
   emptyRoot: Slot,
 ): ExecutedBlock {
   const { suite, tree } = deps;
-  const value = canonicalize(genesis);
-  const keyPath = stateKeyPath(suite, SYS_CONTRACT, SYS_CONFIG_KEY);
-  const valueHash = stateValueHashText(suite, value);
-  const { root, newPages, stalePages, staleValues } = tree.applyBatch(emptyRoot, [{ keyPath, valueHash }], 0);
+  const config = configOfGenesis(genesis);
+  const record: ConfigRecord = { version: 1, height: 0, config };
+  const view = new ConsortiumView(suite, record);
+  const writes: StateWrite[] = [
+    { contract: GOV_CONTRACT, key: GOV_CONFIG_KEY, value: canonicalize(record as unknown as JsonValue) },
+  ];
+  for (const b64 of genesis.members) {
+    const info = checkMemberCertificate(suite, view, certificateFromBase64(b64), genesis.time);
+    const member = memberKeyRecord(info, 0);
+    writes.push({
+      contract: IDENTITY_CONTRACT,
+      key: identityKeys.key(info.publicKey),
+      value: canonicalize(member as unknown as JsonValue),
+    });
+    writes.push({ contract: IDENTITY_CONTRACT, key: identityKeys.cert(info.fingerprint), value: canonicalize(b64) });
+  }
+  const newValues = writes.map((w) => ({ keyPath: stateKeyPath(suite, w.contract, w.key), text: w.value as string }));
+  const updates = newValues.map((v) => ({ keyPath: v.keyPath, valueHash: stateValueHashText(suite, v.text) }));
+  const { root, newPages, stalePages, staleValues } = tree.applyBatch(emptyRoot, updates, 0);
   const emptyRootHex = bytesToHex(merkleRootFromLeafHashes(suite, []));
   const header: BlockHeader = {
     v: 1,
@@ -434,11 +728,12 @@ export function executeGenesis(
     receipts: [],
     receiptCanonicals: [],
     dropped: [],
-    writes: [{ contract: SYS_CONTRACT, key: SYS_CONFIG_KEY, value }],
-    newValues: [{ keyPath, text: value }],
+    writes,
+    newValues,
     newPages,
     stalePages,
     staleValues,
     root,
+    config: record,
   };
 }

@@ -8,10 +8,67 @@ export const runtimeErrors = defineErrors({
     category: 'invalid',
     description: "The method's arguments do not have the documented shape; `details.field` names the first bad one.",
   },
-  TX_SIGNER_NOT_AUTHORISED: {
+  IDENTITY_UNKNOWN: {
+    category: 'unauthenticated',
+    description:
+      'The signing key is not a registered identity: enrol the member certificate (`identity.enrol`) or have a registrar register the citizen or enterprise key.',
+  },
+  IDENTITY_REVOKED: {
+    category: 'unauthenticated',
+    description:
+      'The key was revoked; the revocation took effect at `details.height` (checked at admission and again at execution).',
+  },
+  IDENTITY_ORG_REMOVED: {
+    category: 'unauthenticated',
+    description: 'The key belongs to an organisation that governance removed from the consortium.',
+  },
+  IDENTITY_KEY_TAKEN: {
+    category: 'conflict',
+    description: 'The public key is already registered to another identity; every key belongs to exactly one.',
+  },
+  IDENTITY_KEY_MISMATCH: {
+    category: 'invalid',
+    description: "An enrolment must be signed by the certificate's own key (proof of possession).",
+  },
+  IDENTITY_ALREADY_ENROLLED: { category: 'conflict', description: 'This certificate is already enrolled.' },
+  IDENTITY_CERT_OUTDATED: {
+    category: 'conflict',
+    description:
+      'A renewal must be issued later (notBefore) than the enrolled certificate it replaces: an older certificate cannot be brought back.',
+  },
+  IDENTITY_KEY_NOT_PROVEN: {
+    category: 'unauthenticated',
+    description:
+      'Registering a citizen or enterprise key needs that key as a co-signer of the transaction (proof of possession).',
+  },
+  SUBJECT_UNKNOWN: { category: 'not_found', description: 'No citizen or enterprise has this subject id.' },
+  POLICY_DENIED: {
     category: 'forbidden',
     description:
-      'The signing key is not a member key of any organisation in the consortium configuration (checked at admission and again at execution).',
+      'The consortium policy of this method does not allow this identity (or these co-signers) to call it; `details.policy` names the rule, `details.requires` says what it needs.',
+  },
+  GOV_ACTION_INVALID: {
+    category: 'invalid',
+    description:
+      'A governance action is malformed or does not apply to the current configuration; `details.action` says which.',
+  },
+  GOV_QUORUM_UNREACHABLE: {
+    category: 'conflict',
+    description:
+      'The change would leave the consortium unable to reach its own quorum (governance rule, voting rights or a policy quorum); `details.problems` lists why. The change is refused.',
+  },
+  GOV_PROPOSAL_UNKNOWN: { category: 'not_found', description: 'No proposal has this id.' },
+  GOV_PROPOSAL_CLOSED: {
+    category: 'conflict',
+    description: 'The proposal is already decided (approved, rejected, failed or withdrawn).',
+  },
+  GOV_PROPOSAL_EXPIRED: {
+    category: 'conflict',
+    description: 'The proposal expired before it reached its threshold; propose it again.',
+  },
+  GOV_ALREADY_VOTED: {
+    category: 'conflict',
+    description: "The voter's organisation has already voted on this proposal (one vote per organisation).",
   },
   TX_DUPLICATE: {
     category: 'conflict',

@@ -1,4 +1,5 @@
 export {
+  type AdmissionRequest,
   BlockExecutor,
   type BlockExecutorDeps,
   type BlockExecutorOptions,
@@ -10,15 +11,36 @@ export {
   executeGenesis,
   type PreviousBlock,
   type StateWrite,
-  SYS_CONFIG_KEY,
-  SYS_CONTRACT,
   type TxIndexReader,
   type ValueSource,
 } from './blockExecutor.js';
-export type { CallContext, ContractMethod, SystemContract } from './contracts/contract.js';
+export type {
+  AuthContext,
+  CallContext,
+  ContractMethod,
+  StateReader,
+  SystemContract,
+} from './contracts/contract.js';
+export {
+  applyActions,
+  type ContractDeployment,
+  checkedChange,
+  GOV_CONFIG_KEY,
+  GOV_CONTRACT,
+  type GovAction,
+  govContract,
+  govKeys,
+  type ProposalRecord,
+  type ProposalStatus,
+  proposalStatus,
+  SYSTEM_CONTRACT_NAMES,
+  type Vote,
+} from './contracts/gov.js';
+export { identityContract, REVOCATION_REASONS } from './contracts/identity.js';
 export { kvContract } from './contracts/kv.js';
 export { type NotaryRecord, type NotaryRegisterArgs, notaryContract } from './contracts/notary.js';
 export { type RuntimeErrorCode, runtimeError, runtimeErrors } from './errors.js';
+export { checkKeyRecord, IdentityResolver, readKeyRecord } from './identity.js';
 export {
   decodePage,
   decodeSlot,

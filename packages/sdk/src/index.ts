@@ -21,5 +21,22 @@ export {
   submitTransaction,
 } from './actions.js';
 export { sdkErrors } from './errors.js';
+export {
+  cosignTransaction,
+  getConfig,
+  getExpiring,
+  getIdentity,
+  getMe,
+  getMembers,
+  getProposal,
+  getProposals,
+  getSubject,
+  SIGN_IN_TAG,
+  type SignInParameters,
+  type SignInReturnType,
+  signIn,
+  signOut,
+  withSession,
+} from './identity.js';
 export { keySigner, type Signer } from './signer.js';
 export { type HttpTransportOptions, httpTransport, type Transport } from './transport.js';

@@ -2,7 +2,12 @@ import { LianzhengError } from '@lianzheng/protocol';
 
 /** How the SDK reaches a node. The caller owns I/O: pass a custom `fetch` for proxies, retries or tests. */
 export interface Transport {
-  request<T>(method: 'GET' | 'POST', path: string, body?: string): Promise<T>;
+  request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: string,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<T>;
 }
 
 export interface HttpTransportOptions {
@@ -16,12 +21,18 @@ export function httpTransport(baseUrl: string, opts: HttpTransportOptions = {}):
   const base = baseUrl.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   return {
-    async request<T>(method: 'GET' | 'POST', path: string, body?: string): Promise<T> {
+    async request<T>(
+      method: 'GET' | 'POST',
+      path: string,
+      body?: string,
+      headers: Readonly<Record<string, string>> = {},
+    ): Promise<T> {
       let response: Response;
       try {
         response = await doFetch(`${base}${path}`, {
           method,
-          ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+          headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body }),
           signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000),
         });
       } catch (cause) {

@@ -1,7 +1,7 @@
 import { createApiServer, LianzhengNode } from '@lianzheng/node';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { type GlobalOptions, resolveHome } from '../context.js';
+import { type GlobalOptions, passphrase, resolveHome } from '../context.js';
 import { seedDemo } from '../demoSeed.js';
 
 export function registerStart(program: Command): void {
@@ -28,8 +28,10 @@ export function registerStart(program: Command): void {
           },
           pino.destination({ fd: 2, sync: false }),
         );
+        const pass = await passphrase(g, 'Passphrase of the node key');
         const node = await LianzhengNode.open(home, opts.workers === undefined ? {} : { workers: opts.workers }, {
           log,
+          passphrase: pass,
           onFatal: (error) => {
             log.fatal({ err: error }, 'stopping: the node cannot continue safely');
             log.flush();
@@ -43,7 +45,7 @@ export function registerStart(program: Command): void {
         const address = app.server.address();
         const actualPort = typeof address === 'object' && address !== null ? address.port : port;
         let seeded = 0;
-        if (opts.seedDemo && node.ledger.durableHeight === 0) seeded = await seedDemo(node, home);
+        if (opts.seedDemo && node.ledger.durableHeight === 0) seeded = await seedDemo(node, home, pass);
         const base = `http://${host}:${actualPort}`;
         const org = node.genesis.orgs.find((o) => o.id === node.identity.org);
         process.stdout.write(
@@ -51,7 +53,7 @@ export function registerStart(program: Command): void {
             `链政 Lianzheng — node ${node.identity.node} (${org?.name ?? node.identity.org}) is running`,
             `  chain ${node.genesis.chainId} · suite ${node.genesis.suite} · ordering solo · height ${node.ledger.durableHeight}` +
               (seeded > 0 ? ` · ${seeded} demo transactions recorded` : ''),
-            `  home      ${home}`,
+            `  home      ${home}` + (seeded > 0 ? `   (demo identities: ${home}/identities.json)` : ''),
             `  API       ${base}/v1`,
             `  API docs  ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
             `  events    ws://${host}:${actualPort}/v1/events`,

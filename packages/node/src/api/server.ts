@@ -4,10 +4,13 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket, { type WebSocket } from '@fastify/websocket';
 import { isLianzhengError, isNotaryAlgorithm, LianzhengError } from '@lianzheng/protocol';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { defaultSessionOptions, type SessionOptions } from '../auth.js';
 import { httpStatusOf } from '../errorRegistry.js';
 import { nodeError } from '../errors.js';
 import type { DurableBlock } from '../ledger.js';
 import type { LianzhengNode } from '../lianzhengNode.js';
+import { certificateHealth } from './certificateHealth.js';
+import { registerIdentityRoutes } from './identityRoutes.js';
 import {
   errorResponses,
   eventsQuery,
@@ -29,6 +32,8 @@ export interface ApiOptions {
   readonly maxSubscriberBufferBytes: number;
   /** Serve Swagger UI at /docs. */
   readonly docs: boolean;
+  /** Sign-in and session limits. */
+  readonly sessions: SessionOptions;
 }
 
 export const defaultApiOptions: ApiOptions = {
@@ -36,6 +41,7 @@ export const defaultApiOptions: ApiOptions = {
   batchBodyLimit: 16 * 1024 * 1024,
   maxSubscriberBufferBytes: 8 * 1024 * 1024,
   docs: true,
+  sessions: defaultSessionOptions,
 };
 
 export interface ErrorBody {
@@ -149,6 +155,8 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
         { name: 'blocks' },
         { name: 'state' },
         { name: 'notary', description: '存证 notarisation' },
+        { name: 'identity', description: 'sign-in, sessions, members, citizens and enterprises' },
+        { name: 'governance', description: 'consortium configuration proposals and votes' },
         { name: 'node' },
       ],
     },
@@ -374,8 +382,17 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
     async () => node.chain.info(),
   );
 
+  const perMinute = node.config.signIn?.challengesPerMinute;
+  registerIdentityRoutes(app, node, {
+    sessions:
+      perMinute === undefined
+        ? opts.sessions
+        : { ...opts.sessions, challengesPerClient: perMinute, challengeWindowSeconds: 60 },
+  });
+
   app.get('/health', { schema: { tags: ['node'], summary: 'Liveness and basic status' } }, async () => ({
     status: 'ok',
+    certificates: certificateHealth(node),
     chainId: node.genesis.chainId,
     suite: node.genesis.suite,
     node: node.identity.node,
@@ -392,6 +409,7 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
   }));
 
   app.get('/metrics', { schema: { tags: ['node'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    node.metrics.observeCertificates(certificateHealth(node), node.clock.now());
     void reply.header('content-type', node.metrics.registry.contentType);
     return node.metrics.registry.metrics();
   });

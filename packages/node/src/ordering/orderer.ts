@@ -11,10 +11,10 @@ export interface Orderer {
   /** Hands admitted transactions to ordering. */
   submit(txs: readonly CandidateTx[]): void;
   /**
-   * The proposal for `height`, waiting until there is something to order. Resolves null once the orderer is
-   * closed.
+   * The proposal for `height` with at most `maxTxs` transactions (the configuration's `ordering.maxBlockTxs`, which
+   * governance may change), waiting until there is something to order. Resolves null once the orderer is closed.
    */
-  next(height: number): Promise<BlockProposal | null>;
+  next(height: number, maxTxs: number): Promise<BlockProposal | null>;
   /** Transactions handed over but not yet cut into a proposal. */
   readonly queued: number;
   close(): void;

@@ -2,11 +2,6 @@ import type { BlockProposal, CandidateTx } from '@lianzheng/runtime';
 import type { Clock } from '../clock.js';
 import type { Orderer } from './orderer.js';
 
-export interface SoloOrdererOptions {
-  /** Most transactions per proposal (the chain's `ordering.maxBlockTxs`). */
-  readonly maxBlockTxs: number;
-}
-
 /**
  * In-process ordering for a single node: arrival order is the total order. A proposal is cut as soon as the
  * executor asks for one and something is queued, so while one block is being executed and flushed the next one
@@ -18,11 +13,9 @@ export class SoloOrderer implements Orderer {
   private head = 0;
   private wake: (() => void) | null = null;
   private closed = false;
-  private readonly maxBlockTxs: number;
   private readonly clock: Clock;
 
-  constructor(opts: SoloOrdererOptions, deps: { readonly clock: Clock }) {
-    this.maxBlockTxs = opts.maxBlockTxs;
+  constructor(deps: { readonly clock: Clock }) {
     this.clock = deps.clock;
   }
 
@@ -37,7 +30,7 @@ export class SoloOrderer implements Orderer {
     wake?.();
   }
 
-  async next(height: number): Promise<BlockProposal | null> {
+  async next(height: number, maxTxs: number): Promise<BlockProposal | null> {
     while (this.queued === 0) {
       if (this.closed) return null;
       await new Promise<void>((resolve) => {
@@ -45,7 +38,7 @@ export class SoloOrderer implements Orderer {
       });
     }
     if (this.closed) return null;
-    const end = Math.min(this.queue.length, this.head + this.maxBlockTxs);
+    const end = Math.min(this.queue.length, this.head + maxTxs);
     const txs = this.queue.slice(this.head, end);
     this.head = end;
     if (this.head > 65_536 && this.head * 2 > this.queue.length) {

@@ -1,9 +1,14 @@
 import { canonicalize, type JsonValue, utf8Length } from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
-import { argString, argsObject, type SystemContract } from './contract.js';
+import { argString, argsObject, type CallContext, type SystemContract } from './contract.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 const MAX_VALUE_BYTES = 16 * 1024;
+
+/** kv keys live under the writer's organisation: only members have one. */
+function requireOrg(ctx: CallContext): void {
+  if (ctx.org === '') throw runtimeError('POLICY_DENIED', 'kv writes go under an organisation; citizens have none');
+}
 
 /**
  * Minimal namespaced key-value store: each organisation writes under `<org>/`, anyone reads.
@@ -31,6 +36,7 @@ export const kvContract: SystemContract = {
         return { key, value };
       },
       execute(ctx, args: { key: string; value: JsonValue }) {
+        requireOrg(ctx);
         ctx.put(`${ctx.org}/${args.key}`, args.value);
         ctx.emit('put', { key: `${ctx.org}/${args.key}` });
         return undefined;
@@ -42,6 +48,7 @@ export const kvContract: SystemContract = {
         return { key: argString(args, 'key', { max: 200, pattern: KEY_PATTERN }) };
       },
       execute(ctx, args: { key: string }) {
+        requireOrg(ctx);
         const key = `${ctx.org}/${args.key}`;
         if (ctx.get(key) === null) throw runtimeError('KV_NOT_FOUND', 'no such key', { key });
         ctx.delete(key);

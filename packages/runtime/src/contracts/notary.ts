@@ -21,7 +21,10 @@ export interface NotaryRecord {
   readonly alg: NotaryAlgorithm;
   readonly hash: string;
   readonly registrant: string;
-  readonly org: string;
+  /** Organisation of a member registrant. */
+  readonly org?: string;
+  /** Pseudonymous subject id of a citizen or enterprise registrant. */
+  readonly subject?: string;
   readonly txId: string;
   readonly height: number;
   readonly time: number;
@@ -70,7 +73,8 @@ export const notaryContract: SystemContract = {
           alg: args.alg,
           hash: args.hash,
           registrant: ctx.signer,
-          org: ctx.org,
+          ...(ctx.principal.org === undefined ? {} : { org: ctx.principal.org }),
+          ...(ctx.principal.subject === undefined ? {} : { subject: ctx.principal.subject }),
           txId: ctx.txId,
           height: ctx.height,
           time: ctx.time,
@@ -78,7 +82,7 @@ export const notaryContract: SystemContract = {
           ...(args.meta === undefined ? {} : { meta: args.meta }),
         };
         ctx.put(key, record as unknown as JsonObject);
-        ctx.emit('registered', { alg: args.alg, hash: args.hash, org: ctx.org });
+        ctx.emit('registered', { alg: args.alg, hash: args.hash, ...(ctx.org === '' ? {} : { org: ctx.org }) });
         return { key };
       },
     },
