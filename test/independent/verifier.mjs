@@ -1,6 +1,7 @@
-// An independent verifier of the Lianzheng protocol, written from docs/PROTOCOL.md alone: §1–§14, and §15 for the
-// genesis version 2 (consortium configuration, CA roots and member certificates, block 0 state), co-signatures and
-// the co-signature transaction leaf, subject ids and did:key.
+// An independent verifier of the Lianzheng protocol, written from docs/PROTOCOL.md alone: §1–§14, and from §15 what
+// the genesis version 2 and the proofs need (the genesis checks of §15.2, the consortium configuration with its
+// policies and reachability check, CA roots and member certificates, co-signatures), subject ids, did:key and the
+// sign-in digest.
 //
 // It deliberately imports nothing from this repository and no npm package: only Node built-ins. Section numbers
 // (§n) refer to docs/PROTOCOL.md. Where the document left a choice open, the choice made here is stated in a
@@ -115,8 +116,8 @@ function hasLoneSurrogate(s) {
 const SHORT_ESCAPES = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 34: '\\"', 92: '\\\\' };
 
 function serializeString(s) {
-  // Choice: §2.1 does not say what the encoder does with a lone surrogate (RFC 8785 / ES2019 JSON.stringify would
-  // write it as a \udxxx escape). §1 says a lone surrogate is never valid and it has no UTF-8 form, so reject it.
+  // §2.2: the encoder rejects a lone surrogate with JSON_STRING_INVALID (RFC 8785 / ES2019 JSON.stringify would
+  // write it as a \udxxx escape), because such a string has no UTF-8 encoding.
   if (hasLoneSurrogate(s)) failCode('JSON_STRING_INVALID', 'string contains a lone surrogate');
   let out = '"';
   for (let i = 0; i < s.length; i++) {
@@ -315,9 +316,10 @@ export function parseJsonStrict(text) {
   if (typeof text !== 'string') failCode('JSON_MALFORMED', 'input is not text');
   const tree = parseSyntax(text);
   let duplicate = false;
-  // Choice: §2.2 says "depth-first walk" but not in which order an object's members are visited, nor whether a
-  // member's name is checked before its value. This walk visits members in text order (each name at the position
-  // of its last occurrence) and checks the name before the value.
+  // Choice: §2.2 describes the reference walk (JavaScript property order: integer-like names first, then text order)
+  // and requires only that such input be rejected, not with the same code. This walk visits members in text order
+  // (each name at the position of its last occurrence) and checks the name before the value, so for a text that
+  // breaks two of the middle four rules in different members it may report the other code, as §2.2 allows.
   const walk = (node, depth) => {
     switch (node.t) {
       case 'lit':
@@ -358,8 +360,8 @@ export function parseJsonStrict(text) {
 export function decodeCanonical(bytes) {
   let text;
   try {
-    // Choice: §2.2 does not say how a leading BOM is treated (TextDecoder drops one by default). §1 says UTF-8 has
-    // no BOM, so ignoreBOM keeps it in the text, where the parser rejects it as JSON_MALFORMED.
+    // §2.2: a leading BOM is not JSON whitespace, so such bytes are JSON_MALFORMED. TextDecoder drops a BOM by
+    // default; ignoreBOM keeps it in the text, where the parser rejects it.
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     failCode('JSON_STRING_INVALID', 'bytes are not UTF-8');
@@ -774,8 +776,8 @@ export function assertTransaction(tx, suite) {
   if (typeof tx.chainId !== 'string' || !CHAIN_ID_RE.test(tx.chainId)) bad('chainId', 'is not a chain id');
   if (!isHex(tx.nonce) || tx.nonce.length < 32 || tx.nonce.length > 64) bad('nonce', 'must be 16–32 bytes of hex');
   if (!isSafeNonNegative(tx.expiresAt)) bad('expiresAt', 'must be an integer in [0, 2^53 − 1]');
-  // Choice: §5.1 gives the signer length per suite; the suite's length is required (validity of the point itself is
-  // left to signature verification, which returns false for an invalid key).
+  // §5.1: the shape check looks only at the suite's key length; an invalid point fails signature verification
+  // (§3), which returns false for it.
   if (!isHex(tx.signer, suite.publicKeyLength)) bad('signer', `must be ${suite.publicKeyLength} bytes of hex`);
   if (typeof tx.contract !== 'string' || !CONTRACT_RE.test(tx.contract)) bad('contract', 'is not a contract name');
   if (typeof tx.method !== 'string' || !METHOD_RE.test(tx.method)) bad('method', 'is not a method name');
@@ -1744,14 +1746,14 @@ export function assertConsortiumConfig(c) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Genesis v2 and the trusted consortium (§15.2, §6.1, §8.3)
+// Genesis v2, block 0 and the trusted consortium (§6.1, §6.3, §8.3, §15.2)
 // ---------------------------------------------------------------------------------------------------------------
 
 function failGenesis(field, what, extra) {
   throw new ProtocolError('GENESIS_INVALID', `GENESIS_INVALID: ${field} ${what}`, { field, ...extra });
 }
 
-/** The configuration part of a genesis: the document without v, time and members (§15.2). */
+/** The configuration part of a genesis: the document without v, time and members (§6.3, §15.2). */
 export function configOfGenesis(g) {
   const out = {};
   for (const [k, v] of Object.entries(g)) if (k !== 'v' && k !== 'time' && k !== 'members') out[k] = v;
@@ -1796,17 +1798,16 @@ export function assertGenesis(g) {
   return { config, suite, roots, members };
 }
 
-/** genesisHash = TH("lianzheng/genesis", JCS(genesis)) with the genesis' own suite (§6.1, unchanged by §15.2). */
+/** genesisHash = TH("lianzheng/genesis", JCS(genesis)) with the genesis' own suite, members included (§6.1). */
 export function genesisHash(genesis) {
   return getSuite(genesis.suite).taggedHash(TAGS.genesis, jcs(genesis));
 }
 
 /**
- * The writes of block 0 (§15.2): `gov`/`config` = { config, height 0, version 1 }; per member `identity`/
- * `key/<publicKey>` (the member key record of §15.7.1, height 0) and `identity`/`cert/<fingerprint>` (the JSON string
- * members[i]). Values are canonical JSON text.
- * Choice: §15.2 gives the entries, not an order; the order here is the table's, members in genesis order (the state
- * root does not depend on it, §7.2).
+ * The writes of block 0, in the order §6.3 gives: `gov`/`config` = { config, height 0, version 1 }, then for each
+ * member in genesis order `identity`/`key/<publicKey>` (the member key record of §15.7.1, height 0) and
+ * `identity`/`cert/<fingerprint>` (the JSON string members[i]). Values are canonical JSON text. The order does not
+ * change the state root (§7.2).
  */
 export function genesisWrites(genesis) {
   const { config, members } = assertGenesis(genesis);
@@ -1832,11 +1833,12 @@ export function genesisWrites(genesis) {
 }
 
 /**
- * `consortiumFromGenesis` (§8.3 as amended by §15.1: attestors from `orgs[].nodes`). With `pinnedGenesisHash` (hex),
+ * `consortiumFromGenesis` (§8.3: attestors from `orgs[].nodes`). With `pinnedGenesisHash` (hex),
  * the document is accepted only if it hashes to it.
  * Choice: §8.3 gives no error code for a genesis that does not match the pinned hash; GENESIS_INVALID with
- * reason "hash" is used. `members` (public key → the genesis member's certificate facts) is not part of §8.3; it is
- * returned for callers that want to read receipts of genesis members.
+ * reason "hash" is used. `members` (public key → the genesis member's certificate facts) is not part of §8.3, which
+ * needs nothing else of the genesis to verify proofs; it is returned for callers that want to read receipts of
+ * genesis members.
  */
 export function consortiumFromGenesis(genesis, { pinnedGenesisHash } = {}) {
   const { suite, members } = assertGenesis(genesis);
@@ -2234,9 +2236,8 @@ export function verifyTxProof(trust, proof) {
   if (!suite.verify(hexToBytes(proof.tx.tx.signer, 'tx.signer'), id, sig)) {
     failCode('TX_SIGNATURE_INVALID', 'the transaction signature does not verify');
   }
-  // Choice: §15.5 says a proof of a co-signed transaction carries its cosigs and uses the 128-byte leaf, but not
-  // whether §9.3 verifies the co-signatures. They are verified here, right after the primary signature (the order of
-  // admission steps 7 and 8, §15.11), with admission's code COSIG_INVALID.
+  // §9.3: the co-signatures are verified right after the primary signature and before the checkpoint (the order of
+  // admission steps 7 and 8, §5.5); their shape was checked with the envelope (§9.2).
   if (!verifyCosignatures(suite, proof.tx)) failCode('COSIG_INVALID', 'a co-signature does not verify');
   const { header, orgs } = verifyCheckpoint(trust, proof.checkpoint);
   if (header.height !== proof.height) failReason('PROOF_INVALID', 'height');

@@ -16,6 +16,14 @@ import { type Database, open, type RootDatabase } from 'lmdb';
 import { nodeError } from './errors.js';
 
 /** One stored transaction: canonical body bytes, the 64-byte signature and the canonical co-signature list. */
+
+/**
+ * Contracts whose state keys the node indexes for listing (`stateKeysOf`: members, proposals). Not `notary` or `kv`:
+ * their keys are looked up, never listed, and indexing every one would add a random-key B-tree insert per
+ * transaction to each group commit.
+ */
+export const LISTED_CONTRACTS: ReadonlySet<string> = new Set(['identity', 'gov']);
+
 export interface StoredTx {
   readonly body: Uint8Array;
   readonly sig: Uint8Array;
@@ -226,7 +234,7 @@ export class ChainStore {
   }
 
   /**
-   * State keys of a contract that start with `prefix`, in byte order, after `after` (exclusive), at most `limit`,
+   * State keys of a contract in {@link LISTED_CONTRACTS} that start with `prefix`, in byte order, after `after` (exclusive), at most `limit`,
    * with the height of their last write. A node-local index (not part of the state commitment), kept in the same
    * LMDB transaction as the block that wrote the keys.
    */
@@ -325,6 +333,7 @@ export class ChainStore {
       const at = Buffer.allocUnsafe(8);
       at.writeBigUInt64BE(BigInt(h), 0);
       for (const w of block.writes) {
+        if (!LISTED_CONTRACTS.has(w.contract)) continue;
         const key = Buffer.from(`${w.contract}\u0000${w.key}`, 'utf8');
         if (w.value === null) this.stateKeys.remove(key);
         else this.stateKeys.put(key, at);
