@@ -29,7 +29,6 @@ const SEED = 0x6b6579;
 const FAST = { scryptN: 2 ** 12 } as const;
 const PASS = 'correct horse battery staple';
 const SUITES = ['ed25519-sha256', 'sm2-sm3'] as const satisfies readonly SuiteId[];
-const POSIX = process.platform !== 'win32';
 
 let dir: string;
 let counter = 0;
@@ -239,10 +238,10 @@ describe.each(SUITES)('key files, %s', (suite) => {
       });
     }
     expect(await readdir(sub)).toEqual(['k.key.json']);
-    if (POSIX) expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
-  it.skipIf(!POSIX)('replaces an existing group/world-readable file with a 0600 one', async () => {
+  it('replaces an existing group/world-readable file with a 0600 one', async () => {
     const file = tmpFile(suite);
     await writeFile(file, 'old');
     await chmod(file, 0o644);
@@ -413,7 +412,7 @@ describe.each(SUITES)('key files, %s', (suite) => {
       org: key.org,
       role: key.role,
     });
-    if (POSIX) expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
   it('changePassphrase leaves the file untouched when the old passphrase is wrong or the new one weak', async () => {
@@ -805,7 +804,7 @@ describe('resolvePassphrase', () => {
     }
   });
 
-  it.skipIf(!POSIX)('warns (without the passphrase) about a passphrase file others can read', async () => {
+  it('warns (without the passphrase) about a passphrase file others can read', async () => {
     const warnings: string[] = [];
     const warn = (m: string) => warnings.push(m);
     const open = await passFile('an open secret phrase\n', 0o644);

@@ -20,6 +20,7 @@ import {
   type Certificate,
   certificateFingerprint,
   certificateFromPem,
+  hexToBytes,
   isSuiteId,
   KEY_ID_PATTERN,
   ORG_ID_PATTERN,
@@ -180,8 +181,12 @@ export function registerCa(program: Command): void {
         const authority = await openCa(home, opts.org, await passphrase(g));
         let publicKey: Uint8Array;
         let keyFile: string | undefined;
-        if (opts.publicKey !== undefined) publicKey = Buffer.from(opts.publicKey, 'hex');
-        else if (opts.keyFile !== undefined)
+        if (opts.publicKey !== undefined) {
+          publicKey = hexToBytes(opts.publicKey, '--public-key');
+          if (!portableSuite(authority.suite).isValidPublicKey(publicKey)) {
+            usage(`--public-key is not a valid ${authority.suite} public key`);
+          }
+        } else if (opts.keyFile !== undefined)
           publicKey = (await readKeyFileHeader(path.resolve(opts.keyFile))).publicKey;
         else {
           keyFile = path.join(home, HOME_FILES.keys, `${opts.id}.key.json`);
