@@ -8,7 +8,12 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const rules = {
   // @scure/base: audited base58/base64 from the noble family (did:key, PEM); browser-safe, no dependencies.
   protocol: { internal: [], external: ['@noble/curves', '@noble/hashes', '@scure/base'], pure: true },
-  runtime: { internal: ['protocol'], external: [], pure: true },
+  // QuickJS-ng as WebAssembly for sandboxed contracts: the glue only; the node reads, meters and compiles the wasm.
+  runtime: {
+    internal: ['protocol'],
+    external: ['quickjs-emscripten-core', '@jitl/quickjs-ng-wasmfile-release-sync'],
+    pure: true,
+  },
   sdk: { internal: ['protocol'], external: [], pure: true },
   node: { internal: ['protocol', 'runtime'], external: ['*'], pure: false },
   cli: { internal: ['protocol', 'runtime', 'node', 'sdk'], external: ['*'], pure: false },

@@ -3,12 +3,53 @@
 //   lint + format check · layering check · unit tests (Node 20) · end-to-end tests (real processes, SIGKILL crash
 //   loop, tamper detection, CLI) · unit tests again under Node 22 and 24 (official binaries from the npm registry).
 // Extra arguments are passed to vitest (e.g. `npm test -- -t proof`), which then runs only the Node 20 phases.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { build, ensureNodeBinary, ensureNodeModules, root, run, step } from './setup.mjs';
 
 const extra = process.argv.slice(2);
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const results = [];
+// Each vitest phase also writes a JSON report; the summary repeats the failed tests with their first error line, so
+// the end of a long CI log says what failed without scrolling back.
+const reportDir = mkdtempSync(path.join(os.tmpdir(), 'lianzheng-test-'));
+let reports = 0;
+
+function vitestRun(node, args) {
+  const file = path.join(reportDir, `report-${++reports}.json`);
+  try {
+    run(node, [vitest, 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${file}`]);
+  } catch (error) {
+    error.failures = failuresOf(file);
+    throw error;
+  }
+}
+
+function failuresOf(file) {
+  if (!existsSync(file)) return [];
+  try {
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    const out = [];
+    for (const suite of report.testResults ?? []) {
+      const rel = path.relative(root, suite.name);
+      const failed = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
+      if (failed.length === 0 && suite.status === 'failed') out.push(`${rel}: ${firstLine(suite.message)}`);
+      for (const t of failed) out.push(`${rel} › ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+function firstLine(text) {
+  const line =
+    String(text ?? '')
+      .split('\n')
+      .find((l) => l.trim() !== '') ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
 
 function phase(name, fn) {
   const started = performance.now();
@@ -16,7 +57,7 @@ function phase(name, fn) {
     fn();
     results.push({ name, ok: true, seconds: (performance.now() - started) / 1000 });
   } catch (error) {
-    results.push({ name, ok: false, seconds: (performance.now() - started) / 1000 });
+    results.push({ name, ok: false, seconds: (performance.now() - started) / 1000, failures: error.failures ?? [] });
     process.stderr.write(`\n✗ ${name}: ${error.message}\n`);
   }
 }
@@ -29,22 +70,26 @@ phase('lint and format (biome)', () =>
 phase('layering (scripts/check-deps.mjs)', () => run(process.execPath, [path.join(root, 'scripts', 'check-deps.mjs')]));
 phase(`unit tests, Node ${process.version}`, () => {
   step(`Unit tests on Node ${process.version}`);
-  run(process.execPath, [vitest, 'run', '--project', 'unit', ...extra]);
+  vitestRun(process.execPath, ['--project', 'unit', ...extra]);
 });
 phase(`end-to-end tests, Node ${process.version}`, () => {
   step('End-to-end tests (real node processes, SIGKILL crash loop, tamper detection, CLI)');
-  run(process.execPath, [vitest, 'run', '--project', 'e2e', ...extra]);
+  vitestRun(process.execPath, ['--project', 'e2e', ...extra]);
 });
 if (extra.length === 0) {
   for (const version of ['22.23.3', '24.9.0']) {
     phase(`unit tests, Node ${version}`, () => {
       const { bin, actual } = ensureNodeBinary(version);
       step(`Unit tests on Node ${actual}`);
-      run(bin, [vitest, 'run', '--project', 'unit']);
+      vitestRun(bin, ['--project', 'unit']);
     });
   }
 }
 
 process.stderr.write('\nSummary\n');
-for (const r of results) process.stderr.write(`  ${r.ok ? '✓' : '✗'} ${r.name.padEnd(40)} ${r.seconds.toFixed(1)} s\n`);
+for (const r of results) {
+  process.stderr.write(`  ${r.ok ? '✓' : '✗'} ${r.name.padEnd(40)} ${r.seconds.toFixed(1)} s\n`);
+  for (const f of r.failures ?? []) process.stderr.write(`      ✗ ${f}\n`);
+}
+rmSync(reportDir, { recursive: true, force: true });
 if (results.some((r) => !r.ok)) process.exit(1);

@@ -9,6 +9,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { METERED_QUICKJS_SHA256 } from '@lianzheng/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, freePort, type NodeHandle, removeDir, startNode, tempDir } from './helpers/nodeProcess.js';
 import * as V from './independent/verifier.mjs';
@@ -2055,6 +2056,11 @@ describe('worked examples of PROTOCOL.md', () => {
     expect(hx(digest)).toBe(hx(E.taggedHash('lianzheng/sign-in', V.utf8(unwrap(m[1]!)))));
     expectPrinted('15.12', m[2]!, hx(digest));
     expectPrinted('15.12', m[3]!, hx(V.ed25519Sign(unhex(secret), digest)));
+  });
+
+  example('§16.1: the hash of the metered interpreter is the one the node pins (and rebuilds: sandbox.test.ts)', () => {
+    const m = docProse('16.1', /whose SHA-256 is\s*```\s*([0-9a-f]{64})\s*```/);
+    expectPrinted('16.1', m[1]!, METERED_QUICKJS_SHA256);
   });
 
   // Runs last: vitest runs the tests of a file in order. It needs every example above to have run and passed (so it

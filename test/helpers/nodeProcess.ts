@@ -88,10 +88,15 @@ export async function startNode(home: string, port: number, extra: readonly stri
   });
   child.stdout?.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' comes after the last stderr chunk; 'exit' may come before it.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode} before it was healthy:\n${err}`);
+    if (child.exitCode !== null) {
+      await closed;
+      throw new Error(`node exited with ${child.exitCode} before it was healthy:\n${err}`);
+    }
     try {
       const r = await fetch(`${url}/health`);
       if (r.ok) break;

@@ -38,6 +38,11 @@ export const nodeErrors = defineErrors({
     category: 'invalid',
     description: 'The node configuration (file, flags or environment) is invalid; `details.field` names the setting.',
   },
+  SANDBOX_WASM_MISMATCH: {
+    category: 'integrity',
+    description:
+      'The metered contract interpreter built on this machine differs from the one the protocol pins (PROTOCOL.md §16): fuel would differ from the other nodes, so the node does not start. Reinstall with the locked package versions.',
+  },
   KEY_FILE_INVALID: { category: 'invalid', description: 'A key file is missing, unreadable or malformed.' },
   KEY_PASSPHRASE_REQUIRED: {
     category: 'unauthenticated',

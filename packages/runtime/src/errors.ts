@@ -4,6 +4,35 @@ import { defineErrors, errorFactory } from '@lianzheng/protocol';
 export const runtimeErrors = defineErrors({
   CONTRACT_UNKNOWN: { category: 'not_found', description: 'No contract with that name is deployed.' },
   METHOD_UNKNOWN: { category: 'not_found', description: 'The contract has no method with that name.' },
+  CONTRACT_FAILED: {
+    category: 'invalid',
+    description:
+      "A sandboxed contract threw: the message is its own (led by `[CODE]` when the contract gave a code). Never used for the node's own refusals.",
+  },
+  CONTRACT_OUT_OF_FUEL: {
+    category: 'invalid',
+    description:
+      'The call used up its fuel (metered interpreter instructions plus host-call charges): the same on every node. Raise the limit through governance or make the contract cheaper.',
+  },
+  CONTRACT_OUT_OF_MEMORY: { category: 'invalid', description: "The call exceeded the sandbox's memory limit." },
+  CONTRACT_STACK_OVERFLOW: {
+    category: 'invalid',
+    description: "The call exceeded the sandbox's stack limit (deep recursion).",
+  },
+  CONTRACT_MESSAGE_TOO_LARGE: {
+    category: 'invalid',
+    description:
+      'A value crossing the sandbox boundary (host-call arguments, a host answer or the result) is too large.',
+  },
+  CONTRACT_ABORTED: {
+    category: 'invalid',
+    description:
+      'The interpreter stopped the call on an internal check (deterministic: the same on every node); the sandbox was restored.',
+  },
+  CONTRACT_HOST_ERROR: {
+    category: 'invalid',
+    description: 'A host call from a contract failed without a coded error.',
+  },
   ARGS_INVALID: {
     category: 'invalid',
     description: "The method's arguments do not have the documented shape; `details.field` names the first bad one.",

@@ -42,6 +42,25 @@ export { type NotaryRecord, type NotaryRegisterArgs, notaryContract } from './co
 export { type RuntimeErrorCode, runtimeError, runtimeErrors } from './errors.js';
 export { checkKeyRecord, IdentityResolver, readKeyRecord } from './identity.js';
 export {
+  defaultEngineLimits,
+  type EngineLimits,
+  type EngineOutcome,
+  QuickJsEngine,
+  SandboxEngineError,
+  SandboxWallClockError,
+  WASM_MAX_CALL_DEPTH,
+} from './sandbox/engine.js';
+export {
+  type ContractCall,
+  ContractSandbox,
+  defaultSandboxLimits,
+  HOST_FUEL,
+  type HostHandler,
+  METERED_QUICKJS_SHA256,
+  type SandboxLimits,
+  type SandboxOutcome,
+} from './sandbox/sandbox.js';
+export {
   decodePage,
   decodeSlot,
   defaultStateTreeOptions,
