@@ -393,6 +393,7 @@ export const TAGS = Object.freeze({
   cosigs: 'lianzheng/cosigs',
   subject: 'lianzheng/subject',
   signIn: 'lianzheng/sign-in',
+  personal: 'lianzheng/personal',
 });
 
 /** The exact bytes hashed by TH(tag, data): UTF-8(tag) ‖ 0x00 ‖ data. */
@@ -1934,7 +1935,7 @@ export function blockHash(suite, header) {
   return suite.taggedHash(TAGS.header, jcs(header));
 }
 
-const RECEIPT_MEMBERS = ['tx', 'status', 'code', 'message', 'events', 'result'];
+const RECEIPT_MEMBERS = ['tx', 'status', 'code', 'message', 'events', 'result', 'fuel'];
 
 /**
  * `assertReceipt` (§6.4): RECEIPT_MALFORMED.
@@ -1952,6 +1953,7 @@ export function assertReceipt(r) {
   if (r.status !== 'ok' && r.status !== 'failed') bad('status', 'must be ok or failed');
   if (has(r, 'code') && typeof r.code !== 'string') bad('code', 'must be a string');
   if (has(r, 'message') && typeof r.message !== 'string') bad('message', 'must be a string');
+  if (has(r, 'fuel') && !(Number.isSafeInteger(r.fuel) && r.fuel >= 0)) bad('fuel', 'must be a non-negative integer');
   if (!Array.isArray(r.events)) bad('events', 'must be an array');
   r.events.forEach((event, i) => {
     if (!isPlainObject(event)) bad(`events[${i}]`, 'must be an object');

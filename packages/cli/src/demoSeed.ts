@@ -8,7 +8,9 @@ import {
   type KeyPair,
   type LianzhengNode,
   loadKeyFile,
+  nativeSuite,
   saveKeyFile,
+  templateActions,
 } from '@lianzheng/node';
 import {
   addCosignature,
@@ -17,7 +19,9 @@ import {
   didKeyFromPublicKey,
   hexToBytes,
   type JsonObject,
+  type JsonValue,
   parseCertificate,
+  type SignedTransaction,
   signTransaction,
   subjectIdFromTx,
   transactionId,
@@ -125,12 +129,77 @@ export async function seedDemo(node: LianzhengNode, home: string, passphrase: st
     signed.push(registration);
     subjects.push({ spec, key, file, txId: bytesToHex(transactionId(suite, registration.tx)) });
   }
+  const workflows = await demoWorkflows(keyDir, passphrase, tx, subjects);
+  signed.push(...workflows.deploy);
   if (signed.length === 0) return 0;
-  const results = await node.submit(JSON.stringify(signed), true);
-  const ids = results.flatMap((r) => (r.ok ? [r.id] : []));
-  await Promise.all(ids.map((id) => node.waitFor(id, 30_000)));
+  const ids: string[] = [];
+  // Two rounds: a case can be admitted only once its applicant's registration and the workflows are on chain.
+  for (const round of [signed, workflows.cases]) {
+    if (round.length === 0) continue;
+    const results = await node.submit(JSON.stringify(round), true);
+    const admitted = results.flatMap((r) => (r.ok ? [r.id] : []));
+    await Promise.all(admitted.map((id) => node.waitFor(id, 30_000)));
+    ids.push(...admitted);
+  }
   await writeIdentities(node, home, subjects);
   return ids.length;
+}
+
+/**
+ * The five workflow templates, deployed as they would be in production (a proposal by the market regulator's admin,
+ * approved by two more departments: a majority of five), and two cases waiting in inboxes: an enterprise's business
+ * licence application and a department's budget request. Their transactions follow the registrations in one batch.
+ */
+async function demoWorkflows(
+  keyDir: string,
+  passphrase: string,
+  tx: (key: KeyPair, contract: string, method: string, args: JsonObject) => SignedTransaction,
+  subjects: readonly { spec: (typeof DEMO_SUBJECTS)[number]; key: KeyPair }[],
+): Promise<{ deploy: SignedTransaction[]; cases: SignedTransaction[] }> {
+  const load = async (id: string) => {
+    const file = path.join(keyDir, `${id}.key.json`);
+    return existsSync(file) ? loadKeyFile(file, passphrase) : undefined;
+  };
+  const [proposer, voter1, voter2, caseworker] = await Promise.all(
+    ['market-admin', 'realestate-admin', 'police-admin', 'market-caseworker'].map(load),
+  );
+  if (proposer === undefined || voter1 === undefined || voter2 === undefined) return { deploy: [], cases: [] };
+  const propose = tx(proposer, 'gov', 'propose', {
+    actions: templateActions() as JsonValue[],
+    note: '五个审批流程模板：营业执照、不动产登记、户口迁移、出生登记、预算审批',
+  });
+  const proposal = bytesToHex(transactionId(nativeSuite(proposer.suite), propose.tx));
+  const deploy = [
+    propose,
+    tx(voter1, 'gov', 'vote', { proposal, approve: true }),
+    tx(voter2, 'gov', 'vote', { proposal, approve: true }),
+  ];
+  const out: SignedTransaction[] = [];
+  const enterprise = subjects.find((s) => s.spec.kind === 'enterprise');
+  if (enterprise !== undefined) {
+    out.push(
+      tx(enterprise.key, 'workflow', 'submit', {
+        workflow: 'business-licence',
+        form: {
+          companyName: '西湖数字科技有限公司',
+          companyType: '有限责任公司',
+          registeredCapital: 5_000_000,
+          address: '杭州市西湖区文三路 90 号',
+          legalRepresentativeId: bytesToHex(createHash('sha256').update('demo legal representative').digest()),
+          businessScope: '软件开发；数据处理服务',
+        },
+      }),
+    );
+  }
+  if (caseworker !== undefined) {
+    out.push(
+      tx(caseworker, 'workflow', 'submit', {
+        workflow: 'budget-approval',
+        form: { year: 2027, title: '智慧监管平台运维', amount: 800_000, purpose: '平台运维与安全测评' },
+      }),
+    );
+  }
+  return { deploy, cases: out };
 }
 
 async function writeIdentities(

@@ -1,6 +1,7 @@
 import { isLianzhengError } from '@lianzheng/protocol';
 import { Command, CommanderError } from 'commander';
 import { registerCa } from './commands/ca.js';
+import { registerContract } from './commands/contract.js';
 import { registerGov } from './commands/gov.js';
 import { registerIdentity } from './commands/identity.js';
 import { registerInit } from './commands/init.js';
@@ -10,6 +11,7 @@ import { registerQuery } from './commands/query.js';
 import { registerStart } from './commands/start.js';
 import { registerTx } from './commands/tx.js';
 import { registerVerify } from './commands/verify.js';
+import { registerWorkflow } from './commands/workflow.js';
 
 export { cliErrors } from './context.js';
 
@@ -38,6 +40,8 @@ export function createProgram(): Command {
   registerCa(program);
   registerIdentity(program);
   registerGov(program);
+  registerContract(program);
+  registerWorkflow(program);
   return program;
 }
 

@@ -5,6 +5,7 @@ import {
   bytesToUtf8,
   type Cosignature,
   type CryptoSuite,
+  canonicalize,
   GENESIS_PARENT,
   type Genesis,
   HashTag,
@@ -23,10 +24,12 @@ import {
   rootHash,
   type Slot,
   StateTree,
+  type UserContracts,
 } from '@lianzheng/runtime';
 import type { ChainStore } from './chainStore.js';
 import type { VerifyBlockResponse } from './chainWorker.js';
 import { nodeError } from './errors.js';
+import { createUserContracts } from './sandbox/quickjs.js';
 import { checkStateStoreInWorker, type WorkerPool } from './workerPool.js';
 
 export interface VerifyChainOptions {
@@ -67,6 +70,8 @@ export interface VerifyChainDeps {
   readonly genesis: Genesis;
   readonly pool: WorkerPool;
   readonly onProgress?: (p: VerifyProgress) => void;
+  /** The user-contract host for replay (created when absent). */
+  readonly contracts?: UserContracts;
 }
 
 function corrupt(height: number, reason: string, message: string, extra: Record<string, unknown> = {}): never {
@@ -139,6 +144,7 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
   };
 
   const replay = opts.replay ? new ReplayState() : null;
+  const contracts = replay === null ? undefined : (deps.contracts ?? (await createUserContracts()));
   const replayTree = replay === null ? null : new StateTree({ cachePages: 65_536 }, { hash: suite, pages: replay });
   const executor =
     replay === null || replayTree === null
@@ -149,6 +155,7 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
           values: replay,
           txIndex: replay,
           genesis,
+          ...(contracts === undefined ? {} : { contracts }),
         });
   let replayPrev: PreviousBlock | null = null;
   let prevHeader: BlockHeader | undefined = from > 0 ? store.header(from - 1) : undefined;
@@ -224,6 +231,17 @@ export async function verifyChain(opts: VerifyChainOptions, deps: VerifyChainDep
         const field = (['stateRoot', 'receiptRoot', 'txRoot', 'time', 'parent', 'txCount'] as const).find(
           (f) => executed.header[f] !== header[f],
         );
+        if (field === 'receiptRoot') {
+          // Say which receipt differs, and how: what an operator needs to find the cause.
+          const stored = store.receipts(h) ?? [];
+          const index = executed.receipts.findIndex((r, i) => canonicalize(r) !== canonicalize(stored[i] ?? null));
+          corrupt(h, 'replay', `re-execution gives a different receipt for transaction ${index}`, {
+            field,
+            index,
+            stored: stored[index] ?? null,
+            replayed: executed.receipts[index] ?? null,
+          });
+        }
         corrupt(h, 'replay', `re-execution gives a different ${field ?? 'header'}`, { field: field ?? 'header' });
       }
       replay.apply(executed);

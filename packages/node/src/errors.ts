@@ -38,6 +38,11 @@ export const nodeErrors = defineErrors({
     category: 'invalid',
     description: 'The node configuration (file, flags or environment) is invalid; `details.field` names the setting.',
   },
+  CONTRACT_COMPILE_FAILED: {
+    category: 'invalid',
+    description:
+      'The TypeScript of a contract has a syntax error (`details.line`, `details.column`); nothing was proposed.',
+  },
   SANDBOX_WASM_MISMATCH: {
     category: 'integrity',
     description:

@@ -175,6 +175,22 @@ export function demoStaff(orgs: readonly OrgSpec[]): StaffSpec[] {
     ...(registrars.has(o.id)
       ? [{ id: `${o.id}-registrar`, org: o.id, roles: ['registrar'], attrs: { region: 'city' } }]
       : []),
+    // For the workflow templates (packages/node/templates): department leaders (budget countersign), the police's
+    // household officers of two bureaus (household migration, birth registration), a hospital clerk under the health
+    // commission (birth declarations), the tax officer of the finance bureau (transfer tax clearance), the real-estate
+    // centre's registrar.
+    { id: `${o.id}-leader`, org: o.id, roles: ['leader'] },
+    ...(o.id === 'police'
+      ? [
+          { id: 'police-east', org: o.id, roles: ['household-officer'], attrs: { bureau: 'east' } },
+          { id: 'police-west', org: o.id, roles: ['household-officer'], attrs: { bureau: 'west' } },
+        ]
+      : []),
+    ...(o.id === 'health'
+      ? [{ id: 'health-hospital', org: o.id, roles: ['hospital'], attrs: { unit: 'maternity' } }]
+      : []),
+    ...(o.id === 'finance' ? [{ id: 'finance-tax', org: o.id, roles: ['tax-officer'] }] : []),
+    ...(o.id === 'realestate' ? [{ id: 'realestate-registrar', org: o.id, roles: ['registrar'] }] : []),
   ]);
 }
 

@@ -76,4 +76,14 @@ export {
   type SubmitResult,
 } from './lianzhengNode.js';
 export { createNativeHasher, nativeSuite } from './nativeSuite.js';
+export {
+  CONTRACT_COMPILER,
+  CONTRACT_COMPILER_OPTIONS,
+  type ContractLanguage,
+  compileContract,
+  languageOf,
+} from './sandbox/compile.js';
+export { MeterError, meterWasm } from './sandbox/meter.js';
+export { createUserContracts, loadMeteredQuickJs, meteredQuickJsBytes } from './sandbox/quickjs.js';
+export { loadTemplates, TEMPLATES_DIR, type Templates, templateActions } from './templates.js';
 export { WorkerPool } from './workerPool.js';

@@ -17,6 +17,7 @@ import {
   EMPTY_SLOT,
   executeGenesis,
   StateTree,
+  type UserContracts,
 } from '@lianzheng/runtime';
 import { type Logger, pino } from 'pino';
 import { ChainQueries } from './chainQueries.js';
@@ -39,6 +40,7 @@ import { defaultMempoolOptions, Mempool } from './mempool.js';
 import { NodeMetrics } from './metrics.js';
 import { nativeSuite } from './nativeSuite.js';
 import { SoloOrderer } from './ordering/soloOrderer.js';
+import { createUserContracts } from './sandbox/quickjs.js';
 import { defaultWorkerPoolOptions, WorkerPool } from './workerPool.js';
 
 export interface NodeOptions {
@@ -137,6 +139,7 @@ export class LianzhengNode {
     clock: Clock;
     startupCheck: VerifyReport | null;
     onFatal: (error: unknown) => void;
+    contracts: UserContracts;
   }) {
     this.options = init.options;
     this.config = init.config;
@@ -166,6 +169,7 @@ export class LianzhengNode {
       values: this.pending,
       txIndex: this.pending,
       genesis: this.genesis,
+      contracts: init.contracts,
       onInternalError: (error, tx) => this.log.error({ err: error, tx: tx.idHex }, 'system contract failed'),
     });
     this.mempool = new Mempool({ maxTxs: this.options.mempoolMaxTxs });
@@ -226,6 +230,7 @@ export class LianzhengNode {
         )
       ).signer;
     const identity = checkIdentity(genesis, config, signer);
+    const contracts = await createUserContracts();
     const store = ChainStore.open({ path: path.join(home, HOME_FILES.db) });
     const metrics = new NodeMetrics();
     const pool = new WorkerPool({ threads: options.workers }, workerConfigFromGenesis(genesis, options.maxBatchTxs));
@@ -276,6 +281,7 @@ export class LianzhengNode {
         clock,
         startupCheck,
         onFatal,
+        contracts,
       });
       node.ledger.start();
       log.info({ chainId: genesis.chainId, height, node: identity.node }, 'node started');

@@ -532,6 +532,12 @@ describe('HTTP API: happy path', () => {
     ['GET', '/v1/identity/expiring', '/v1/identity/expiring'],
     ['GET', '/v1/gov/proposals', '/v1/gov/proposals'],
     ['GET', '/v1/gov/proposals/:id', '/v1/gov/proposals/{id}'],
+    ['GET', '/v1/workflows', '/v1/workflows'],
+    ['GET', '/v1/workflows/:id', '/v1/workflows/{id}'],
+    ['GET', '/v1/workflow/inbox', '/v1/workflow/inbox'],
+    ['GET', '/v1/workflow/cases', '/v1/workflow/cases'],
+    ['GET', '/v1/workflow/my-cases', '/v1/workflow/my-cases'],
+    ['GET', '/v1/workflow/cases/:id', '/v1/workflow/cases/{id}'],
   ] as const;
 
   it('/openapi.json is OpenAPI 3.1 and documents every REST /v1 route', async () => {

@@ -352,3 +352,31 @@ export async function waitMempoolEmpty(t: TestNode, timeoutMs = 10_000): Promise
     await sleep(5);
   }
 }
+
+/** Submits a transaction and returns its receipt once durable; a refusal at admission comes back as a failed receipt. */
+export async function submitForReceipt(t: TestNode, signed: SignedTransaction): Promise<CommittedStatus['receipt']> {
+  const res = await postTx(t, signed);
+  if (res.statusCode !== 202) {
+    const { error } = res.json() as ErrorBody;
+    return { tx: txIdOf(t, signed), status: 'failed', code: error.code, message: error.message, events: [] };
+  }
+  return (await waitCommitted(t, txIdOf(t, signed))).receipt;
+}
+
+/** A deterministic key outside genesis, e.g. a citizen's phone (`label` makes it unique). */
+export function labelledKey(t: TestNode, label: string): KeyPair {
+  const secretKey = new Uint8Array(createHash('sha256').update(`lianzheng test key/${label}`).digest());
+  return { id: label, org: '', suite: t.genesis.suite, publicKey: t.suite.publicKeyFromSecret(secretKey), secretKey };
+}
+
+/** The whole sign-in (challenge, signature, session) for `key`; returns the bearer token. */
+export async function signInToken(t: TestNode, key: KeyPair, client = '203.0.113.7'): Promise<string> {
+  const post = (url: string, body: unknown) =>
+    t.app.inject({ method: 'POST', url, headers: JSON_HEADERS, payload: JSON.stringify(body), remoteAddress: client });
+  const publicKey = bytesToHex(key.publicKey);
+  const c = (await post('/v1/auth/challenge', { publicKey })).json() as { challenge: string; message: string };
+  const signature = bytesToHex(t.suite.sign(key.secretKey, t.suite.taggedText('lianzheng/sign-in', c.message)));
+  const res = await post('/v1/auth/session', { challenge: c.challenge, publicKey, signature });
+  if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.body}`);
+  return (res.json() as { token: string }).token;
+}

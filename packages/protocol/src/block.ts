@@ -40,6 +40,8 @@ export interface Receipt {
   readonly message?: string;
   readonly events: readonly ContractEvent[];
   readonly result?: JsonValue;
+  /** Fuel used by a call of a user contract (PROTOCOL.md §16); absent for system contracts. */
+  readonly fuel?: number;
 }
 
 export function headerCanonical(header: BlockHeader): string {
@@ -100,12 +102,13 @@ export function assertReceipt(value: unknown): Receipt {
   if (!isRecord(value)) bad('');
   const r = value as Record<string, unknown>;
   for (const key of Object.keys(r)) {
-    if (!['tx', 'status', 'code', 'message', 'events', 'result'].includes(key)) bad(key);
+    if (!['tx', 'status', 'code', 'message', 'events', 'result', 'fuel'].includes(key)) bad(key);
   }
   if (!isHex(r.tx, 32)) bad('tx');
   if (r.status !== 'ok' && r.status !== 'failed') bad('status');
   if (r.code !== undefined && typeof r.code !== 'string') bad('code');
   if (r.message !== undefined && typeof r.message !== 'string') bad('message');
+  if (r.fuel !== undefined && !(Number.isSafeInteger(r.fuel) && (r.fuel as number) >= 0)) bad('fuel');
   if (!Array.isArray(r.events)) bad('events');
   for (const e of r.events as unknown[]) {
     if (!isRecord(e) || typeof e.contract !== 'string' || !CONTRACT_PATTERN.test(e.contract)) bad('events');

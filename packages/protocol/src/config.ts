@@ -71,7 +71,12 @@ export interface LimitsConfig {
   readonly maxTxBytes: number;
   /** Furthest `expiresAt` may lie after the block time, ms. */
   readonly maxTxTtlMs: number;
+  /** Fuel for one call of a user contract (PROTOCOL.md §16); absent: `DEFAULT_CONTRACT_FUEL`. */
+  readonly contractFuel?: number;
 }
+
+/** Fuel for one call of a user contract when the configuration does not set `limits.contractFuel`. */
+export const DEFAULT_CONTRACT_FUEL = 1_000_000_000;
 
 export interface CheckpointConfig {
   /** Certified when attesting organisations / organisations with nodes > numerator / denominator. */
@@ -132,6 +137,12 @@ export const defaultPolicies: Readonly<Record<string, Policy>> = {
   'gov.propose': { role: 'admin' },
   'gov.vote': { role: 'admin' },
   'gov.withdraw': { all: [{ role: 'admin' }, 'ownOrg'] },
+  // Who may apply and who acts at each step is decided by each workflow's definition (PROTOCOL.md §17).
+  'workflow.submit': 'anyone',
+  'workflow.act': { kind: 'member' },
+  'workflow.withdraw': 'anyone',
+  'workflow.checkDeadlines': { kind: 'member' },
+  'workflow.cases': { kind: 'member' },
 };
 
 export const defaultConfigParameters = {
@@ -301,9 +312,12 @@ export function assertConsortiumConfig(value: unknown, expectSuite?: SuiteId): C
   }
   const limits = value.limits;
   if (!isRecord(limits)) invalid('limits', 'must be an object');
-  onlyFields(limits, 'limits', ['maxTxBytes', 'maxTxTtlMs']);
+  onlyFields(limits, 'limits', ['maxTxBytes', 'maxTxTtlMs', 'contractFuel']);
   positiveInt(limits.maxTxBytes, 'limits.maxTxBytes', 16 * 1024 * 1024, 1024);
   positiveInt(limits.maxTxTtlMs, 'limits.maxTxTtlMs', 366 * 24 * 60 * 60 * 1000, 1000);
+  if (limits.contractFuel !== undefined) {
+    positiveInt(limits.contractFuel, 'limits.contractFuel', 100_000_000_000, 1_000_000);
+  }
   const checkpoint = value.checkpoint;
   if (!isRecord(checkpoint) || !isRecord(checkpoint.quorum)) invalid('checkpoint.quorum', 'is required');
   onlyFields(checkpoint, 'checkpoint', ['quorum']);

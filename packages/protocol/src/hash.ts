@@ -20,6 +20,7 @@ export const HashTag = {
   cosigs: 'lianzheng/cosigs',
   subject: 'lianzheng/subject',
   signIn: 'lianzheng/sign-in',
+  personal: 'lianzheng/personal',
 } as const;
 export type HashTag = (typeof HashTag)[keyof typeof HashTag];
 

@@ -56,6 +56,7 @@ export {
   type ConsortiumConfig,
   ConsortiumView,
   checkCaRoot,
+  DEFAULT_CONTRACT_FUEL,
   defaultConfigParameters,
   defaultPolicies,
   type GovernanceConfig,

@@ -12,6 +12,7 @@ import {
   certificateFromBase64,
   checkMemberCertificate,
   configOfGenesis,
+  DEFAULT_CONTRACT_FUEL,
   describePolicy,
   equalBytes,
   evaluatePolicy,
@@ -20,6 +21,7 @@ import {
   IDENTITY_CONTRACT,
   identityKeys,
   isLianzhengError,
+  type JsonObject,
   type JsonValue,
   LianzhengError,
   memberKeyRecord,
@@ -43,11 +45,13 @@ import {
   type StateReader,
   type SystemContract,
 } from './contracts/contract.js';
-import { GOV_CONFIG_KEY, GOV_CONTRACT, govContract } from './contracts/gov.js';
+import { GOV_CONFIG_KEY, GOV_CONTRACT, govContract, govKeys } from './contracts/gov.js';
 import { identityContract } from './contracts/identity.js';
 import { kvContract } from './contracts/kv.js';
 import { notaryContract } from './contracts/notary.js';
-import { runtimeError } from './errors.js';
+import { callerOf, type UserContractRecord, type UserContracts } from './contracts/user.js';
+import { workflowContract } from './contracts/workflow.js';
+import { type RuntimeErrorCode, runtimeError } from './errors.js';
 import { IdentityResolver } from './identity.js';
 import {
   EMPTY_SLOT,
@@ -134,7 +138,7 @@ export interface BlockExecutorOptions {
 }
 
 export const defaultBlockExecutorOptions: BlockExecutorOptions = {
-  contracts: [notaryContract, kvContract, identityContract, govContract],
+  contracts: [notaryContract, kvContract, identityContract, govContract, workflowContract],
 };
 
 export interface BlockExecutorDeps {
@@ -144,6 +148,8 @@ export interface BlockExecutorDeps {
   readonly txIndex: TxIndexReader;
   /** Chain id and suite come from here; everything else from the configuration in the state. */
   readonly genesis: Genesis;
+  /** Runs user contracts; without it, a block that calls one cannot be executed (SANDBOX_UNAVAILABLE, fatal). */
+  readonly contracts?: UserContracts;
   /** Called when a system contract throws something that is not a coded error (a bug); never changes results. */
   readonly onInternalError?: (error: unknown, tx: CandidateTx) => void;
 }
@@ -282,7 +288,7 @@ export class BlockExecutor {
         maxTxBytes: config.limits.maxTxBytes,
       });
     }
-    const method = this.method(tx);
+    const method = this.method(tx, this.head);
     const args = method.parseArgs(tx.args);
     const missing = missingCosigner(method, args, r.cosigners);
     if (missing !== undefined) {
@@ -308,11 +314,10 @@ export class BlockExecutor {
     );
   }
 
-  private method(tx: Transaction) {
+  // biome-ignore lint/suspicious/noExplicitAny: arguments of any method.
+  private method(tx: Transaction, state: StateReader): ContractMethod<any> {
     const contract = this.contracts.get(tx.contract);
-    if (contract === undefined) {
-      throw runtimeError('CONTRACT_UNKNOWN', `no contract named ${tx.contract}`, { contract: tx.contract });
-    }
+    if (contract === undefined) return this.userMethod(tx, state);
     const method = Object.hasOwn(contract.methods, tx.method) ? contract.methods[tx.method] : undefined;
     if (method === undefined) {
       throw runtimeError('METHOD_UNKNOWN', `${tx.contract} has no method ${tx.method}`, {
@@ -321,6 +326,50 @@ export class BlockExecutor {
       });
     }
     return method;
+  }
+
+  /** A method of a user contract deployed through governance (PROTOCOL.md §16.4). */
+  private userMethod(tx: Transaction, state: StateReader): ContractMethod<JsonObject> {
+    const name = tx.contract;
+    const record = state.readOther(GOV_CONTRACT, govKeys.contract(name)) as UserContractRecord | null;
+    if (record === null) throw runtimeError('CONTRACT_UNKNOWN', `no contract named ${name}`, { contract: name });
+    if (!(record.methods ?? []).includes(tx.method)) {
+      throw runtimeError('METHOD_UNKNOWN', `${name} has no method ${tx.method}`, { contract: name, method: tx.method });
+    }
+    return {
+      parseArgs: (args) => args,
+      execute: (ctx, args) => {
+        const host = this.deps.contracts;
+        if (host === undefined) {
+          throw new LianzhengError(
+            'SANDBOX_UNAVAILABLE',
+            `block calls the user contract ${name}, and this process has no sandbox`,
+          );
+        }
+        const code = ctx.readOther(GOV_CONTRACT, govKeys.code(name, record.version));
+        if (typeof code !== 'string') {
+          throw new LianzhengError('STATE_CORRUPT', `the code of ${name} version ${record.version} is missing`);
+        }
+        const out = host.invoke(ctx, {
+          record,
+          code,
+          method: tx.method,
+          args,
+          context: {
+            caller: callerOf(ctx.principal),
+            cosigners: ctx.cosigners,
+            txId: ctx.txId,
+            height: ctx.height,
+            time: ctx.time,
+            contract: { name, version: record.version },
+          },
+          fuel: ctx.config.config.limits.contractFuel ?? DEFAULT_CONTRACT_FUEL,
+        });
+        (ctx as CallState).fuel = out.fuelUsed;
+        if (out.status === 'failed') throw runtimeError(out.code as RuntimeErrorCode, out.message);
+        return out.result as JsonValue;
+      },
+    };
   }
 
   /** Identity and policy of one call. Returns the principal the call runs as. */
@@ -538,11 +587,11 @@ export class BlockExecutor {
     view: ConsortiumView,
   ): Receipt {
     const { tx, idHex } = candidate;
+    call.begin(idHex, tx.signer, tx.contract, candidate.cosigs?.map((c) => c.signer) ?? []);
     try {
-      const method = this.method(tx);
+      const method = this.method(tx, call);
       const args = method.parseArgs(tx.args);
-      const cosigners = candidate.cosigs?.map((c) => c.signer) ?? [];
-      call.begin(idHex, tx.signer, tx.contract, cosigners);
+      const cosigners = call.cosigners;
       const principal = this.authorize(call, view, tx, cosigners, method, args, call.height, call.time);
       call.principal = principal;
       call.org = principal.org ?? '';
@@ -552,12 +601,17 @@ export class BlockExecutor {
         blockState.set(k, v);
         if (k.startsWith(IDENTITY_KEY_PREFIX)) this.resolver.invalidate(k.slice(IDENTITY_KEY_PREFIX.length));
       }
-      return result === undefined ? { tx: idHex, status: 'ok', events } : { tx: idHex, status: 'ok', events, result };
+      const fuel = call.fuel === undefined ? {} : { fuel: call.fuel };
+      return result === undefined
+        ? { tx: idHex, status: 'ok', events, ...fuel }
+        : { tx: idHex, status: 'ok', events, result, ...fuel };
     } catch (error) {
-      // Damaged storage is not the transaction's fault: stop rather than record a different block than healthy nodes.
-      if (isLianzhengError(error) && error.code === 'STATE_CORRUPT') throw error;
+      // Damaged storage, or a process that cannot run the chain's contracts, is not the transaction's fault: stop
+      // rather than record a different block than healthy nodes.
+      if (isLianzhengError(error) && FATAL_CODES.has(error.code)) throw error;
       if (isLianzhengError(error)) {
-        return { tx: idHex, status: 'failed', code: error.code, message: error.message, events: [] };
+        const fuel = call.fuel === undefined ? {} : { fuel: call.fuel };
+        return { tx: idHex, status: 'failed', code: error.code, message: error.message, events: [], ...fuel };
       }
       this.deps.onInternalError?.(error, candidate);
       return {
@@ -570,6 +624,9 @@ export class BlockExecutor {
     }
   }
 }
+
+/** Errors that stop the node instead of failing a transaction. */
+const FATAL_CODES = new Set(['STATE_CORRUPT', 'SANDBOX_UNAVAILABLE']);
 
 /** Overlay keys of identity key records: a write to one invalidates the resolver's cache entry. */
 const IDENTITY_KEY_PREFIX = `${IDENTITY_CONTRACT}\u0000key/`;
@@ -589,6 +646,9 @@ class CallState implements CallContext {
   cosigners: readonly string[] = [];
   writes = new Map<string, string | null>();
   events: ContractEvent[] = [];
+  /** Fuel of the call, when it ran a user contract (it goes into the receipt). */
+  fuel: number | undefined;
+  readonly userContracts: UserContracts | undefined;
   readonly height: number;
   readonly time: number;
   readonly config: ConsortiumView;
@@ -610,6 +670,7 @@ class CallState implements CallContext {
   ) {
     this.deps = deps;
     this.suite = deps.suite;
+    this.userContracts = deps.contracts;
     this.root = root;
     this.blockState = blockState;
     this.height = height;
@@ -651,6 +712,28 @@ class CallState implements CallContext {
     this.org = '';
     this.writes = new Map();
     this.events = [];
+    this.fuel = undefined;
+  }
+
+  savepoint(): () => void {
+    const writes = new Map(this.writes);
+    const events = this.events.length;
+    return () => {
+      this.writes = writes;
+      this.events.length = events;
+    };
+  }
+
+  readIn(contract: string, key: string): JsonValue | null {
+    return this.readOther(contract, key);
+  }
+
+  writeIn(contract: string, key: string, value: JsonValue | null): void {
+    this.writes.set(overlayKey(contract, key), value === null ? null : canonicalize(value));
+  }
+
+  emitAs(contract: string, name: string, data: JsonValue): void {
+    this.events.push({ contract, name, data });
   }
 
   readOther(contract: string, key: string): JsonValue | null {

@@ -29,6 +29,87 @@ export const runtimeErrors = defineErrors({
     description:
       'The interpreter stopped the call on an internal check (deterministic: the same on every node); the sandbox was restored.',
   },
+  CONTRACT_INVALID: {
+    category: 'invalid',
+    description:
+      'The code of a contract deployment does not load in the sandbox, or exports no method (`details.cause` is the sandbox outcome).',
+  },
+  CONTRACT_READ_ONLY: {
+    category: 'invalid',
+    description: 'A contract called through `lz.call` (read-only) tried to write state or emit an event.',
+  },
+  CONTRACT_CALL_DEPTH: {
+    category: 'invalid',
+    description: 'A contract called through `lz.call` tried to call another contract: calls go one level deep.',
+  },
+  CONTRACT_INDEX_FULL: {
+    category: 'conflict',
+    description:
+      'More keys than the index allows share one prefix (the part of a key up to its first `/`): split them under more prefixes.',
+  },
+  CONTRACT_RANGE_INVALID: {
+    category: 'invalid',
+    description: '`lz.range` needs a prefix containing `/`, a limit of 1–1000 and an optional `after` key.',
+  },
+  SANDBOX_UNAVAILABLE: {
+    category: 'integrity',
+    description:
+      'The chain calls a user contract but this process has no contract sandbox: it cannot execute or verify the block (the node stops rather than record a different block).',
+  },
+  GOV_MIGRATION_FAILED: {
+    category: 'invalid',
+    description:
+      "The new version's `migrate` failed when the proposal was enacted: the proposal is recorded as failed and nothing of it applies (`details.cause` is the contract's failure).",
+  },
+  WORKFLOW_DEFINITION_INVALID: {
+    category: 'invalid',
+    description:
+      'A workflow definition does not follow the format (PROTOCOL.md §17): `details.field` names the place, e.g. `steps.review.actions.approve.to`.',
+  },
+  WORKFLOW_UNKNOWN: { category: 'not_found', description: 'No workflow with that id is deployed.' },
+  WORKFLOW_FORM_INVALID: {
+    category: 'invalid',
+    description:
+      'A form does not fit its schema: a required field is missing, a value has the wrong type, length, range or form. `details.field` names it (e.g. `form.companyName`).',
+  },
+  WORKFLOW_PERSONAL_PLAINTEXT: {
+    category: 'invalid',
+    description:
+      'A field marked personal (`x-personal`) holds something other than a commitment (64 hex characters): personal data never goes on chain in plain text. Send `H(salt ‖ value)`, keep the value off chain.',
+  },
+  WORKFLOW_CHECK_FAILED: {
+    category: 'conflict',
+    description:
+      'An automatic check of the workflow failed (`details.check` is its id, `details.message` what to tell the person, in Chinese and English).',
+  },
+  WORKFLOW_EFFECT_FAILED: {
+    category: 'conflict',
+    description:
+      'An outcome of the workflow could not be carried out (the contract call that issues or registers failed); the case stays where it was.',
+  },
+  WORKFLOW_NOT_YOUR_TASK: {
+    category: 'forbidden',
+    description:
+      "The caller is not among those who act at the case's current step (organisation and role of the step, or a countersign party that has not signed yet).",
+  },
+  WORKFLOW_ACTION_UNKNOWN: {
+    category: 'invalid',
+    description: 'The current step of the case has no action of that name (`details.actions` lists those it has).',
+  },
+  WORKFLOW_COMMENT_REQUIRED: {
+    category: 'invalid',
+    description: 'This action needs a comment (e.g. the reason of a rejection).',
+  },
+  CASE_UNKNOWN: { category: 'not_found', description: 'No case has this id.' },
+  CASE_CLOSED: {
+    category: 'conflict',
+    description: 'The case is decided or withdrawn (`details.status`): no more actions.',
+  },
+  CASE_NOT_APPLICANT: { category: 'forbidden', description: 'Only the applicant may withdraw a case.' },
+  CASE_ALREADY_SIGNED: {
+    category: 'conflict',
+    description: 'This countersign party has already signed the current step (`details.party`).',
+  },
   CONTRACT_HOST_ERROR: {
     category: 'invalid',
     description: 'A host call from a contract failed without a coded error.',

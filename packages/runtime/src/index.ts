@@ -39,6 +39,26 @@ export {
 export { identityContract, REVOCATION_REASONS } from './contracts/identity.js';
 export { kvContract } from './contracts/kv.js';
 export { type NotaryRecord, type NotaryRegisterArgs, notaryContract } from './contracts/notary.js';
+export {
+  INDEX_BUCKET_MAX,
+  type InvokeOptions,
+  RANGE_LIMIT_MAX,
+  USER_KEY_MAX,
+  type UserCallContext,
+  type UserContractRecord,
+  UserContracts,
+  type UserStateAccess,
+} from './contracts/user.js';
+export {
+  type Attachment,
+  type CaseActor,
+  type CaseRecord,
+  type HistoryEntry,
+  taskFor,
+  WORKFLOW_CONTRACT,
+  workflowContract,
+  workflowKeys,
+} from './contracts/workflow.js';
 export { type RuntimeErrorCode, runtimeError, runtimeErrors } from './errors.js';
 export { checkKeyRecord, IdentityResolver, readKeyRecord } from './identity.js';
 export {
@@ -54,6 +74,7 @@ export {
   type ContractCall,
   ContractSandbox,
   defaultSandboxLimits,
+  type FuelMeter,
   HOST_FUEL,
   type HostHandler,
   METERED_QUICKJS_SHA256,
@@ -84,3 +105,16 @@ export {
   slotHash,
   valueKey,
 } from './stateTree.js';
+export {
+  assertWorkflowDefinition,
+  type Check,
+  type Effect,
+  type Label,
+  type Outcome,
+  resolveTemplate,
+  type Step,
+  type Transition,
+  WORKFLOW_ID_PATTERN,
+  type WorkflowDefinition,
+} from './workflows/definition.js';
+export { assertFormSchema, COMMITMENT_PATTERN, type FormSchema, validateForm } from './workflows/formSchema.js';

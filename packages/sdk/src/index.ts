@@ -40,3 +40,13 @@ export {
 } from './identity.js';
 export { keySigner, type Signer } from './signer.js';
 export { type HttpTransportOptions, httpTransport, type Transport } from './transport.js';
+export {
+  COMMITMENT_TAG,
+  commitPersonal,
+  getCase,
+  getCases,
+  getInbox,
+  getMyCases,
+  getWorkflow,
+  getWorkflows,
+} from './workflow.js';

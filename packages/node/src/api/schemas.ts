@@ -77,6 +77,7 @@ export const receiptSchema = {
     status: { enum: ['ok', 'failed'] },
     code: { type: 'string' },
     message: { type: 'string' },
+    fuel: { type: 'integer', minimum: 0, description: 'fuel used by a call of a user contract (PROTOCOL.md §16)' },
     events: {
       type: 'array',
       items: {

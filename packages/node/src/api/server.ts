@@ -22,6 +22,7 @@ import {
   stateQuery,
   waitQuery,
 } from './schemas.js';
+import { registerWorkflowRoutes } from './workflowRoutes.js';
 
 export interface ApiOptions {
   /** Largest single-transaction request body, bytes. */
@@ -383,12 +384,13 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
   );
 
   const perMinute = node.config.signIn?.challengesPerMinute;
-  registerIdentityRoutes(app, node, {
+  const sessions = registerIdentityRoutes(app, node, {
     sessions:
       perMinute === undefined
         ? opts.sessions
         : { ...opts.sessions, challengesPerClient: perMinute, challengeWindowSeconds: 60 },
   });
+  registerWorkflowRoutes(app, node, sessions);
 
   app.get('/health', { schema: { tags: ['node'], summary: 'Liveness and basic status' } }, async () => ({
     status: 'ok',

@@ -1,5 +1,6 @@
 import type { ConsortiumView, CryptoSuite, JsonObject, JsonValue, PolicyObject, Principal } from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
+import type { UserContracts, UserStateAccess } from './user.js';
 
 /** Read-only access to the state as the call sees it (the block's earlier writes included). */
 export interface StateReader {
@@ -7,7 +8,7 @@ export interface StateReader {
 }
 
 /** What a system contract sees while it runs: its own namespace, read-only views of others, block facts. */
-export interface CallContext extends StateReader {
+export interface CallContext extends StateReader, UserStateAccess {
   readonly txId: string;
   /** Signer public key, hex. */
   readonly signer: string;
@@ -29,6 +30,10 @@ export interface CallContext extends StateReader {
   put(key: string, value: JsonValue): void;
   delete(key: string): void;
   emit(name: string, data: JsonValue): void;
+  /** Marks the call's writes and events so far; the returned function takes back everything after the mark. */
+  savepoint(): () => void;
+  /** User contracts (deployment checks and migrations), when this process has a sandbox. */
+  readonly userContracts: UserContracts | undefined;
 }
 
 /** Facts available before a call runs, to authorise it. */

@@ -11,9 +11,12 @@ import {
   CONTRACT_PATTERN,
   type ConfigRecord,
   type ConsortiumConfig,
+  canonicalize,
+  DEFAULT_CONTRACT_FUEL,
   isLianzhengError,
   type JsonObject,
   type JsonValue,
+  LianzhengError,
   type NodeEntry,
   needMet,
   type OrgConfig,
@@ -25,6 +28,7 @@ import {
   utf8ToBytes,
 } from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
+import { assertWorkflowDefinition, type WorkflowDefinition } from '../workflows/definition.js';
 import {
   argBoolean,
   argOptionalInt,
@@ -33,6 +37,8 @@ import {
   type CallContext,
   type SystemContract,
 } from './contract.js';
+import { callerOf, type UserContractRecord, type UserContracts } from './user.js';
+import { workflowKeys } from './workflow.js';
 
 export const GOV_CONTRACT = 'gov';
 export const GOV_CONFIG_KEY = 'config';
@@ -41,10 +47,11 @@ export const govKeys = {
   proposal: (id: string) => `proposal/${id}`,
   contract: (name: string) => `contract/${name}`,
   source: (name: string, version: number) => `source/${name}/${version}`,
+  code: (name: string, version: number) => `code/${name}/${version}`,
 } as const;
 
 /** Names user contracts may not take. */
-export const SYSTEM_CONTRACT_NAMES = ['gov', 'identity', 'notary', 'kv', 'sys'] as const;
+export const SYSTEM_CONTRACT_NAMES = ['gov', 'identity', 'notary', 'kv', 'sys', 'workflow'] as const;
 
 export type GovAction =
   | { readonly type: 'addOrg'; readonly org: OrgConfig }
@@ -66,14 +73,19 @@ export type GovAction =
       readonly maxTxBytes?: number;
       readonly maxTxTtlMs?: number;
       readonly maxBlockTxs?: number;
+      readonly contractFuel?: number;
     }
   | {
       readonly type: 'deployContract';
       readonly name: string;
       readonly version: number;
       readonly language: 'javascript' | 'typescript';
+      /** The text as written. */
       readonly source: string;
-    };
+      /** The JavaScript the sandbox runs (TypeScript compiled by the proposer); for JavaScript, `source` if absent. */
+      readonly code?: string;
+    }
+  | { readonly type: 'deployWorkflow'; readonly definition: WorkflowDefinition };
 
 export type ProposalStatus = 'open' | 'approved' | 'rejected' | 'failed' | 'withdrawn';
 
@@ -103,16 +115,8 @@ export interface ProposalRecord {
   readonly failure?: { readonly code: string; readonly message: string };
 }
 
-/** Deployment record of a user contract (executed by the contract runtime). */
-export interface ContractDeployment {
-  readonly name: string;
-  readonly version: number;
-  readonly language: 'javascript' | 'typescript';
-  /** Hash of the source text in the chain suite, hex. */
-  readonly codeHash: string;
-  readonly proposal: string;
-  readonly height: number;
-}
+/** Deployment record of a user contract (run in the sandbox: user.ts). */
+export type ContractDeployment = UserContractRecord;
 
 const ACTION_TYPES = [
   'addOrg',
@@ -124,8 +128,9 @@ const ACTION_TYPES = [
   'setRoles',
   'setLimits',
   'deployContract',
+  'deployWorkflow',
 ] as const;
-const MAX_ACTIONS = 16;
+const MAX_ACTIONS = 32;
 
 function actionInvalid(index: number, message: string, extra: Record<string, unknown> = {}): never {
   throw runtimeError('GOV_ACTION_INVALID', `action ${index}: ${message}`, { action: index, ...extra });
@@ -154,8 +159,9 @@ function parseActions(value: unknown): GovAction[] {
       setPolicy: ['key', 'policy'],
       setGovernance: ['need', 'proposalTtlMs'],
       setRoles: ['exclusive'],
-      setLimits: ['maxTxBytes', 'maxTxTtlMs', 'maxBlockTxs'],
-      deployContract: ['name', 'version', 'language', 'source'],
+      setLimits: ['maxTxBytes', 'maxTxTtlMs', 'maxBlockTxs', 'contractFuel'],
+      deployContract: ['name', 'version', 'language', 'source', 'code'],
+      deployWorkflow: ['definition'],
     };
     const type = a.type as (typeof ACTION_TYPES)[number];
     for (const k of Object.keys(a)) {
@@ -184,6 +190,21 @@ function parseActions(value: unknown): GovAction[] {
       }
       if (typeof a.source !== 'string' || a.source.length === 0)
         actionInvalid(i, 'source must be the contract source text');
+      if (a.code !== undefined && (typeof a.code !== 'string' || a.code.length === 0)) {
+        actionInvalid(i, 'code must be the compiled JavaScript');
+      }
+      if (a.language === 'typescript' && a.code === undefined) {
+        actionInvalid(i, 'a TypeScript contract needs its compiled code (lianzheng contract propose compiles it)');
+      }
+    }
+    if (type === 'deployWorkflow') {
+      try {
+        assertWorkflowDefinition(a.definition);
+      } catch (error) {
+        if (isLianzhengError(error))
+          actionInvalid(i, error.message, { field: (error.details as { field?: string })?.field ?? '' });
+        throw error;
+      }
     }
     return a as unknown as GovAction;
   });
@@ -249,11 +270,15 @@ export function applyActions(current: ConsortiumConfig, actions: readonly GovAct
           limits: {
             maxTxBytes: a.maxTxBytes ?? config.limits.maxTxBytes,
             maxTxTtlMs: a.maxTxTtlMs ?? config.limits.maxTxTtlMs,
+            ...(a.contractFuel !== undefined || config.limits.contractFuel !== undefined
+              ? { contractFuel: a.contractFuel ?? config.limits.contractFuel }
+              : {}),
           },
           ordering: { ...config.ordering, maxBlockTxs: a.maxBlockTxs ?? config.ordering.maxBlockTxs },
         };
         return;
       case 'deployContract':
+      case 'deployWorkflow':
         return;
     }
   });
@@ -265,7 +290,7 @@ export function applyActions(current: ConsortiumConfig, actions: readonly GovAct
  * to reach its own decisions. Returns the new configuration, or undefined when the actions only deploy contracts.
  */
 export function checkedChange(current: ConsortiumConfig, actions: readonly GovAction[]): ConsortiumConfig | undefined {
-  if (actions.every((a) => a.type === 'deployContract')) return undefined;
+  if (actions.every((a) => a.type === 'deployContract' || a.type === 'deployWorkflow')) return undefined;
   const next = applyActions(current, actions);
   const checked = assertConsortiumConfig(next, current.suite);
   if (checked.chainId !== current.chainId) {
@@ -293,7 +318,15 @@ function proposalRecord(ctx: CallContext, id: string): ProposalRecord {
   return p;
 }
 
-function checkDeployments(ctx: CallContext, actions: readonly GovAction[]): void {
+/** The JavaScript a deployment runs. */
+const codeOf = (a: { source: string; code?: string }): string => a.code ?? a.source;
+
+/**
+ * Checks the deployments of a proposal against the state: versions above the deployed ones, code that loads in the
+ * sandbox and exports methods. Returns the methods of each deployment, by action index.
+ */
+function checkDeployments(ctx: CallContext, actions: readonly GovAction[]): Map<number, string[]> {
+  const methods = new Map<number, string[]>();
   actions.forEach((a, i) => {
     if (a.type !== 'deployContract') return;
     const existing = ctx.get(govKeys.contract(a.name)) as ContractDeployment | null;
@@ -302,27 +335,113 @@ function checkDeployments(ctx: CallContext, actions: readonly GovAction[]): void
         deployed: existing.version,
       });
     }
+    const host = ctx.userContracts;
+    if (host === undefined) {
+      throw new LianzhengError('SANDBOX_UNAVAILABLE', 'a contract deployment needs the sandbox to check the code');
+    }
+    methods.set(i, host.methods(codeOf(a), contractFuel(ctx)));
   });
+  // Workflows: a version above the deployed one, and every contract they call deployed (now or by this proposal).
+  actions.forEach((a, i) => {
+    if (a.type !== 'deployWorkflow') return;
+    const def = a.definition;
+    const current = ctx.readOther(GOV_CONTRACT, workflowKeys.current(def.id)) as { version: number } | null;
+    if (current !== null && current.version >= def.version) {
+      actionInvalid(i, `version must be above the deployed version ${current.version}`, { deployed: current.version });
+    }
+    const calls = [
+      ...(def.checks ?? []),
+      ...Object.values(def.steps).flatMap((s) => s.checks ?? []),
+      ...Object.values(def.outcomes).flatMap((o) => o.effects ?? []),
+    ];
+    for (const call of calls) {
+      const j = actions.findIndex((x) => x.type === 'deployContract' && x.name === call.contract);
+      const exported =
+        j >= 0
+          ? methods.get(j)
+          : (ctx.readOther(GOV_CONTRACT, govKeys.contract(call.contract)) as ContractDeployment | null)?.methods;
+      if (exported === undefined) actionInvalid(i, `the workflow calls ${call.contract}, which is not deployed`);
+      if (!exported.includes(call.method)) actionInvalid(i, `${call.contract} has no method ${call.method}`);
+    }
+  });
+  return methods;
+}
+
+const contractFuel = (ctx: CallContext): number => ctx.config.config.limits.contractFuel ?? DEFAULT_CONTRACT_FUEL;
+
+/** Runs the new version's `migrate({ from, to })` when it replaces an older one and exports it. */
+function migrate(ctx: CallContext, record: ContractDeployment, code: string, from: number): void {
+  const host = ctx.userContracts as UserContracts;
+  const out = host.invoke(ctx, {
+    record,
+    code,
+    method: 'migrate',
+    args: { from, to: record.version },
+    context: {
+      caller: callerOf(ctx.principal),
+      cosigners: ctx.cosigners,
+      txId: ctx.txId,
+      height: ctx.height,
+      time: ctx.time,
+      contract: { name: record.name, version: record.version },
+    },
+    fuel: contractFuel(ctx),
+  });
+  if (out.status === 'failed') {
+    throw runtimeError(
+      'GOV_MIGRATION_FAILED',
+      `the migration of ${record.name} to version ${record.version} failed: ${out.code} ${out.message}`,
+      {
+        contract: record.name,
+        cause: out.code,
+      },
+    );
+  }
 }
 
 /** Applies an approved proposal: new configuration (version + 1) and deployments. Returns the new version. */
 function enact(ctx: CallContext, proposal: ProposalRecord): number | undefined {
   const record = currentConfig(ctx);
   const next = checkedChange(record.config, proposal.actions);
-  checkDeployments(ctx, proposal.actions);
-  for (const a of proposal.actions) {
-    if (a.type !== 'deployContract') continue;
+  const methods = checkDeployments(ctx, proposal.actions);
+  proposal.actions.forEach((a, i) => {
+    if (a.type !== 'deployContract') return;
+    const code = codeOf(a);
+    const previous = ctx.get(govKeys.contract(a.name)) as ContractDeployment | null;
     const deployment: ContractDeployment = {
       name: a.name,
       version: a.version,
       language: a.language,
-      codeHash: bytesToHex(ctx.suite.hash(utf8ToBytes(a.source))),
+      codeHash: bytesToHex(ctx.suite.hash(utf8ToBytes(code))),
+      sourceHash: bytesToHex(ctx.suite.hash(utf8ToBytes(a.source))),
+      methods: methods.get(i) ?? [],
       proposal: proposal.id,
       height: ctx.height,
     };
     ctx.put(govKeys.contract(a.name), deployment as unknown as JsonObject);
     ctx.put(govKeys.source(a.name, a.version), a.source);
-    ctx.emit('contractDeployed', { name: a.name, version: a.version, codeHash: deployment.codeHash });
+    ctx.put(govKeys.code(a.name, a.version), code);
+    if (previous !== null && deployment.methods?.includes('migrate')) migrate(ctx, deployment, code, previous.version);
+    ctx.emit('contractDeployed', {
+      name: a.name,
+      version: a.version,
+      codeHash: deployment.codeHash,
+      ...(previous === null ? {} : { previous: previous.version }),
+    });
+  });
+  for (const a of proposal.actions) {
+    if (a.type !== 'deployWorkflow') continue;
+    const def = a.definition;
+    const text = canonicalize(def as unknown as JsonValue);
+    ctx.put(workflowKeys.definition(def.id, def.version), def as unknown as JsonObject);
+    ctx.put(workflowKeys.current(def.id), {
+      id: def.id,
+      version: def.version,
+      hash: bytesToHex(ctx.suite.hash(utf8ToBytes(text))),
+      proposal: proposal.id,
+      height: ctx.height,
+    });
+    ctx.emit('workflowDeployed', { id: def.id, version: def.version });
   }
   if (next === undefined) return undefined;
   const version = record.version + 1;
@@ -343,6 +462,7 @@ function decide(ctx: CallContext, proposal: ProposalRecord): ProposalRecord {
   );
   const need = config.governance.need;
   if (needMet(need, orgs, approving)) {
+    const rollback = ctx.savepoint();
     try {
       const version = enact(ctx, proposal);
       const approved: ProposalRecord = { ...proposal, status: 'approved', decidedAt: ctx.height };
@@ -350,7 +470,10 @@ function decide(ctx: CallContext, proposal: ProposalRecord): ProposalRecord {
     } catch (error) {
       // The configuration changed since the proposal was made and the actions no longer apply: the proposal fails,
       // the votes stay on record.
-      if (!isLianzhengError(error) || error.code === 'STATE_CORRUPT') throw error;
+      if (!isLianzhengError(error) || error.code === 'STATE_CORRUPT' || error.code === 'SANDBOX_UNAVAILABLE')
+        throw error;
+      // Nothing of a failed enactment stays: not the first deployments, not a half-run migration.
+      rollback();
       return {
         ...proposal,
         status: 'failed',

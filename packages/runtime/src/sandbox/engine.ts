@@ -279,6 +279,12 @@ export class QuickJsEngine {
     return host(op, argsJson);
   }
 
+  /** Fuel left in the current call (0 when exhausted). */
+  remaining(): number {
+    const left = this.fuel.value as bigint;
+    return left < 0n ? 0 : Number(left);
+  }
+
   /** Takes `units` of fuel for host work; false when that exhausts the fuel (the guest then gets an error). */
   charge(units: number): boolean {
     const left = (this.fuel.value as bigint) - BigInt(units);

@@ -6,6 +6,7 @@
  * on every node. A wall-clock deadline exists only as a last resort, and it is fatal for the node, never a receipt
  * (docs/adr/0011-contract-sandbox.md, PROTOCOL.md §16).
  */
+import { canonicalize, isLianzhengError, type JsonValue } from '@lianzheng/protocol';
 import { type EngineDeps, type EngineLimits, type EngineOutcome, QuickJsEngine } from './engine.js';
 
 export interface SandboxLimits {
@@ -20,8 +21,15 @@ export const defaultSandboxLimits: SandboxLimits = { fuel: 1_000_000_000, maxMes
 /** Fuel charged by the host per call and per byte of JSON crossing the boundary (both directions). */
 export const HOST_FUEL = { perCall: 20_000, perByte: 16 } as const;
 
+/** Fuel of the running call, for host work that must be paid for (a nested call, an index update). */
+export interface FuelMeter {
+  remaining(): number;
+  /** Takes `units`; false when that exhausts the fuel (the call then ends out of fuel). */
+  charge(units: number): boolean;
+}
+
 /** What the guest may ask of the host. The host answers with JSON, or throws a coded error. */
-export type HostHandler = (op: string, args: readonly unknown[]) => unknown;
+export type HostHandler = (op: string, args: readonly unknown[], meter: FuelMeter) => unknown;
 
 export type SandboxOutcome =
   | { readonly status: 'ok'; readonly result: unknown; readonly fuelUsed: number }
@@ -89,6 +97,20 @@ export class ContractSandbox {
   }
 
   /**
+   * Evaluates a contract's code and lists its methods (deployment checks it this way: code that does not evaluate,
+   * or has no methods, is refused). No host calls are allowed.
+   */
+  methods(source: string, fuel: number): SandboxOutcome {
+    const refuse = JSON.stringify({
+      e: { code: 'CONTRACT_INVALID', message: 'a contract may not call the host while it loads' },
+    });
+    return interpret(
+      this.engine.call(methodsProgram(source), fuel, () => refuse),
+      defaultSandboxLimits,
+    );
+  }
+
+  /**
    * Runs one method of a contract. `source` is the compiled contract: a script that assigns its methods to
    * `module.exports` (docs/contracts.md). The outcome is a pure function of (source, call, host answers, limits).
    */
@@ -105,8 +127,8 @@ export class ContractSandbox {
       `const m = module.exports[${method}];\n` +
       `if (typeof m !== 'function' || !Object.prototype.hasOwnProperty.call(module.exports, ${method})) ` +
       `{ throw new Error('the contract has no method ' + ${method}); }\n` +
-      `const r = m(JSON.parse(${JSON.stringify(JSON.stringify(call.args ?? null))}), ` +
-      `Object.freeze(JSON.parse(${JSON.stringify(JSON.stringify(call.context ?? null))})));\n` +
+      `const r = m(JSON.parse(${JSON.stringify(canonicalize((call.args ?? null) as JsonValue))}), ` +
+      `Object.freeze(JSON.parse(${JSON.stringify(canonicalize((call.context ?? null) as JsonValue))})));\n` +
       `return JSON.stringify(r === undefined ? null : r); })()`;
     const engine = this.engine;
     const answer = (text: string): string => {
@@ -114,19 +136,27 @@ export class ContractSandbox {
       return text;
     };
     const outOfFuel = JSON.stringify({ e: { code: 'CONTRACT_OUT_OF_FUEL', message: 'out of fuel' } });
+    // A host error that means "this node cannot go on" (damaged storage) must not become the guest's exception.
+    let fatal: unknown;
     const outcome = engine.call(program, limits.fuel, (op, argsJson) => {
+      if (fatal !== undefined) return outOfFuel;
       if (!engine.charge(HOST_FUEL.perCall + argsJson.length * HOST_FUEL.perByte)) return outOfFuel;
       if (argsJson.length > limits.maxMessageBytes) {
         return JSON.stringify({ e: { code: 'CONTRACT_MESSAGE_TOO_LARGE', message: 'host call arguments too large' } });
       }
       try {
-        const value = host(op, JSON.parse(argsJson) as unknown[]);
-        const text = JSON.stringify({ v: value === undefined ? null : value });
+        const value = host(op, JSON.parse(argsJson) as unknown[], engine);
+        // Canonical JSON: the same value gives the same text (and so the same fuel) however it was built.
+        const text = canonicalize({ v: (value === undefined ? null : value) as JsonValue });
         if (text.length > limits.maxMessageBytes) {
           return JSON.stringify({ e: { code: 'CONTRACT_MESSAGE_TOO_LARGE', message: 'host answer too large' } });
         }
         return answer(text);
       } catch (error) {
+        if (isLianzhengError(error) && FATAL_HOST_CODES.has(error.code)) {
+          fatal = error;
+          return outOfFuel;
+        }
         const e = error as { code?: unknown; message?: unknown };
         return answer(
           JSON.stringify({
@@ -138,8 +168,21 @@ export class ContractSandbox {
         );
       }
     });
+    if (fatal !== undefined) throw fatal;
     return interpret(outcome, limits);
   }
+}
+
+/** Host errors that stop the node rather than fail the call. */
+const FATAL_HOST_CODES = new Set(['STATE_CORRUPT', 'SANDBOX_UNAVAILABLE']);
+
+/** The program that lists a contract's methods (own enumerable function properties of `module.exports`, sorted). */
+function methodsProgram(source: string): string {
+  return (
+    `(() => { "use strict"; const module = { exports: {} };\n` +
+    `(function (module, exports) {\n${source}\n})(module, module.exports);\n` +
+    `return JSON.stringify(Object.keys(module.exports).filter((k) => typeof module.exports[k] === 'function').sort()); })()`
+  );
 }
 
 function interpret(outcome: EngineOutcome, limits: SandboxLimits): SandboxOutcome {
