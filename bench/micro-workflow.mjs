@@ -42,22 +42,38 @@ try {
   async function run(signed) {
     const started = performance.now();
     const ids = [];
+    const waiting = [];
     for (let i = 0; i < signed.length; i += batchSize) {
       const results = await node.submit(JSON.stringify(signed.slice(i, i + batchSize)), true);
-      for (const r of results) if (r.ok) ids.push(r.id);
+      for (const r of results) {
+        if (!r.ok) continue;
+        ids.push(r.id);
+        // Wait from admission on: the node reports an outcome to waiters registered before it is known.
+        waiting.push(node.waitFor(r.id, 120_000));
+      }
     }
-    const outcomes = await Promise.all(ids.map((id) => node.waitFor(id, 120_000)));
+    const outcomes = await Promise.all(waiting);
     const seconds = (performance.now() - started) / 1000;
     const failed = {};
     for (const o of outcomes) {
       const receipt = o?.receipt;
-      if (receipt?.status !== 'ok') failed[receipt?.code ?? 'not committed'] = (failed[receipt?.code ?? 'not committed'] ?? 0) + 1;
+      if (receipt?.status === 'ok') continue;
+      const why = o === null ? 'not committed in time' : o.status === 'dropped' ? `dropped ${o.code}` : receipt?.code;
+      failed[why] = (failed[why] ?? 0) + 1;
     }
     return { perSecond: ids.length / seconds, seconds, committed: ids.length, failed };
   }
 
   const [admin, voter1, voter2, applicant, reviewer, financeLeader, marketLeader] = await Promise.all(
-    ['market-admin', 'realestate-admin', 'police-admin', 'market-caseworker', 'finance-caseworker', 'finance-leader', 'market-leader'].map(key),
+    [
+      'market-admin',
+      'realestate-admin',
+      'police-admin',
+      'market-caseworker',
+      'finance-caseworker',
+      'finance-leader',
+      'market-leader',
+    ].map(key),
   );
   const proposal = sign(admin, 'gov', 'propose', { actions: templateActions() });
   await run([proposal]);
@@ -71,7 +87,13 @@ try {
     }),
   );
   const ids = submissions.map(idOf);
-  const review = ids.map((c) => sign(reviewer, 'workflow', 'act', { case: c, action: 'approve', form: { approvedAmount: 90_000, opinion: '同意' } }));
+  const review = ids.map((c) =>
+    sign(reviewer, 'workflow', 'act', {
+      case: c,
+      action: 'approve',
+      form: { approvedAmount: 90_000, opinion: '同意' },
+    }),
+  );
   const first = ids.map((c) => sign(financeLeader, 'workflow', 'act', { case: c, action: 'approve' }));
   const second = ids.map((c) => sign(marketLeader, 'workflow', 'act', { case: c, action: 'approve' }));
 
@@ -82,9 +104,13 @@ try {
     ['countersign, second leader + outcome (sandboxed contract)', await run(second)],
   ];
   const fmt = (x) => Math.round(x).toLocaleString('en-US');
-  console.log(`Workflow transitions — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${cases} cases, batches of ${batchSize}`);
+  console.log(
+    `Workflow transitions — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${cases} cases, batches of ${batchSize}`,
+  );
   for (const [name, r] of rows) {
-    console.log(`  ${name.padEnd(58)} ${fmt(r.perSecond).padStart(6)} /s  (${r.committed} in ${r.seconds.toFixed(1)} s)${Object.keys(r.failed).length ? `  failed: ${JSON.stringify(r.failed)}` : ''}`);
+    console.log(
+      `  ${name.padEnd(58)} ${fmt(r.perSecond).padStart(6)} /s  (${r.committed} in ${r.seconds.toFixed(1)} s)${Object.keys(r.failed).length ? `  failed: ${JSON.stringify(r.failed)}` : ''}`,
+    );
   }
   await node.close();
 } finally {

@@ -78,9 +78,9 @@ export {
 export { createNativeHasher, nativeSuite } from './nativeSuite.js';
 export {
   CONTRACT_COMPILER,
-  CONTRACT_COMPILER_OPTIONS,
   type ContractLanguage,
   compileContract,
+  contractCompilerOptions,
   languageOf,
 } from './sandbox/compile.js';
 export { MeterError, meterWasm } from './sandbox/meter.js';

@@ -121,6 +121,14 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    // Idle workers are unref'd; a pending terminate() of an unref'd worker does not keep the event loop alive, so a
+    // process whose last work is closing the pool (a refused start) could end with the close still pending — Node's
+    // exit code 13 and none of the error output. Ref them until they are gone.
+    await Promise.all(
+      this.slots.map((s) => {
+        s.worker.ref();
+        return s.worker.terminate();
+      }),
+    );
   }
 }

@@ -12,6 +12,7 @@ import {
   METERED_QUICKJS_SHA256,
   type SandboxLimits,
   type SandboxOutcome,
+  SandboxWallClockError,
 } from '@lianzheng/runtime';
 import binaryen from 'binaryen';
 import fc from 'fast-check';
@@ -174,6 +175,28 @@ describe('contract sandbox: host API', () => {
     const shallow = run('module.exports.main = () => { function f(n) { return f(n + 1) + 1; } f(0); };');
     expect(shallow).toMatchObject({ status: 'failed', code: 'CONTRACT_STACK_OVERFLOW' });
     expect(deep(2_000)).toEqual(shallow);
+  });
+
+  it('the wall-clock guard is a last resort that throws (the node stops), never an outcome', async () => {
+    const guarded = await ContractSandbox.create(
+      await loadMeteredQuickJs(),
+      { wallClockMs: 20 },
+      { now: () => performance.now() },
+    );
+    const spin = 'module.exports.main = () => { for (;;) {} };';
+    expect(() =>
+      guarded.run(spin, { method: 'main', args: {}, context: {} }, memoryHost().host, {
+        ...defaultSandboxLimits,
+        fuel: 50_000_000_000,
+      }),
+    ).toThrow(SandboxWallClockError);
+    // The engine is restored and usable afterwards.
+    expect(
+      guarded.run('module.exports.main = () => 42;', { method: 'main', args: {}, context: {} }, memoryHost().host),
+    ).toMatchObject({
+      status: 'ok',
+      result: 42,
+    });
   });
 
   it('more work costs more fuel, and out of fuel uses exactly the limit', () => {

@@ -5,16 +5,7 @@
  */
 import type { JsonObject, JsonValue, KeyPair, SignedTransaction } from '@lianzheng/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CommittedStatus,
-  type ErrorBody,
-  openTestNode,
-  postTx,
-  signedTx,
-  type TestNode,
-  txIdOf,
-  waitCommitted,
-} from './nodeHarness.js';
+import { openTestNode, signedTx, submitForReceipt, type TestNode, txIdOf } from './nodeHarness.js';
 
 let t: TestNode;
 beforeAll(async () => {
@@ -40,15 +31,7 @@ function call(key: KeyPair, contract: string, method: string, args: JsonObject):
   return signedTx(t, { key, contract, method, args, expiresAt: t.node.clock.now() + 10 * MINUTE });
 }
 
-async function submit(signed: SignedTransaction): Promise<CommittedStatus['receipt']> {
-  const res = await postTx(t, signed);
-  if (res.statusCode !== 202) {
-    // Refused at admission: the same code in the HTTP error envelope instead of a receipt.
-    const { error } = res.json() as ErrorBody;
-    return { tx: txIdOf(t, signed), status: 'failed', code: error.code, message: error.message, events: [] };
-  }
-  return (await waitCommitted(t, txIdOf(t, signed))).receipt;
-}
+const submit = (signed: SignedTransaction) => submitForReceipt(t, signed);
 
 /** Proposes `actions` as the market admin and has two more organisations approve: MAJORITY of five. */
 async function enact(actions: JsonValue[]): Promise<JsonObject> {

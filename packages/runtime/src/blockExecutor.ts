@@ -53,6 +53,7 @@ import { callerOf, type UserContractRecord, type UserContracts } from './contrac
 import { workflowContract } from './contracts/workflow.js';
 import { type RuntimeErrorCode, runtimeError } from './errors.js';
 import { IdentityResolver } from './identity.js';
+import { SandboxEngineError, SandboxWallClockError } from './sandbox/engine.js';
 import {
   EMPTY_SLOT,
   type NewPage,
@@ -613,6 +614,9 @@ export class BlockExecutor {
         const fuel = call.fuel === undefined ? {} : { fuel: call.fuel };
         return { tx: idHex, status: 'failed', code: error.code, message: error.message, events: [], ...fuel };
       }
+      // The sandbox's wall-clock guard, or an engine that cannot work: wall time is not deterministic, so no receipt —
+      // the node stops, loudly.
+      if (error instanceof SandboxWallClockError || error instanceof SandboxEngineError) throw error;
       this.deps.onInternalError?.(error, candidate);
       return {
         tx: idHex,

@@ -40,7 +40,8 @@ export { identityContract, REVOCATION_REASONS } from './contracts/identity.js';
 export { kvContract } from './contracts/kv.js';
 export { type NotaryRecord, type NotaryRegisterArgs, notaryContract } from './contracts/notary.js';
 export {
-  INDEX_BUCKET_MAX,
+  INDEX_BUCKET_PAGES,
+  INDEX_PAGE_KEYS,
   type InvokeOptions,
   RANGE_LIMIT_MAX,
   USER_KEY_MAX,

@@ -17,7 +17,7 @@ async function prepare(
     usage(`cannot read ${file}`);
   }
   const language = languageOf(file);
-  const code = compileContract(source, language, path.basename(file));
+  const code = await compileContract(source, language, path.basename(file));
   const methods = (await createUserContracts()).methods(code, DEFAULT_CONTRACT_FUEL);
   return { source, code, language, methods };
 }

@@ -73,13 +73,39 @@ export function deployed(
 export const USER_KEY_MAX = 256;
 const KEY_PATTERN = /^[\x21-\x7e\u00a0-\uffff][\x20-\x7e\u00a0-\uffff]*$/;
 const EVENT_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-/** Index records live in the contract's namespace under keys a contract cannot write (they start with U+0001). */
+/**
+ * The key index behind `lz.range` (PROTOCOL.md §16.4). Keys are grouped in buckets by their part up to the first `/`;
+ * a bucket is a list of pages of sorted keys (at most INDEX_PAGE_KEYS each, split in two when full) and a directory of
+ * those pages by first key. Index records live in the contract's namespace under keys a contract cannot write (they
+ * start with U+0001). A new or removed key rewrites one page, and the directory only when a page's first key changes.
+ */
 const INDEX_PREFIX = '\u0001index/';
-/** Keys per index bucket (the part of a key up to its first `/`). */
-export const INDEX_BUCKET_MAX = 5_000;
+const PAGE_PREFIX = '\u0001page/';
+export const INDEX_PAGE_KEYS = 128;
+/** Pages per bucket (so at least 64 × this many keys share a prefix before CONTRACT_INDEX_FULL). */
+export const INDEX_BUCKET_PAGES = 16_384;
 export const RANGE_LIMIT_MAX = 1_000;
-/** Fuel per byte of index record rewritten by a new or deleted key. */
+/** Fuel per character of index record rewritten by a new or deleted key. */
 const INDEX_FUEL_PER_BYTE = 4;
+
+/** The directory of a bucket: its pages in key order, each with its first key. */
+interface IndexDirectory {
+  readonly pages: { readonly id: number; readonly first: string }[];
+  /** The id of the next page to create. */
+  readonly next: number;
+}
+
+/** The page of a directory that holds (or would hold) `key`: the last whose first key is ≤ key, else the first. */
+function pageFor(dir: IndexDirectory, key: string): number {
+  let lo = 0;
+  let hi = dir.pages.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((dir.pages[mid]?.first as string) <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
 
 function checkKey(key: unknown): string {
   if (typeof key !== 'string' || key.length === 0 || key.length > USER_KEY_MAX || !KEY_PATTERN.test(key)) {
@@ -238,30 +264,59 @@ export class UserContracts {
     };
   }
 
-  /** Keeps the bucket index of `contract` in step with a key coming into or going out of existence. */
+  /** Keeps the index of `contract` in step with a key coming into (`add`) or going out of existence. */
   private index(access: UserStateAccess, contract: string, key: string, add: boolean, meter: FuelMeter): void {
-    const indexKey = `${INDEX_PREFIX}${bucketOf(key)}`;
-    const list = ((access.readIn(contract, indexKey) as string[] | null) ?? []).slice();
-    if (add) {
-      if (list.length >= INDEX_BUCKET_MAX) {
-        throw runtimeError(
-          'CONTRACT_INDEX_FULL',
-          `more than ${INDEX_BUCKET_MAX} keys share the prefix ${bucketOf(key)}`,
-          {
-            bucket: bucketOf(key),
-          },
-        );
+    const bucket = bucketOf(key);
+    const dirKey = `${INDEX_PREFIX}${bucket}`;
+    const pageKey = (id: number) => `${PAGE_PREFIX}${bucket}/${id}`;
+    const write = (k: string, value: JsonValue | null) => {
+      if (value !== null && !meter.charge(canonicalize(value).length * INDEX_FUEL_PER_BYTE)) {
+        throw runtimeError('CONTRACT_OUT_OF_FUEL', 'out of fuel');
       }
-      sortedInsert(list, key);
+      access.writeIn(contract, k, value);
+    };
+    const found = access.readIn(contract, dirKey) as IndexDirectory | null;
+    if (found === null) {
+      if (!add) return;
+      write(pageKey(0), [key]);
+      write(dirKey, { pages: [{ id: 0, first: key }], next: 1 } as unknown as JsonValue);
+      return;
+    }
+    const dir = { pages: [...found.pages], next: found.next };
+    const at = pageFor(dir, key);
+    const entry = dir.pages[at] as { id: number; first: string };
+    const keys = ((access.readIn(contract, pageKey(entry.id)) as string[] | null) ?? []).slice();
+    let dirChanged = false;
+    if (add) {
+      if (!sortedInsert(keys, key)) return;
+      if (keys.length > INDEX_PAGE_KEYS) {
+        if (dir.pages.length >= INDEX_BUCKET_PAGES) {
+          throw runtimeError('CONTRACT_INDEX_FULL', `too many keys share the prefix ${bucket}`, { bucket });
+        }
+        const right = keys.splice(keys.length >> 1);
+        const id = dir.next;
+        dir.next = id + 1;
+        dir.pages.splice(at + 1, 0, { id, first: right[0] as string });
+        write(pageKey(id), right);
+        dirChanged = true;
+      }
     } else {
-      const at = list.indexOf(key);
-      if (at >= 0) list.splice(at, 1);
+      const i = keys.indexOf(key);
+      if (i < 0) return;
+      keys.splice(i, 1);
     }
-    const text = canonicalize(list);
-    if (!meter.charge(text.length * INDEX_FUEL_PER_BYTE)) {
-      throw runtimeError('CONTRACT_OUT_OF_FUEL', 'out of fuel');
+    if (keys.length === 0) {
+      dir.pages.splice(at, 1);
+      access.writeIn(contract, pageKey(entry.id), null);
+      dirChanged = true;
+    } else {
+      write(pageKey(entry.id), keys);
+      if (keys[0] !== entry.first) {
+        dir.pages[at] = { id: entry.id, first: keys[0] as string };
+        dirChanged = true;
+      }
     }
-    access.writeIn(contract, indexKey, list.length === 0 ? null : list);
+    if (dirChanged) write(dirKey, dir.pages.length === 0 ? null : (dir as unknown as JsonValue));
   }
 
   private range(access: UserStateAccess, contract: string, prefixArg: unknown, optionsArg: unknown): JsonValue {
@@ -279,12 +334,19 @@ export class UserContracts {
     const after = options.after;
     if (after !== undefined && typeof after !== 'string')
       throw runtimeError('CONTRACT_RANGE_INVALID', 'after must be a key');
-    const list = (access.readIn(contract, `${INDEX_PREFIX}${bucketOf(prefixArg)}`) as string[] | null) ?? [];
+    const bucket = bucketOf(prefixArg);
+    const dir = access.readIn(contract, `${INDEX_PREFIX}${bucket}`) as IndexDirectory | null;
     const out: JsonObject[] = [];
-    for (const key of list) {
-      if (!key.startsWith(prefixArg) || (after !== undefined && key <= after)) continue;
-      out.push({ key, value: access.readIn(contract, key) });
-      if (out.length >= limit) break;
+    if (dir === null) return out;
+    const from = after !== undefined && after > prefixArg ? after : prefixArg;
+    for (let p = pageFor(dir, from); p < dir.pages.length && out.length < limit; p++) {
+      const id = (dir.pages[p] as { id: number }).id;
+      for (const key of (access.readIn(contract, `${PAGE_PREFIX}${bucket}/${id}`) as string[] | null) ?? []) {
+        if (key < prefixArg || (after !== undefined && key <= after)) continue;
+        if (!key.startsWith(prefixArg)) return out;
+        out.push({ key, value: access.readIn(contract, key) });
+        if (out.length >= limit) break;
+      }
     }
     return out;
   }

@@ -40,8 +40,11 @@ export const workflowKeys = {
   case: (id: string) => `case/${id}`,
   /** An empty record per case of an applicant, for "my cases" listings. */
   applicant: (key: string, id: string) => `applicant/${key}/${id}`,
-  /** Cases whose current deadline falls in an hour (ms / 3,600,000, floored). */
-  due: (hour: number) => `due/${hour}`,
+  /** How many entries hour `hour` (ms / 3,600,000, floored) of the deadline list has. */
+  dueCount: (hour: number) => `due/${hour}/n`,
+  /** Entry `i` of that hour: a case id whose deadline fell in that hour when it entered a step. */
+  due: (hour: number, i: number) => `due/${hour}/${i}`,
+  /** `{ hour, next }`: every entry before entry `next` of hour `hour` has been examined. */
   sweep: 'sweep',
 } as const;
 
@@ -107,8 +110,9 @@ export interface CaseRecord {
 const HOUR = 3_600_000;
 const MAX_HISTORY = 500;
 const MAX_ATTACHMENTS = 20;
-/** Hours `checkDeadlines` looks at per call (a week). */
+/** How far back the first `checkDeadlines` looks (a week), and how many list entries one call examines. */
 const SWEEP_HOURS = 24 * 7;
+const SWEEP_ENTRIES = 2_000;
 const CASE_ID = /^[0-9a-f]{64}$/;
 
 function actorOf(p: Principal): CaseActor {
@@ -314,15 +318,17 @@ function runEffects(ctx: CallContext, effects: readonly Effect[] | undefined, vi
   });
 }
 
-/** Due-index maintenance: a case is listed under the hour of its current deadline. */
-function listDue(ctx: CallContext, id: string, deadlineAt: number | undefined, add: boolean): void {
+/**
+ * Deadline list: entering a step with a deadline appends the case to the list of the deadline's hour (a counter and
+ * one key per entry, so an entry costs the same however many cases share the hour). Entries are never removed: the
+ * sweep skips a case whose current deadline is not the one listed, or that is no longer open.
+ */
+function listDue(ctx: CallContext, id: string, deadlineAt: number | undefined): void {
   if (deadlineAt === undefined) return;
-  const key = workflowKeys.due(Math.floor(deadlineAt / HOUR));
-  const list = ((ctx.get(key) as string[] | null) ?? []).filter((x) => x !== id);
-  if (add) list.push(id);
-  list.sort();
-  if (list.length === 0) ctx.delete(key);
-  else ctx.put(key, list);
+  const hour = Math.floor(deadlineAt / HOUR);
+  const n = (ctx.get(workflowKeys.dueCount(hour)) as number | null) ?? 0;
+  ctx.put(workflowKeys.due(hour, n), id);
+  ctx.put(workflowKeys.dueCount(hour), n + 1);
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -339,17 +345,13 @@ function enterStep(ctx: CallContext, c: Mutable<CaseRecord>, def: WorkflowDefini
   ].filter((d): d is number => d !== undefined);
   if (deadlines.length === 0) delete c.deadlineAt;
   else c.deadlineAt = Math.min(...deadlines);
-  listDue(ctx, c.id, c.deadlineAt, true);
+  listDue(ctx, c.id, c.deadlineAt);
   ctx.emit('taskAssigned', {
     case: c.id,
     workflow: c.workflow,
     step: stepId,
     ...(c.deadlineAt === undefined ? {} : { deadlineAt: c.deadlineAt }),
   });
-}
-
-function leaveStep(ctx: CallContext, c: Mutable<CaseRecord>): void {
-  listDue(ctx, c.id, c.deadlineAt, false);
 }
 
 /** Records a breach of the current step (and of the case) once; returns whether the deadline had passed. */
@@ -403,7 +405,6 @@ function optionalComment(args: JsonObject): string | undefined {
 
 /** Moves the case along `to` (a step or an outcome). */
 function transition(ctx: CallContext, c: Mutable<CaseRecord>, def: WorkflowDefinition, to: string): void {
-  leaveStep(ctx, c);
   if (!to.startsWith('@')) {
     enterStep(ctx, c, def, to);
     return;
@@ -590,7 +591,6 @@ export const workflowContract: SystemContract = {
         const c = { ...caseOf(ctx, args.case) } as Mutable<CaseRecord>;
         if (c.applicant.key !== ctx.signer) throw runtimeError('CASE_NOT_APPLICANT', 'only the applicant may withdraw');
         if (c.status !== 'open') throw runtimeError('CASE_CLOSED', `the case is ${c.status}`, { status: c.status });
-        leaveStep(ctx, c);
         pushHistory(c, {
           ...historyBase(ctx),
           action: 'withdrawn',
@@ -615,22 +615,36 @@ export const workflowContract: SystemContract = {
       },
       execute(ctx) {
         const now = Math.floor(ctx.time / HOUR);
-        const sweep = ctx.get(workflowKeys.sweep) as { hour: number } | null;
-        // Hours whose deadlines have all passed: up to the previous hour; the current hour is looked at case by case.
-        const from = Math.max(sweep === null ? now - SWEEP_HOURS : sweep.hour + 1, now - SWEEP_HOURS);
+        const cursor = ctx.get(workflowKeys.sweep) as { hour: number; next: number } | null;
+        let hour = Math.max(cursor?.hour ?? now - SWEEP_HOURS, now - SWEEP_HOURS);
+        let next = cursor !== null && cursor.hour === hour ? cursor.next : 0;
         let breaches = 0;
-        for (let hour = from; hour <= now; hour++) {
-          for (const id of (ctx.get(workflowKeys.due(hour)) as string[] | null) ?? []) {
+        let examined = 0;
+        // Hours before the current one are examined once; the current hour again on every call (its deadlines are
+        // still passing). At most SWEEP_ENTRIES entries per call, so a call is bounded; the next one goes on.
+        while (hour <= now && examined < SWEEP_ENTRIES) {
+          const count = (ctx.get(workflowKeys.dueCount(hour)) as number | null) ?? 0;
+          while (next < count && examined < SWEEP_ENTRIES) {
+            const id = ctx.get(workflowKeys.due(hour, next)) as string;
+            next++;
+            examined++;
             const c = { ...caseOf(ctx, id) } as Mutable<CaseRecord>;
+            if (c.deadlineAt === undefined || Math.floor(c.deadlineAt / HOUR) !== hour) continue;
             const before = c.breached.length;
-            const def = definitionOf(ctx, c.workflow, c.version);
-            if (!noteBreach(ctx, c, def) || c.breached.length === before) continue;
+            if (!noteBreach(ctx, c, definitionOf(ctx, c.workflow, c.version)) || c.breached.length === before) continue;
             breaches += c.breached.length - before;
             ctx.put(workflowKeys.case(c.id), c as unknown as JsonObject);
           }
+          if (next < count) break;
+          if (hour === now) {
+            next = 0;
+            break;
+          }
+          hour++;
+          next = 0;
         }
-        ctx.put(workflowKeys.sweep, { hour: now - 1 });
-        return { breaches } as JsonValue;
+        ctx.put(workflowKeys.sweep, { hour, next });
+        return { breaches, examined } as JsonValue;
       },
     },
   },

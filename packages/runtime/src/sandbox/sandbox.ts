@@ -7,7 +7,14 @@
  * (docs/adr/0011-contract-sandbox.md, PROTOCOL.md §16).
  */
 import { canonicalize, isLianzhengError, type JsonValue } from '@lianzheng/protocol';
-import { type EngineDeps, type EngineLimits, type EngineOutcome, QuickJsEngine } from './engine.js';
+import {
+  type EngineDeps,
+  type EngineLimits,
+  type EngineOutcome,
+  QuickJsEngine,
+  SandboxEngineError,
+  SandboxWallClockError,
+} from './engine.js';
 
 export interface SandboxLimits {
   /** Fuel for one call: metered interpreter instructions plus host charges. */
@@ -153,7 +160,11 @@ export class ContractSandbox {
         }
         return answer(text);
       } catch (error) {
-        if (isLianzhengError(error) && FATAL_HOST_CODES.has(error.code)) {
+        const stops =
+          (isLianzhengError(error) && FATAL_HOST_CODES.has(error.code)) ||
+          error instanceof SandboxWallClockError ||
+          error instanceof SandboxEngineError;
+        if (stops) {
           fatal = error;
           return outOfFuel;
         }

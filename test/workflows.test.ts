@@ -1,0 +1,233 @@
+/**
+ * The five approval workflows the way people use them: a real node process started with the demo (which deploys the
+ * templates through a governance vote and registers demo citizens and enterprises), and the `lianzheng workflow` CLI
+ * for every step — each template from submission to outcome with the right identities, a wrong actor and a missing form
+ * field. Deadline breaches need a moving clock: they are tested on an in-process node (packages/node/test/workflows.test.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, freePort, type NodeHandle, removeDir, startNode, tempDir } from './helpers/nodeProcess.js';
+
+interface Outcome {
+  exit: number;
+  stderr: string;
+  receipt?: { status: string; code?: string; result?: Record<string, unknown> };
+}
+
+describe('the five workflow templates through the CLI', () => {
+  let home: string;
+  let node: NodeHandle;
+  const g = () => ['--home', home, '--url', node.url, '--json'];
+
+  async function run(...args: string[]): Promise<Outcome> {
+    const r = await cli([...g(), ...args]);
+    const out: Outcome = { exit: r.code, stderr: r.stderr };
+    if (r.stdout.trim().startsWith('{'))
+      out.receipt = (JSON.parse(r.stdout) as { receipt?: Outcome['receipt'] }).receipt;
+    return out;
+  }
+  /** A step that must succeed; returns its result. */
+  async function ok(...args: string[]): Promise<Record<string, unknown>> {
+    const r = await run(...args);
+    expect(r.receipt?.status, `${args.join(' ')}\n${r.stderr}\n${JSON.stringify(r.receipt)}`).toBe('ok');
+    return r.receipt?.result ?? {};
+  }
+  /** A step that must be refused with `code` (at admission: exit code and stderr; in a block: the receipt). */
+  async function refused(code: string, ...args: string[]): Promise<void> {
+    const r = await run(...args);
+    expect(r.exit, args.join(' ')).not.toBe(0);
+    expect(`${r.stderr} ${r.receipt?.code ?? ''}`).toContain(code);
+  }
+  const refuseSubmit = (code: string, workflow: string, key: string, form: string) =>
+    refused(code, 'workflow', 'submit', workflow, '--key', key, '--form', form);
+  const refuseAct = (code: string, id: string, action: string, key: string, form?: string) =>
+    refused(code, 'workflow', 'act', id, action, '--key', key, ...(form === undefined ? [] : ['--form', form]));
+  /** The east bureau records a person's household (a fixture for the checks of two templates). */
+  const enterHousehold = (person: string) =>
+    ok(
+      'tx',
+      'household-registry',
+      'enter',
+      '--key',
+      'police-east',
+      '--args',
+      JSON.stringify({ person, bureau: 'east' }),
+    );
+  async function commitment(value: string): Promise<string> {
+    const r = await cli([...g(), 'workflow', 'commit', value, '--salt', '00112233445566778899aabbccddeeff']);
+    return (JSON.parse(r.stdout) as { commitment: string }).commitment;
+  }
+  const submit = async (workflow: string, key: string, form: object) =>
+    (await ok('workflow', 'submit', workflow, '--key', key, '--form', JSON.stringify(form))).case as string;
+
+  beforeAll(async () => {
+    home = tempDir('workflows');
+    const port = await freePort();
+    const init = await cli(['--home', home, 'init', '--demo', '--kdf-cost', '12', '--port', String(port)]);
+    expect(init.code, init.stderr).toBe(0);
+    node = await startNode(home, port, ['--seed-demo']);
+    // The node answers /health before it has recorded the demo history: wait for the deployment and the two cases.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const list = (await (await fetch(`${node.url}/v1/workflows`)).json()) as { workflows: unknown[] };
+      const height = ((await (await fetch(`${node.url}/v1/chain`)).json()) as { height: number }).height;
+      if (list.workflows.length === 5 && height >= 2) break;
+      if (Date.now() > deadline) throw new Error('the demo did not deploy the workflows in time');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await node?.stop();
+    removeDir(home);
+  });
+
+  it('the demo deployed the five through governance and left two cases in the inboxes', async () => {
+    const list = JSON.parse((await cli([...g(), 'workflow', 'list'])).stdout) as { id: string }[];
+    expect(list.map((w) => w.id).sort()).toEqual([
+      'birth-registration',
+      'budget-approval',
+      'business-licence',
+      'household-migration',
+      'realestate-transfer',
+    ]);
+    const inbox = JSON.parse((await cli([...g(), 'workflow', 'inbox', '--key', 'market-caseworker'])).stdout) as {
+      tasks: { workflow: string }[];
+    };
+    expect(inbox.tasks.map((t) => t.workflow)).toContain('business-licence');
+  });
+
+  it('营业执照: enterprise → caseworker → registrar; wrong actor; missing field', async () => {
+    const form = {
+      companyName: '钱塘链政信息技术有限公司',
+      companyType: '有限责任公司',
+      registeredCapital: 2_000_000,
+      address: '杭州市上城区望江路 18 号',
+      legalRepresentativeId: await commitment('330102198807070077'),
+      businessScope: '区块链技术服务',
+    };
+    const { companyName: _, ...missing } = form;
+    await refuseSubmit('WORKFLOW_FORM_INVALID', 'business-licence', 'enterprise-2', JSON.stringify(missing));
+    const id = await submit('business-licence', 'enterprise-2', form);
+    await refuseAct('WORKFLOW_NOT_YOUR_TASK', id, 'approve', 'police-caseworker', '{"opinion":"x"}');
+    await ok('workflow', 'act', id, 'approve', '--key', 'market-caseworker', '--form', '{"opinion":"材料齐全"}');
+    await refuseAct('WORKFLOW_FORM_INVALID', id, 'approve', 'market-registrar', '{}');
+    expect(
+      await ok(
+        'workflow',
+        'act',
+        id,
+        'approve',
+        '--key',
+        'market-registrar',
+        '--form',
+        '{"licenceNo":"91330102MA2CD5EF6G"}',
+      ),
+    ).toMatchObject({
+      status: 'approved',
+      outcome: 'issued',
+    });
+    const detail = JSON.parse((await cli([...g(), 'workflow', 'case', id, '--key', 'market-auditor'])).stdout) as {
+      history: { action: string }[];
+    };
+    expect(detail.history.map((h) => h.action)).toEqual(['submitted', 'approve', 'approve']);
+  });
+
+  it('不动产登记: citizen → caseworker → tax clearance → registrar; wrong actor; missing field', async () => {
+    const seller = await commitment('seller 330102197001010011');
+    const buyer = await commitment('buyer 330102197502020022');
+    await ok(
+      'tx',
+      'property-registry',
+      'record',
+      '--key',
+      'realestate-registrar',
+      '--args',
+      JSON.stringify({ propertyId: 'HZ-SC-000777', owner: seller }),
+    );
+    const form = {
+      propertyId: 'HZ-SC-000777',
+      sellerId: seller,
+      buyerId: buyer,
+      price: 2_800_000,
+      contractHash: await commitment('contract'),
+    };
+    const { price: _, ...missing } = form;
+    await refuseSubmit('WORKFLOW_FORM_INVALID', 'realestate-transfer', 'citizen-1', JSON.stringify(missing));
+    const id = await submit('realestate-transfer', 'citizen-1', form);
+    await refuseAct('WORKFLOW_NOT_YOUR_TASK', id, 'approve', 'market-caseworker', '{"opinion":"x"}');
+    await ok('workflow', 'act', id, 'approve', '--key', 'realestate-caseworker', '--form', '{"opinion":"受理"}');
+    await refuseAct('WORKFLOW_CHECK_FAILED', id, 'approve', 'realestate-registrar');
+    await ok('tx', 'tax', 'clear', '--key', 'finance-tax', '--args', '{"propertyId":"HZ-SC-000777","amount":8400000}');
+    expect(await ok('workflow', 'act', id, 'approve', '--key', 'realestate-registrar')).toMatchObject({
+      outcome: 'registered',
+    });
+  });
+
+  it('户口迁移: bureau of departure, then bureau of arrival; wrong bureau; missing field', async () => {
+    const person = await commitment('citizen-2 330102199909090099');
+    await enterHousehold(person);
+    await refuseSubmit(
+      'WORKFLOW_FORM_INVALID',
+      'household-migration',
+      'citizen-2',
+      JSON.stringify({ personId: person, fromBureau: 'east', toBureau: 'west' }),
+    );
+    const id = await submit('household-migration', 'citizen-2', {
+      personId: person,
+      fromBureau: 'east',
+      toBureau: 'west',
+      reason: 'marriage',
+    });
+    await refuseAct('WORKFLOW_NOT_YOUR_TASK', id, 'approve', 'police-west');
+    await ok('workflow', 'act', id, 'approve', '--key', 'police-east');
+    expect(await ok('workflow', 'act', id, 'approve', '--key', 'police-west')).toMatchObject({ outcome: 'moved' });
+  });
+
+  it('出生登记: hospital → health commission → police; wrong actor; missing field', async () => {
+    const mother = await commitment('mother 330102199505050055');
+    await enterHousehold(mother);
+    const form = {
+      childId: await commitment('child 2026-11-21'),
+      motherId: mother,
+      birthDate: '2026-11-21',
+      birthCertificateNo: 'P330098765',
+      bureau: 'east',
+    };
+    const { birthCertificateNo: _, ...missing } = form;
+    await refuseSubmit('WORKFLOW_FORM_INVALID', 'birth-registration', 'health-hospital', JSON.stringify(missing));
+    const id = await submit('birth-registration', 'health-hospital', form);
+    await refuseAct('WORKFLOW_NOT_YOUR_TASK', id, 'approve', 'health-hospital', '{"certificateVerified":true}');
+    await ok('workflow', 'act', id, 'approve', '--key', 'health-caseworker', '--form', '{"certificateVerified":true}');
+    expect(await ok('workflow', 'act', id, 'approve', '--key', 'police-east')).toMatchObject({ outcome: 'registered' });
+  });
+
+  it('预算审批: department → finance → countersign of both leaders; wrong actor; missing field', async () => {
+    await refuseSubmit('WORKFLOW_FORM_INVALID', 'budget-approval', 'health-caseworker', '{"year":2027,"title":"x"}');
+    const inbox = JSON.parse((await cli([...g(), 'workflow', 'inbox', '--key', 'finance-caseworker'])).stdout) as {
+      tasks: { id: string; workflow: string }[];
+    };
+    const id = inbox.tasks.find((t) => t.workflow === 'budget-approval')?.id as string;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    await refuseAct('WORKFLOW_FORM_INVALID', id, 'approve', 'finance-caseworker', '{"opinion":"同意"}');
+    await ok(
+      'workflow',
+      'act',
+      id,
+      'approve',
+      '--key',
+      'finance-caseworker',
+      '--form',
+      '{"approvedAmount":700000,"opinion":"核减"}',
+    );
+    await refuseAct('WORKFLOW_NOT_YOUR_TASK', id, 'approve', 'police-leader');
+    expect(await ok('workflow', 'act', id, 'approve', '--key', 'finance-leader')).toMatchObject({
+      status: 'open',
+      step: 'leadership',
+    });
+    expect(await ok('workflow', 'act', id, 'approve', '--key', 'market-leader')).toMatchObject({ status: 'approved' });
+    const budget = (await (await fetch(`${node.url}/v1/state/budget-ledger/budget/market/2027`)).json()) as {
+      value: unknown;
+    };
+    expect(budget.value).toMatchObject({ total: 700_000, count: 1 });
+  });
+});
