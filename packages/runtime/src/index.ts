@@ -118,4 +118,10 @@ export {
   WORKFLOW_ID_PATTERN,
   type WorkflowDefinition,
 } from './workflows/definition.js';
-export { assertFormSchema, COMMITMENT_PATTERN, type FormSchema, validateForm } from './workflows/formSchema.js';
+export {
+  assertFormSchema,
+  backtrackingRisk,
+  COMMITMENT_PATTERN,
+  type FormSchema,
+  validateForm,
+} from './workflows/formSchema.js';

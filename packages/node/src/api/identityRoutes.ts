@@ -58,7 +58,7 @@ function body<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
 }
 
 /** The latest durable value of a state key, or null when it has none (`chain.state` throws STATE_KEY_NOT_FOUND). */
-function stateValue(node: LianzhengNode, contract: string, key: string): JsonValue | null {
+export function stateValue(node: LianzhengNode, contract: string, key: string): JsonValue | null {
   try {
     return node.chain.state(contract, key).value;
   } catch (error) {

@@ -4,7 +4,7 @@
  * detail with history, and an applicant's own cases. Acting, submitting and withdrawing are transactions
  * (`workflow.act`, `workflow.submit`, `workflow.withdraw`), sent to POST /v1/transactions like any other.
  */
-import { isLianzhengError, type JsonValue, LianzhengError, type Principal } from '@lianzheng/protocol';
+import { LianzhengError, type Principal } from '@lianzheng/protocol';
 import {
   type CaseRecord,
   GOV_CONTRACT,
@@ -18,20 +18,11 @@ import type { FastifyRequest } from 'fastify';
 import type { SessionManager } from '../auth.js';
 import { nodeError } from '../errors.js';
 import type { LianzhengNode } from '../lianzhengNode.js';
-import type { ApiInstance } from './identityRoutes.js';
+import { type ApiInstance, stateValue } from './identityRoutes.js';
 import { errorResponses } from './schemas.js';
 
 /** Cases read per listing request at most (the scan is over every case; docs/workflows.md notes the limit). */
 const SCAN_LIMIT = 10_000;
-
-function stateValue(node: LianzhengNode, contract: string, key: string): JsonValue | null {
-  try {
-    return node.chain.state(contract, key).value;
-  } catch (error) {
-    if (isLianzhengError(error) && error.code === 'STATE_KEY_NOT_FOUND') return null;
-    throw error;
-  }
-}
 
 export interface CaseSummary {
   readonly id: string;

@@ -119,7 +119,6 @@ export class QuickJsEngine {
   private busy = false;
 
   private constructor(
-    private readonly module: QuickJSWASMModule,
     private readonly runtime: QuickJSRuntime,
     private readonly ctx: QuickJSContext,
     private readonly memory: WebAssembly.Memory,
@@ -188,7 +187,6 @@ export class QuickJsEngine {
     const snapshot = takeSnapshot(module, memory, stackPointer);
     depth.value = 0;
     const engine = new QuickJsEngine(
-      module,
       runtime,
       ctx,
       memory,
@@ -317,7 +315,6 @@ export class QuickJsEngine {
   dispose(): void {
     this.ctx.dispose();
     this.runtime.dispose();
-    void this.module;
   }
 }
 

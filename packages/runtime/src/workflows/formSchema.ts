@@ -109,6 +109,8 @@ export function assertFormSchema(schema: unknown, at = 'form', depth = 0): FormS
       } catch {
         bad(`${at}.pattern`, 'is not a valid regular expression');
       }
+      const problem = backtrackingRisk(schema.pattern);
+      if (problem !== undefined) bad(`${at}.pattern`, problem);
     }
     if (schema.format !== undefined && (typeof schema.format !== 'string' || !FORMATS.has(schema.format))) {
       bad(`${at}.format`, `must be one of ${[...FORMATS].join(', ')}`);
@@ -130,6 +132,48 @@ export function assertFormSchema(schema: unknown, at = 'form', depth = 0): FormS
       bad(`${at}.x-personal`, 'may only be true, on a string field');
   }
   return schema;
+}
+
+/**
+ * Form patterns run in the host's regular-expression engine on applicants' input, outside the metered sandbox, so
+ * they must not be able to backtrack exponentially: no backreferences or lookarounds, and a group that is repeated
+ * (`*`, `+`, `{n,}`, `{n,m}`) may contain neither a quantifier nor an alternation — the shapes `(a+)+` and `(a|aa)+`
+ * of catastrophic patterns. Returns what is wrong, or undefined.
+ */
+export function backtrackingRisk(pattern: string): string | undefined {
+  if (/\\[1-9k]/.test(pattern)) return 'may not use backreferences';
+  if (/\(\?<?[=!]/.test(pattern)) return 'may not use lookarounds';
+  // For each group: whether it contains a quantifier or an alternation, and what follows its closing parenthesis.
+  const open: { risky: boolean }[] = [];
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(') open.push({ risky: false });
+    else if (c === '|' || c === '*' || c === '+' || c === '{') {
+      const top = open.at(-1);
+      if (top !== undefined) top.risky = true;
+    } else if (c === ')') {
+      const group = open.pop();
+      const next = pattern[i + 1];
+      const repeated = next === '*' || next === '+' || next === '{';
+      if (group?.risky === true && repeated) {
+        return 'may not repeat a group that contains a quantifier or an alternation (catastrophic backtracking)';
+      }
+      // A group is itself a quantified atom inside its parent when repeated.
+      const parent = open.at(-1);
+      if (parent !== undefined && (group?.risky === true || repeated)) parent.risky = true;
+    }
+  }
+  return undefined;
 }
 
 function formError(field: string, message: string): never {

@@ -1,0 +1,101 @@
+/**
+ * Workflow form schemas (PROTOCOL.md §17.3): the subset is enforced, forms are checked field by field with coded
+ * errors, personal fields accept only commitments, and patterns that could backtrack catastrophically in the host's
+ * (unmetered) regular-expression engine are refused when a definition is deployed.
+ */
+import { describe, expect, it } from 'vitest';
+import { assertFormSchema, backtrackingRisk, validateForm } from '../src/workflows/formSchema.js';
+
+const code = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+};
+
+describe('form patterns', () => {
+  it.each(['^(a+)+$', '^(a|aa)+$', '(\\d*)*', '((ab)*)+', '(a+){2,}', '^((a)+b)*$', '(x|y)*z'])(
+    'refuses the catastrophic shape %s',
+    (pattern) => {
+      expect(backtrackingRisk(pattern)).toMatch(/catastrophic/);
+      expect(code(() => assertFormSchema({ type: 'string', maxLength: 10, pattern }))).toBe(
+        'WORKFLOW_DEFINITION_INVALID',
+      );
+    },
+  );
+
+  it.each(['(a)\\1', '(?<n>a)\\k<n>', 'a(?=b)', 'a(?!b)', '(?<=a)b'])(
+    'refuses backreferences and lookarounds: %s',
+    (p) => {
+      expect(backtrackingRisk(p)).toBeDefined();
+    },
+  );
+
+  it.each([
+    '^91[0-9A-Z]{16}$',
+    '^[A-Z0-9-]{6,32}$',
+    '^[A-Z][0-9]{9}$',
+    '^(ab)+$',
+    '^(a|b)c$',
+    '[(+*]+',
+    '^\\(\\d+\\)+$',
+  ])('accepts the linear pattern %s', (pattern) => {
+    expect(backtrackingRisk(pattern)).toBeUndefined();
+  });
+});
+
+describe('validateForm', () => {
+  const schema = assertFormSchema({
+    type: 'object',
+    required: ['name', 'id'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', minLength: 2, maxLength: 5 },
+      id: { type: 'string', 'x-personal': true },
+      n: { type: 'integer', minimum: 1, maximum: 3 },
+      tags: { type: 'array', maxItems: 2, items: { type: 'string', enum: ['a', 'b'] } },
+    },
+  });
+  const id = 'ab'.repeat(32);
+
+  it('accepts a form that fits, and names the first field that does not', () => {
+    expect(code(() => validateForm(schema, { name: '张三丰', id, n: 2, tags: ['a'] }))).toBeUndefined();
+    const cases: [unknown, string, string][] = [
+      [{ id }, 'WORKFLOW_FORM_INVALID', 'form.name'],
+      [{ name: '', id }, 'WORKFLOW_FORM_INVALID', 'form.name'],
+      [{ name: 'abcdef', id }, 'WORKFLOW_FORM_INVALID', 'form.name'],
+      [{ name: 'ab', id, extra: 1 }, 'WORKFLOW_FORM_INVALID', 'form.extra'],
+      [{ name: 'ab', id, n: 1.5 }, 'WORKFLOW_FORM_INVALID', 'form.n'],
+      [{ name: 'ab', id, tags: ['a', 'b', 'a'] }, 'WORKFLOW_FORM_INVALID', 'form.tags'],
+      [{ name: 'ab', id, tags: ['c'] }, 'WORKFLOW_FORM_INVALID', 'form.tags[0]'],
+      [{ name: 'ab', id: '110101199001011234' }, 'WORKFLOW_PERSONAL_PLAINTEXT', 'form.id'],
+      [[], 'WORKFLOW_FORM_INVALID', 'form'],
+    ];
+    for (const [value, expected, field] of cases) {
+      try {
+        validateForm(schema, value);
+        throw new Error(`accepted ${JSON.stringify(value)}`);
+      } catch (error) {
+        expect(error).toMatchObject({ code: expected, details: { field } });
+      }
+    }
+  });
+
+  it('refuses schemas outside the subset', () => {
+    for (const bad of [
+      { type: 'string' },
+      { type: 'object', properties: { a: { type: 'string', maxLength: 1, format: 'email' } } },
+      { type: 'object', additionalProperties: true },
+      { type: 'array', items: { type: 'string', maxLength: 1 } },
+      { type: 'string', maxLength: 3, $ref: '#/x' },
+      { type: 'integer', 'x-personal': true },
+    ]) {
+      expect(
+        code(() => assertFormSchema(bad)),
+        JSON.stringify(bad),
+      ).toBe('WORKFLOW_DEFINITION_INVALID');
+    }
+  });
+});
