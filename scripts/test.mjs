@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build, ensureNodeBinary, ensureNodeModules, root, run, step } from './setup.mjs';
+import { build, ensureDebianPackages, ensureNodeBinary, ensureNodeModules, root, run, step } from './setup.mjs';
 
 const extra = process.argv.slice(2);
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
@@ -63,6 +63,8 @@ function phase(name, fn) {
 }
 
 ensureNodeModules();
+// etcd (the consortium tests run a real 3-member cluster) from Debian's etcd-server.
+ensureDebianPackages(['etcd-server']);
 build();
 phase('lint and format (biome)', () =>
   run(process.execPath, [path.join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'check', '.']),

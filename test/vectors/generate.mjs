@@ -691,6 +691,7 @@ async function chainVectors(suiteId) {
       genesis,
       tree,
       durableHeight: () => 1,
+      certifiedHeight: () => 1,
       isPending: () => false,
       dropped: () => undefined,
     });

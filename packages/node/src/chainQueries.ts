@@ -1,4 +1,5 @@
 import {
+  type Attestation,
   type BlockHeader,
   type BlockView,
   blockHashFromCanonical,
@@ -41,6 +42,8 @@ export interface ChainQueriesDeps {
   readonly tree: StateTree;
   /** Latest durable height: nothing above it is ever returned. */
   readonly durableHeight: () => number;
+  /** Highest block certified by a quorum (etcd ordering); the durable height with solo. */
+  readonly certifiedHeight: () => number;
   readonly isPending: (idHex: string) => boolean;
   readonly dropped: (idHex: string) => { code: string; message: string } | undefined;
 }
@@ -74,6 +77,43 @@ export class ChainQueries {
     }
   }
 
+  private checkCertified(height: number): void {
+    const certified = this.deps.certifiedHeight();
+    if (height > certified) {
+      throw nodeError('PROOF_NOT_CERTIFIED', `block ${height} is not certified by a quorum yet; retry in a moment`, {
+        height,
+        certified,
+      });
+    }
+  }
+
+  /**
+   * Certified blocks from `from` (for a peer catching up): header, hash, signed transactions and the attestations
+   * that certified them; at most `limit` blocks and about 20,000 transactions.
+   */
+  syncBlocks(
+    from: number,
+    limit: number,
+  ): {
+    blocks: { header: BlockHeader; hash: string; txs: readonly SignedTransaction[]; attestations: Attestation[] }[];
+  } {
+    const to = Math.min(this.deps.certifiedHeight(), from + limit - 1);
+    const blocks = [];
+    let txs = 0;
+    for (let h = from; h <= to && txs < 20_000; h++) {
+      const view = this.block(h, true);
+      const signed = view.txs ?? [];
+      txs += signed.length;
+      blocks.push({
+        header: view.header,
+        hash: view.hash,
+        txs: signed,
+        attestations: this.deps.store.attestations(h) ?? [],
+      });
+    }
+    return { blocks };
+  }
+
   header(height: number): BlockHeader {
     this.checkHeight(height);
     const header = this.deps.store.header(height);
@@ -81,7 +121,8 @@ export class ChainQueries {
     return header;
   }
 
-  checkpoint(height = this.deps.durableHeight()): Checkpoint {
+  /** The signed header at `height`; by default the latest certified one (etcd ordering) or the latest durable one. */
+  checkpoint(height = this.deps.certifiedHeight()): Checkpoint {
     const header = this.header(height);
     const bytes = this.deps.store.headerBytes(height)!;
     return {
@@ -159,6 +200,7 @@ export class ChainQueries {
         status: status.status,
       });
     }
+    this.checkCertified(status.height);
     const levels = this.levels(status.height);
     return {
       height: status.height,
@@ -173,8 +215,10 @@ export class ChainQueries {
 
   /** Value of (contract, key) at `height` (default: latest durable), read through the authenticated tree. */
   state(contract: string, key: string, opts: { height?: number; proof?: boolean } = {}): StateView {
-    const height = opts.height ?? this.deps.durableHeight();
+    // A proof is only as good as its checkpoint: by default, prove against the latest certified block.
+    const height = opts.height ?? (opts.proof === true ? this.deps.certifiedHeight() : this.deps.durableHeight());
     this.checkHeight(height);
+    if (opts.proof === true) this.checkCertified(height);
     const { suite, store, tree } = this.deps;
     const rootBytes = store.root(height);
     if (rootBytes === undefined)

@@ -199,6 +199,23 @@ export class ChainStore {
     return this.roots.get(height);
   }
 
+  /** etcd ordering: the highest block a quorum certified (PROTOCOL.md §18.5); undefined before the first. */
+  certifiedHeight(): number | undefined {
+    const bytes = this.meta.get('certified');
+    return bytes === undefined ? undefined : Number(bytes.readBigUInt64BE(0));
+  }
+
+  putCertifiedHeight(height: number): void {
+    const bytes = Buffer.allocUnsafe(8);
+    bytes.writeBigUInt64BE(BigInt(height), 0);
+    void this.meta.put('certified', bytes);
+  }
+
+  /** Replaces the attestations stored with a durable block by the set that certified it. */
+  putAttestations(height: number, attestations: readonly Attestation[]): void {
+    void this.attestationsDb.put(height, Buffer.from(utf8ToBytes(canonicalize(attestations))));
+  }
+
   attestations(height: number): Attestation[] | undefined {
     const bytes = this.attestationsDb.get(height);
     return bytes === undefined ? undefined : (JSON.parse(bytesToUtf8(bytes)) as Attestation[]);

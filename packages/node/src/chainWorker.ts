@@ -8,6 +8,7 @@ import {
   assertSignedTransaction,
   attestationBody,
   attestationDigest,
+  type BatchHeader,
   blockHash,
   bytesToHex,
   bytesToUtf8,
@@ -20,19 +21,22 @@ import {
   equalBytes,
   HashTag,
   hexToBytes,
+  isHex,
   isLianzhengError,
   merkleRootFromLeafHashes,
+  openBatch,
   parseJsonStrict,
   protocolError,
   receiptHashFromCanonical,
   type SuiteId,
   stateValueHashText,
+  type Transaction,
   transactionIdFromCanonical,
   transactionLeafHash,
   utf8ToBytes,
   verifyCosignatures,
 } from '@lianzheng/protocol';
-import { decodeSlot, StateTree } from '@lianzheng/runtime';
+import { type CandidateTx, decodeSlot, StateTree } from '@lianzheng/runtime';
 import { ChainStore, decodeRecords, decodeTxRecords, type StoredTx } from './chainStore.js';
 import { nativeSuite } from './nativeSuite.js';
 
@@ -71,6 +75,21 @@ export function storedTxLeaf(
   return { id, leaf: transactionLeafHash(suite, id, t.sig, suite.tagged(HashTag.cosigs, t.cosigs)), cosigs };
 }
 
+/** The executor's view of a transaction the workers verified (their hex strings are well-formed). */
+export function candidateOf(r: Extract<AdmitResult, { ok: true }>): CandidateTx {
+  return {
+    id: Buffer.from(r.idHex, 'hex'),
+    idHex: r.idHex,
+    sig: Buffer.from(r.sigHex, 'hex'),
+    tx: r.tx as Transaction,
+    canonical: r.canonical,
+    ...(r.cosigs === undefined ? {} : { cosigs: r.cosigs, cosigsDigest: Buffer.from(r.cosigsDigest as string, 'hex') }),
+  };
+}
+
+/** The most transactions an ordered batch or block may carry (the configuration's `maxBlockTxs` ceiling). */
+const MAX_ORDERED_TXS = 100_000;
+
 export interface WireError {
   readonly code: string;
   readonly message: string;
@@ -98,7 +117,23 @@ export interface AdmitRequest {
   readonly body: string;
   readonly batch: boolean;
   readonly now: number;
+  /**
+   * Transactions already ordered (from an etcd batch or a peer's block): only what is deterministic is checked here —
+   * shape, canonical form, id, signature, co-signatures — because every node must reach the same verdict. Expiry,
+   * size and duplicates are the executor's drop rules (PROTOCOL.md §5.5).
+   */
+  readonly ordered?: boolean;
 }
+
+/** Opens an ordering batch read from etcd (header, hash, node signature) and checks each of its transactions. */
+export interface OpenBatchRequest {
+  readonly kind: 'batch';
+  readonly value: string;
+}
+
+export type OpenBatchResponse =
+  | { readonly header: BatchHeader; readonly results: AdmitResult[] }
+  | { readonly error: WireError };
 
 export type AdmitResponse = { readonly results: AdmitResult[] } | { readonly error: WireError };
 
@@ -142,8 +177,24 @@ export class Admission {
     this.attestors = new Map(config.attestors);
   }
 
+  openBatch(request: OpenBatchRequest): OpenBatchResponse {
+    let opened: ReturnType<typeof openBatch>;
+    try {
+      opened = openBatch(this.suite, this.config.chainId, request.value);
+    } catch (e) {
+      return { error: toWireError(e) };
+    }
+    const r = this.admit({ kind: 'admit', body: opened.txsText, batch: true, now: 0, ordered: true });
+    if ('error' in r) return r;
+    if (r.results.length !== opened.header.count) {
+      return { error: { code: 'BATCH_INVALID', message: 'header.count does not match the transactions' } };
+    }
+    return { header: opened.header, results: r.results };
+  }
+
   admit(request: AdmitRequest): AdmitResponse {
-    if (!request.batch) return { results: [this.admitOne(request.body, request.now, null)] };
+    const ordered = request.ordered === true;
+    if (!request.batch) return { results: [this.admitOne(request.body, request.now, null, ordered)] };
     let items: unknown;
     try {
       items = parseJsonStrict(request.body);
@@ -155,7 +206,7 @@ export class Admission {
         error: { code: 'REQUEST_MALFORMED', message: 'a batch body must be a JSON array of signed transactions' },
       };
     }
-    if (items.length > this.config.maxBatchTxs) {
+    if (items.length > (ordered ? MAX_ORDERED_TXS : this.config.maxBatchTxs)) {
       return {
         error: {
           code: 'BATCH_TOO_LARGE',
@@ -164,10 +215,10 @@ export class Admission {
         },
       };
     }
-    return { results: items.map((item) => this.admitOne(null, request.now, item)) };
+    return { results: items.map((item) => this.admitOne(null, request.now, item, ordered)) };
   }
 
-  private admitOne(text: string | null, now: number, parsed: unknown): AdmitResult {
+  private admitOne(text: string | null, now: number, parsed: unknown, ordered: boolean): AdmitResult {
     try {
       const value = text === null ? parsed : parseJsonStrict(text);
       const signed = assertSignedTransaction(value, this.suite);
@@ -181,11 +232,11 @@ export class Admission {
           },
         );
       }
-      if (tx.expiresAt < now)
+      if (!ordered && tx.expiresAt < now)
         throw protocolError('TX_EXPIRED', 'transaction has expired', { expiresAt: tx.expiresAt, now });
       const canonical = canonicalize(tx);
       const bytes = utf8ToBytes(canonical);
-      if (bytes.length > this.config.maxTxBytes) {
+      if (!ordered && bytes.length > this.config.maxTxBytes) {
         throw protocolError(
           'TX_TOO_LARGE',
           `transaction is ${bytes.length} bytes; the limit is ${this.config.maxTxBytes}`,
@@ -288,7 +339,11 @@ export class Admission {
       return fail('attestation', 'block has no attestation');
     const digest = attestationDigest(suite, attestationBody(header, hash));
     for (const a of attestations) {
-      if (this.attestors.get(a.publicKey) !== a.node)
+      // A key genesis lists must carry its node's name. Nodes that joined later by a governance vote are not in the
+      // workers' genesis view; their signatures must still verify, and whether they formed a quorum is what
+      // verifyCheckpoint checks against the configuration (PROTOCOL.md §18.5).
+      const known = this.attestors.get(a.publicKey);
+      if (known !== undefined ? known !== a.node : typeof a.node !== 'string' || !isHex(a.publicKey))
         return fail('attestation', `attestation by unknown node ${a.node}`);
       if (!suite.verify(hexToBytes(a.publicKey), digest, hexToBytes(a.sig, 'sig', 64))) {
         return fail('attestation', `attestation signature of ${a.node} does not verify`);
@@ -379,11 +434,16 @@ if (parentPort !== null && workerData?.lianzhengStoreCheck !== undefined) {
 if (parentPort !== null && workerData?.lianzhengWorker === true) {
   const admission = new Admission(workerData.config as WorkerConfig);
   const port = parentPort;
-  port.on('message', (message: { seq: number; request: AdmitRequest | VerifyBlockRequest }) => {
+  port.on('message', (message: { seq: number; request: AdmitRequest | OpenBatchRequest | VerifyBlockRequest }) => {
     let response: unknown;
     try {
+      const request = message.request;
       response =
-        message.request.kind === 'admit' ? admission.admit(message.request) : admission.verifyBlock(message.request);
+        request.kind === 'admit'
+          ? admission.admit(request)
+          : request.kind === 'batch'
+            ? admission.openBatch(request)
+            : admission.verifyBlock(request);
     } catch (e) {
       response = { error: toWireError(e) };
     }

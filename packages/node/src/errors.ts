@@ -85,6 +85,26 @@ export const nodeErrors = defineErrors({
     category: 'unauthenticated',
     description: 'The session has timed out (idle or absolute limit) or was ended: sign in again.',
   },
+  ORDERING_UNAVAILABLE: {
+    category: 'unavailable',
+    description:
+      'etcd ordering: no member of the etcd cluster answered (or none has a leader). Admitted transactions wait in the mempool and are ordered when the cluster is back; retry new ones later.',
+  },
+  ORDERING_CHAIN_MISMATCH: {
+    category: 'invalid',
+    description:
+      'The etcd key prefix configured for ordering already belongs to a chain with another genesis: use another prefix (node.json `etcd.prefix`) or another etcd cluster.',
+  },
+  PROOF_NOT_CERTIFIED: {
+    category: 'unavailable',
+    description:
+      'etcd ordering: the block is durable on this node but a quorum of organisations has not certified it yet (usually a fraction of a second), or this node disagrees with the quorum (see /health). Retry shortly.',
+  },
+  SYNC_FAILED: {
+    category: 'unavailable',
+    description:
+      'The node needs blocks from its peers (it is behind and etcd no longer holds the history it needs) and no peer served blocks that verify; `details.reason` says why. The node keeps trying.',
+  },
   INTERNAL: { category: 'internal', description: 'An unexpected error; the node logged it with a correlation id.' },
 });
 

@@ -91,6 +91,19 @@ export const nodeConfigSchema = z
     maxBatchTxs: z.number().int().min(1).max(10_000).optional(),
     verifyRecentBlocks: z.number().int().min(0).optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
+    /** etcd ordering (genesis `ordering.type` = "etcd"): the etcd cluster's client URLs and this chain's key prefix. */
+    etcd: z
+      .object({
+        endpoints: z.array(z.string().url()).min(1).max(16),
+        prefix: z
+          .string()
+          .regex(/^\/[\x21-\x7e]{1,200}$/)
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** The other nodes' API base URLs (catching up past compacted etcd history, joining). */
+    peers: z.array(z.string().url()).max(64).optional(),
     /** Sign-in limits per client address (auth.ts defaults: 30 challenges a minute). */
     signIn: z
       .object({ challengesPerMinute: z.number().int().min(1).max(100_000).optional() })
@@ -211,6 +224,11 @@ export interface InitHomeParameters {
   readonly scryptN?: number;
   /** Validity of member and node certificates, days (default 365); CA roots get ten times as long. */
   readonly certDays?: number;
+  /** Ordering of the chain (default solo; etcd for a consortium of several nodes, PROTOCOL.md §18). */
+  readonly ordering?: 'solo' | 'etcd';
+  /** This node's etcd settings and peers (etcd ordering). */
+  readonly etcd?: NonNullable<NodeConfig['etcd']>;
+  readonly peers?: readonly string[];
 }
 
 export interface InitHomeResult {
@@ -284,7 +302,7 @@ export async function initHome(p: InitHomeParameters): Promise<InitHomeResult> {
     roles: { exclusive: defaultConfigParameters.roles.exclusive.map((set) => [...set]) },
     policies: { ...defaultPolicies },
     governance: { ...defaultConfigParameters.governance },
-    ordering: { ...defaultConfigParameters.ordering },
+    ordering: { ...defaultConfigParameters.ordering, type: p.ordering ?? 'solo' },
     limits: { ...defaultConfigParameters.limits },
     checkpoint: { quorum: { ...defaultConfigParameters.checkpoint.quorum } },
     members,
@@ -299,6 +317,8 @@ export async function initHome(p: InitHomeParameters): Promise<InitHomeResult> {
     org: host,
     keyFile: path.join(HOME_FILES.keys, `${host}-node.key.json`),
     listen: { host: '127.0.0.1', port: p.port ?? 7070 },
+    ...(p.etcd === undefined ? {} : { etcd: p.etcd }),
+    ...(p.peers === undefined ? {} : { peers: [...p.peers] }),
   };
   await writeFile(path.join(p.home, HOME_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
   return { genesis, config, keyFiles };

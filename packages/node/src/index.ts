@@ -21,6 +21,7 @@ export {
   readIssuanceLog,
   writeCertificate,
 } from './ca.js';
+export type { AttestationRecord, StateAlarm } from './certifier.js';
 export { ChainQueries } from './chainQueries.js';
 export {
   ChainStore,
@@ -34,8 +35,10 @@ export {
 export { type VerifyChainOptions, type VerifyProgress, type VerifyReport, verifyChain } from './chainVerifier.js';
 export { workerConfigFromGenesis } from './chainWorker.js';
 export { type Clock, systemClock } from './clock.js';
+export { type ClusterNodeHome, type InitClusterParameters, initCluster } from './cluster.js';
 export { categoryOf, errorTables, httpStatusOf, httpStatusOfCategory } from './errorRegistry.js';
 export { type NodeErrorCode, nodeError, nodeErrors } from './errors.js';
+export { defaultEtcdClusterOptions, EtcdCluster, type EtcdClusterOptions, freePort } from './etcdCluster.js';
 export {
   adminStaff,
   DEMO_ORGS,
@@ -76,6 +79,7 @@ export {
   type SubmitResult,
 } from './lianzhengNode.js';
 export { createNativeHasher, nativeSuite } from './nativeSuite.js';
+export { EtcdClient, EtcdCompactedError } from './ordering/etcdClient.js';
 export {
   CONTRACT_COMPILER,
   type ContractLanguage,

@@ -6,7 +6,10 @@ import {
   type BlockHeader,
   blockHash,
   bytesToHex,
+  type Consortium,
+  type ConsortiumView,
   type CryptoSuite,
+  consortiumFromGenesis,
   type Genesis,
   type Receipt,
 } from '@lianzheng/protocol';
@@ -21,6 +24,7 @@ import {
   type ValueSource,
 } from '@lianzheng/runtime';
 import type { Logger } from 'pino';
+import type { AttestationRecord, Certifier } from './certifier.js';
 import type { ChainStore } from './chainStore.js';
 import type { Clock } from './clock.js';
 import { nodeError } from './errors.js';
@@ -45,6 +49,18 @@ export async function signAttestation(
 ): Promise<Attestation> {
   const sig = await identity.signer.sign(attestationDigest(suite, body));
   return { node: identity.node, org: identity.org, publicKey: bytesToHex(identity.publicKey), sig: bytesToHex(sig) };
+}
+
+function recordOf(a: Attestation, body: AttestationBody): AttestationRecord {
+  return {
+    node: a.node,
+    org: a.org,
+    publicKey: a.publicKey,
+    sig: a.sig,
+    height: body.height,
+    blockHash: body.blockHash,
+    stateRoot: body.stateRoot,
+  };
 }
 
 export interface DurableBlock {
@@ -84,6 +100,8 @@ export interface LedgerDeps {
   readonly metrics: NodeMetrics;
   /** A storage or execution failure the node must not continue after (never ignore an fsync error). */
   readonly onFatal: (error: unknown) => void;
+  /** etcd ordering: exchanges attestations and certifies blocks (absent with solo). */
+  readonly certifier?: Certifier;
 }
 
 /**
@@ -198,6 +216,11 @@ export class Ledger {
     return this.head.header.height;
   }
 
+  /** Ordering revision of the executed head (etcd ordering; 0 at genesis and with solo). */
+  get headRev(): number {
+    return this.head.header.rev ?? 0;
+  }
+
   start(): void {
     if (this.running !== null) return;
     this.running = this.loop().catch((error) => {
@@ -258,22 +281,46 @@ export class Ledger {
       const proposal = await orderer.next(this.head.header.height + 1, executor.config.config.ordering.maxBlockTxs);
       if (proposal === null) break;
       const started = stage('order', t);
-      const block = executor.execute(this.head, proposal);
+      const view = executor.config;
+      let block: ExecutedBlock;
+      try {
+        block = executor.execute(this.head, proposal);
+      } catch (error) {
+        // A block from a peer may be anything; one from our own ordering failing is an invariant broken.
+        if (proposal.expect === undefined || orderer.rejectSynced === undefined) throw error;
+        orderer.rejectSynced(proposal.height, (error as Error).message);
+        continue;
+      }
       t = stage('execute', started);
       metrics.executeSeconds.observe((t - started) / 1000);
+      if (proposal.expect !== undefined && block.hashHex !== proposal.expect.hash) {
+        orderer.rejectSynced?.(
+          proposal.height,
+          `re-executed to ${block.hashHex}, the peer gave ${proposal.expect.hash}`,
+        );
+        continue;
+      }
       if (block.dropped.length > 0) this.recordDropped(block);
-      if (block.txs.length === 0) continue;
-      const attestation = await signAttestation(
-        this.deps.suite,
-        attestationBody(block.header, block.hash),
-        this.deps.identity,
-      );
+      // With etcd ordering every batch is a block, even when all of its transactions were dropped (PROTOCOL.md §18.3).
+      if (block.txs.length === 0 && proposal.rev === undefined) continue;
+      const body = attestationBody(block.header, block.hash);
+      const attestation = await signAttestation(this.deps.suite, body, this.deps.identity);
+      const attestations = [attestation];
+      const { certifier } = this.deps;
+      if (certifier !== undefined) {
+        if (proposal.expect !== undefined) {
+          const given = proposal.expect.attestations.filter((a) => a.publicKey !== attestation.publicKey);
+          attestations.push(...given);
+          certifier.receive(given.map((a) => recordOf(a, body)));
+        }
+        certifier.executed(recordOf(attestation, body), this.trustOf(view), proposal.expect === undefined);
+      }
       pending.push(block);
       this.head = { header: block.header, hashHex: block.hashHex, root: block.root };
       const writeStarted = performance.now();
-      const durable = store.writeBlock(block, [attestation]).then(() => {
+      const durable = store.writeBlock(block, attestations).then(() => {
         metrics.commitSeconds.observe((performance.now() - writeStarted) / 1000);
-        this.publish(block, [attestation]);
+        this.publish(block, attestations);
       });
       inFlight.push(durable);
       t = stage('store', t);
@@ -289,6 +336,14 @@ export class Ledger {
       log.debug({ height: block.header.height, txs: block.txs.length }, 'block executed');
     }
     await Promise.all(inFlight);
+  }
+
+  private trust: { view: ConsortiumView; consortium: Consortium } | null = null;
+
+  /** The consortium that certifies blocks governed by `view` (recomputed only when the configuration changes). */
+  private trustOf(view: ConsortiumView): Consortium {
+    if (this.trust?.view !== view) this.trust = { view, consortium: consortiumFromGenesis(view.config) };
+    return this.trust.consortium;
   }
 
   private recordDropped(block: ExecutedBlock): void {
@@ -319,6 +374,7 @@ export class Ledger {
       if (receipt.status !== 'ok') failed++;
       this.notify(t.idHex, { status: 'committed', height, index, receipt });
     });
+    this.deps.certifier?.durable(height);
     metrics.blockHeight.set(height);
     metrics.blocksCommitted.inc();
     metrics.txsCommitted.inc({ status: 'ok' }, block.txs.length - failed);

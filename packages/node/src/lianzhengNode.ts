@@ -5,7 +5,9 @@ import {
   bytesToHex,
   type CryptoSuite,
   canonicalize,
+  consortiumFromGenesis,
   type Genesis,
+  genesisHash,
   LianzhengError,
   type Transaction,
 } from '@lianzheng/protocol';
@@ -20,10 +22,11 @@ import {
   type UserContracts,
 } from '@lianzheng/runtime';
 import { type Logger, pino } from 'pino';
+import { Certifier } from './certifier.js';
 import { ChainQueries } from './chainQueries.js';
 import { ChainStore } from './chainStore.js';
 import { type VerifyReport, verifyChain } from './chainVerifier.js';
-import { type AdmitResult, toWireError, type WireError, workerConfigFromGenesis } from './chainWorker.js';
+import { type AdmitResult, candidateOf, toWireError, type WireError, workerConfigFromGenesis } from './chainWorker.js';
 import { type Clock, systemClock } from './clock.js';
 import { nodeError } from './errors.js';
 import { HOME_FILES, loadGenesis, loadNodeConfig, type NodeConfig } from './home.js';
@@ -39,6 +42,10 @@ import {
 import { defaultMempoolOptions, Mempool } from './mempool.js';
 import { NodeMetrics } from './metrics.js';
 import { nativeSuite } from './nativeSuite.js';
+import { defaultEtcdClientOptions, EtcdClient } from './ordering/etcdClient.js';
+import { defaultEtcdOrdererOptions, EtcdOrderer } from './ordering/etcdOrderer.js';
+import type { Orderer } from './ordering/orderer.js';
+import { defaultPeerSyncOptions, PeerSync } from './ordering/peerSync.js';
 import { SoloOrderer } from './ordering/soloOrderer.js';
 import { createUserContracts } from './sandbox/quickjs.js';
 import { defaultWorkerPoolOptions, WorkerPool } from './workerPool.js';
@@ -119,7 +126,14 @@ export class LianzhengNode {
   readonly startupCheck: VerifyReport | null;
   private readonly pool: WorkerPool;
   private readonly mempool: Mempool;
-  private readonly orderer: SoloOrderer;
+  private readonly orderer: Orderer;
+  /** etcd ordering: the orderer, the etcd client and the certifier (null with solo). */
+  readonly consortiumMode: {
+    readonly orderer: EtcdOrderer;
+    readonly etcd: EtcdClient;
+    readonly certifier: Certifier;
+    readonly prefix: string;
+  } | null;
   private readonly executor: BlockExecutor;
   private readonly pending: PendingBlocks;
   readonly clock: Clock;
@@ -173,7 +187,8 @@ export class LianzhengNode {
       onInternalError: (error, tx) => this.log.error({ err: error, tx: tx.idHex }, 'system contract failed'),
     });
     this.mempool = new Mempool({ maxTxs: this.options.mempoolMaxTxs });
-    this.orderer = new SoloOrderer({ clock: this.clock });
+    this.consortiumMode = this.genesis.ordering.type === 'etcd' ? this.createEtcdOrdering() : null;
+    this.orderer = this.consortiumMode?.orderer ?? new SoloOrderer({ clock: this.clock });
     this.ledger = new Ledger(
       { ...defaultLedgerOptions, maxInFlight: this.options.maxInFlight },
       {
@@ -189,6 +204,7 @@ export class LianzhengNode {
         log: this.log,
         metrics: this.metrics,
         onFatal: init.onFatal,
+        ...(this.consortiumMode === null ? {} : { certifier: this.consortiumMode.certifier }),
       },
     );
     this.chain = new ChainQueries({
@@ -197,12 +213,72 @@ export class LianzhengNode {
       genesis: this.genesis,
       tree: new StateTree({ cachePages: 16_384 }, { hash: this.suite, pages: { getPage: (k) => this.store.page(k) } }),
       durableHeight: () => this.ledger.durableHeight,
+      certifiedHeight: () =>
+        this.consortiumMode === null
+          ? this.ledger.durableHeight
+          : Math.min(this.consortiumMode.certifier.certifiedHeight, this.ledger.durableHeight),
       isPending: (id) => this.mempool.has(id),
       dropped: (id) => {
         const o = this.ledger.droppedOutcome(id);
         return o?.status === 'dropped' ? { code: o.code, message: o.message } : undefined;
       },
     });
+  }
+
+  private createEtcdOrdering(): NonNullable<LianzhengNode['consortiumMode']> {
+    const settings = this.config.etcd;
+    if (settings === undefined) {
+      throw nodeError('CONFIG_INVALID', 'this chain orders through etcd: set `etcd.endpoints` in node.json', {
+        field: 'etcd',
+      });
+    }
+    const prefix = settings.prefix ?? `/lianzheng/${this.genesis.chainId}`;
+    // Each node starts at another member (by its position in genesis), so the cluster's load is spread.
+    const position = this.genesis.orgs.flatMap((o) => o.nodes).findIndex((n) => n.id === this.identity.node);
+    const etcd = new EtcdClient({
+      ...defaultEtcdClientOptions,
+      endpoints: settings.endpoints,
+      startAt: Math.max(0, position),
+    });
+    const certifier = new Certifier(
+      { chainId: this.genesis.chainId, prefix, retainBlocks: defaultEtcdOrdererOptions.retainBlocks },
+      { etcd, suite: this.suite, identity: this.identity, store: this.store, log: this.log, metrics: this.metrics },
+    );
+    const peers = new PeerSync(
+      { ...defaultPeerSyncOptions, peers: this.config.peers ?? [] },
+      { suite: this.suite, log: this.log, trust: () => consortiumFromGenesis(this.executor.config.config) },
+    );
+    const orderer = new EtcdOrderer(
+      { ...defaultEtcdOrdererOptions, prefix },
+      {
+        etcd,
+        suite: this.suite,
+        chainId: this.genesis.chainId,
+        genesisHash: bytesToHex(genesisHash(this.suite, this.genesis)),
+        identity: this.identity,
+        pool: this.pool,
+        peers,
+        clock: this.clock,
+        log: this.log,
+        metrics: this.metrics,
+        head: () => ({ height: this.ledger.headHeight, rev: this.ledger.headRev }),
+        revAt: (height) => this.store.header(height)?.rev,
+        certifiedHeight: () => certifier.certifiedHeight,
+      },
+    );
+    return { orderer, etcd, certifier, prefix };
+  }
+
+  /** Starts ordering (etcd: claims the chain's prefix and watches in the background) and the commit loop. */
+  private startLoops(onFatal: (error: unknown) => void): void {
+    const etcd = this.consortiumMode;
+    if (etcd !== null) {
+      etcd.orderer.start({
+        onStarted: (startRevision) => etcd.certifier.start(startRevision),
+        onFatal,
+      });
+    }
+    this.ledger.start();
   }
 
   /** Opens the node in `home`: creates block 0 on first start, re-verifies recent blocks, starts committing. */
@@ -283,7 +359,7 @@ export class LianzhengNode {
         onFatal,
         contracts,
       });
-      node.ledger.start();
+      node.startLoops(onFatal);
       log.info({ chainId: genesis.chainId, height, node: identity.node }, 'node started');
       return node;
     } catch (error) {
@@ -291,6 +367,22 @@ export class LianzhengNode {
       await store.close();
       throw error;
     }
+  }
+
+  /** Ordering and certification status for /health. */
+  orderingHealth(): Record<string, unknown> {
+    const m = this.consortiumMode;
+    if (m === null) return { type: 'solo' };
+    return {
+      type: 'etcd',
+      status: m.orderer.status,
+      endpoint: m.etcd.endpoint,
+      prefix: m.prefix,
+      certifiedHeight: m.certifier.certifiedHeight,
+      alarm: m.certifier.alarm,
+      divergentNodes: Object.fromEntries(m.certifier.divergent),
+      peerHeights: Object.fromEntries(m.certifier.peerHeights),
+    };
   }
 
   get uptimeSeconds(): number {
@@ -364,17 +456,7 @@ export class LianzhengNode {
         });
       }
       if (this.mempool.free === 0) throw nodeError('MEMPOOL_FULL', 'the node is saturated; retry shortly');
-      // The worker produced these hex strings itself, so the fast native decoder is safe here.
-      const candidate: CandidateTx = {
-        id: Buffer.from(r.idHex, 'hex'),
-        idHex: r.idHex,
-        sig: Buffer.from(r.sigHex, 'hex'),
-        tx,
-        canonical: r.canonical,
-        ...(r.cosigs === undefined
-          ? {}
-          : { cosigs: r.cosigs, cosigsDigest: Buffer.from(r.cosigsDigest as string, 'hex') }),
-      };
+      const candidate = candidateOf(r);
       this.mempool.add(candidate);
       accepted.push(candidate);
       return { ok: true, id: r.idHex };
@@ -412,6 +494,11 @@ export class LianzhengNode {
     if (this.stopping) return;
     this.stopping = true;
     await this.ledger.stop();
+    if (this.consortiumMode !== null) {
+      await this.consortiumMode.orderer.stopped();
+      await this.consortiumMode.certifier.close();
+      this.consortiumMode.etcd.close();
+    }
     await this.pool.close();
     await this.store.flushed();
     await this.store.close();

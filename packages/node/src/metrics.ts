@@ -97,7 +97,56 @@ export class NodeMetrics {
   });
   readonly stateAlarm = new Gauge({
     name: 'lianzheng_integrity_alarm',
-    help: '1 when this node found stored data that fails verification',
+    help: '1 when this node found stored data that fails verification, or (etcd ordering) computed a block other than the quorum certified',
+    registers: [this.registry],
+  });
+  readonly certifiedHeight = new Gauge({
+    name: 'lianzheng_certified_height',
+    help: 'Highest block certified by a quorum of organisations (etcd ordering; equals the block height with solo)',
+    registers: [this.registry],
+  });
+  readonly peerDivergence = new Gauge({
+    name: 'lianzheng_peer_divergence',
+    help: '1 for a node seen attesting values that differ from a certified block',
+    labelNames: ['node'] as const,
+    registers: [this.registry],
+  });
+  readonly orderingPuts = new Counter({
+    name: 'lianzheng_ordering_batch_puts_total',
+    help: 'Batch writes to the etcd ordering cluster, by result (ok, retry)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly orderingPutSeconds = new Histogram({
+    name: 'lianzheng_ordering_batch_put_seconds',
+    help: 'Time to write one batch to etcd (from cutting it until etcd acknowledged it)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly orderingBatchTxs = new Histogram({
+    name: 'lianzheng_ordering_batch_txs',
+    help: 'Transactions per batch this node wrote to etcd',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers: [this.registry],
+  });
+  readonly orderingReconnects = new Counter({
+    name: 'lianzheng_ordering_watch_reconnects_total',
+    help: 'Times the etcd watch broke (member down, leader lost, stream ended) and was resumed',
+    registers: [this.registry],
+  });
+  readonly orderingBadBatches = new Counter({
+    name: 'lianzheng_ordering_bad_batches_total',
+    help: 'Batches read from etcd that failed their checks (their blocks hold no transactions)',
+    registers: [this.registry],
+  });
+  readonly syncedBlocks = new Counter({
+    name: 'lianzheng_sync_blocks_total',
+    help: 'Certified blocks taken from peers (catching up past compacted etcd history, or joining)',
+    registers: [this.registry],
+  });
+  readonly syncRejected = new Counter({
+    name: 'lianzheng_sync_rejected_total',
+    help: 'Blocks from peers that did not verify or re-execute to the hash given',
     registers: [this.registry],
   });
 

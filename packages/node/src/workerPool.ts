@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type {
   AdmitRequest,
   AdmitResponse,
+  OpenBatchRequest,
+  OpenBatchResponse,
   StoreCheckRequest,
   StoreCheckResponse,
   VerifyBlockRequest,
@@ -91,7 +93,10 @@ export class WorkerPool {
     return slot;
   }
 
-  private run<T>(request: AdmitRequest | VerifyBlockRequest, transfer: ArrayBuffer[] = []): Promise<T> {
+  private run<T>(
+    request: AdmitRequest | OpenBatchRequest | VerifyBlockRequest,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<T> {
     if (this.closed) return Promise.reject(nodeError('NODE_STOPPING', 'worker pool is closed'));
     let best = this.slots[0]!;
     for (const s of this.slots) if (s.pending < best.pending) best = s;
@@ -106,6 +111,11 @@ export class WorkerPool {
 
   admit(request: Omit<AdmitRequest, 'kind'>): Promise<AdmitResponse> {
     return this.run<AdmitResponse>({ kind: 'admit', ...request });
+  }
+
+  /** Opens an etcd ordering batch: header, hash and node signature, then each transaction (ordered mode). */
+  openBatch(value: string): Promise<OpenBatchResponse> {
+    return this.run<OpenBatchResponse>({ kind: 'batch', value });
   }
 
   verifyBlock(request: Omit<VerifyBlockRequest, 'kind'>): Promise<VerifyBlockResponse> {

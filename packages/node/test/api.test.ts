@@ -518,6 +518,7 @@ describe('HTTP API: happy path', () => {
     ['GET', '/v1/blocks/:height', '/v1/blocks/{height}'],
     ['GET', '/v1/checkpoints/latest', '/v1/checkpoints/latest'],
     ['GET', '/v1/checkpoints/:height', '/v1/checkpoints/{height}'],
+    ['GET', '/v1/sync/blocks', '/v1/sync/blocks'],
     ['GET', '/v1/state/:contract/*', '/v1/state/{contract}/{*}'],
     ['GET', '/v1/notary/:alg/:hash/certificate', '/v1/notary/{alg}/{hash}/certificate'],
     ['GET', '/v1/chain', '/v1/chain'],

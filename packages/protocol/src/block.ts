@@ -20,6 +20,11 @@ export interface BlockHeader {
   readonly receiptRoot: string;
   /** State root after executing this block. */
   readonly stateRoot: string;
+  /**
+   * Ordering position (etcd ordering only): the etcd revision of the batch this block was cut from. Strictly
+   * increasing along the chain; absent in `solo` chains and at height 0. docs/PROTOCOL.md §18.
+   */
+  readonly rev?: number;
 }
 
 export const RECEIPT_STATUS = { ok: 'ok', failed: 'failed' } as const;
@@ -67,7 +72,18 @@ export function receiptHashFromCanonical(h: Hasher, canonical: string | Uint8Arr
     : h.tagged(HashTag.receipt, canonical);
 }
 
-const HEADER_FIELDS = ['v', 'chainId', 'height', 'time', 'parent', 'txCount', 'txRoot', 'receiptRoot', 'stateRoot'];
+const HEADER_FIELDS = [
+  'v',
+  'chainId',
+  'height',
+  'time',
+  'parent',
+  'txCount',
+  'txRoot',
+  'receiptRoot',
+  'stateRoot',
+  'rev',
+];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -89,6 +105,7 @@ export function assertBlockHeader(value: unknown): BlockHeader {
   if (!isCount(h.height)) bad('height');
   if (!isCount(h.time)) bad('time');
   if (!isCount(h.txCount)) bad('txCount');
+  if (h.rev !== undefined && !(isCount(h.rev) && h.rev > 0 && (h.height as number) > 0)) bad('rev');
   for (const f of ['parent', 'txRoot', 'receiptRoot', 'stateRoot'] as const) if (!isHex(h[f], 32)) bad(f);
   return h as unknown as BlockHeader;
 }

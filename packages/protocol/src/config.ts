@@ -397,6 +397,8 @@ export class ConsortiumView {
   /** CA fingerprint → root. */
   readonly caRoots: ReadonlyMap<string, CaRoot>;
   readonly policyOrgs: readonly PolicyOrg[];
+  /** Node key (hex) → the node and its organisation: the keys that attest blocks and propose ordering batches. */
+  readonly nodeKeys: ReadonlyMap<string, { readonly node: string; readonly org: string }>;
   private readonly exclusive: readonly (readonly string[])[];
 
   constructor(suite: CryptoSuite, record: { readonly version: number; readonly config: ConsortiumConfig }) {
@@ -411,6 +413,9 @@ export class ConsortiumView {
       });
     }
     this.caRoots = roots;
+    this.nodeKeys = new Map(
+      record.config.orgs.flatMap((o) => o.nodes.map((n) => [n.publicKey, { node: n.id, org: o.id }] as const)),
+    );
     this.policyOrgs = policyOrgs(record.config);
     this.exclusive = record.config.roles.exclusive;
   }

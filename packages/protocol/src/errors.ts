@@ -149,6 +149,11 @@ export const protocolErrors = defineErrors({
     category: 'invalid',
     description: "`expiresAt` lies further in the future than the chain's `maxTxTtlMs`.",
   },
+  BATCH_INVALID: {
+    category: 'integrity',
+    description:
+      'An ordering batch read from etcd is malformed, names another chain, or its hash or node signature does not verify (PROTOCOL.md §18.2); the block cut from it holds no transactions. `details.reason` says which check failed.',
+  },
   HEADER_MALFORMED: { category: 'invalid', description: 'A block header does not have the documented shape.' },
   RECEIPT_MALFORMED: { category: 'invalid', description: 'A receipt does not have the documented shape.' },
   GENESIS_INVALID: {

@@ -21,6 +21,8 @@ export const HashTag = {
   subject: 'lianzheng/subject',
   signIn: 'lianzheng/sign-in',
   personal: 'lianzheng/personal',
+  batch: 'lianzheng/batch',
+  batchTxs: 'lianzheng/batch/txs',
 } as const;
 export type HashTag = (typeof HashTag)[keyof typeof HashTag];
 

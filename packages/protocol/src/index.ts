@@ -1,5 +1,14 @@
 export type { BlockView, ChainInfo, StateView, TxStatus } from './apiTypes.js';
 export {
+  type BatchHeader,
+  batchSigningDigest,
+  batchTxsHash,
+  encodeBatch,
+  MAX_BATCH_BYTES,
+  openBatch,
+  type UnsignedBatchHeader,
+} from './batch.js';
+export {
   assertBlockHeader,
   assertReceipt,
   type BlockHeader,

@@ -36,6 +36,7 @@ import {
   stateValueHashText,
   type Transaction,
   transactionLeafHash,
+  utf8Length,
 } from '@lianzheng/protocol';
 import {
   type AuthContext,
@@ -98,6 +99,13 @@ export interface BlockProposal {
   readonly height: number;
   readonly time: number;
   readonly txs: readonly CandidateTx[];
+  /**
+   * etcd ordering: the revision of the batch the block is cut from. The block is committed even when every
+   * transaction is dropped, so that the chain records every batch of the ordering log (PROTOCOL.md §18.3).
+   */
+  readonly rev?: number;
+  /** etcd ordering: the node key that signed the batch; its transactions are dropped unless it is a node key. */
+  readonly proposer?: string;
 }
 
 export interface StateWrite {
@@ -440,9 +448,15 @@ export class BlockExecutor {
     if (this.headHeight !== prev.header.height || !equalBytes(this.headRootHash, rootHash(prev.root))) {
       this.reset(prev.root, prev.header.height);
     }
+    if (proposal.rev !== undefined && !(proposal.rev > (prev.header.rev ?? 0))) {
+      throw new LianzhengError('BLOCK_HEIGHT_INVALID', 'ordering revision does not increase', {
+        details: { previous: prev.header.rev ?? 0, proposed: proposal.rev },
+      });
+    }
     const view = this.config;
     const config = view.config;
     const time = Math.max(proposal.time, prev.header.time);
+    const proposerKnown = proposal.proposer === undefined || view.nodeKeys.has(proposal.proposer);
     const blockState = new Map<string, string | null>();
     const call = new CallState(
       this.deps,
@@ -461,7 +475,9 @@ export class BlockExecutor {
     const maxTxs = config.ordering.maxBlockTxs;
 
     for (const candidate of proposal.txs) {
-      const drop = this.dropReason(candidate, time, seen, config);
+      const drop = proposerKnown
+        ? this.dropReason(candidate, time, seen, config)
+        : { code: 'BATCH_PROPOSER_UNKNOWN', message: 'the batch was not signed by a node of the consortium' };
       if (drop !== null) {
         dropped.push({ tx: candidate, ...drop });
         continue;
@@ -508,10 +524,11 @@ export class BlockExecutor {
       txRoot: bytesToHex(merkleRootFromLeafHashes(suite, txLeaves)),
       receiptRoot: bytesToHex(merkleRootFromLeafHashes(suite, receiptLeaves)),
       stateRoot: bytesToHex(rootHash(root)),
+      ...(proposal.rev === undefined ? {} : { rev: proposal.rev }),
     };
     const hash = blockHash(suite, header);
     let configRecord: ConfigRecord | undefined;
-    if (included.length > 0) {
+    if (included.length > 0 || proposal.rev !== undefined) {
       // The block will be committed: it is the new head for admission, and a new configuration governs what follows.
       this.head.root = root;
       this.headHeight = proposal.height;
@@ -553,6 +570,9 @@ export class BlockExecutor {
     }
     if (c.tx.chainId !== config.chainId) {
       return { code: 'TX_CHAIN_ID_MISMATCH', message: 'transaction is for another chain' };
+    }
+    if (utf8Length(c.canonical) > config.limits.maxTxBytes) {
+      return { code: 'TX_TOO_LARGE', message: 'transaction is larger than limits.maxTxBytes' };
     }
     if (c.tx.expiresAt < time) return { code: 'TX_EXPIRED', message: 'transaction expired before it was ordered' };
     if (c.tx.expiresAt > time + config.limits.maxTxTtlMs) {

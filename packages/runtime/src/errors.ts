@@ -196,6 +196,11 @@ export const runtimeErrors = defineErrors({
     category: 'internal',
     description: 'A block proposal does not follow the last committed block (an ordering bug); the node stops.',
   },
+  BATCH_PROPOSER_UNKNOWN: {
+    category: 'forbidden',
+    description:
+      'etcd ordering: the batch this transaction came in was signed by a key that is not a node of the consortium (at the block it was ordered into); the transaction is dropped — submit it again through a member node.',
+  },
   BLOCK_FULL: {
     category: 'busy',
     description: 'The transaction did not fit in the block it was ordered into; submit it again.',

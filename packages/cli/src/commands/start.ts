@@ -7,7 +7,7 @@ import { seedDemo } from '../demoSeed.js';
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('start the node (solo ordering, embedded storage) and its HTTP API')
+    .description('start the node (solo or etcd ordering, embedded storage) and its HTTP API')
     .option('--host <host>', 'listen address (default: node.json, 127.0.0.1)')
     .option('--port <port>', 'listen port (default: node.json, 7070)', (v) => Number.parseInt(v, 10))
     .option('--workers <n>', 'signature-verification worker threads', (v) => Number.parseInt(v, 10))
@@ -51,7 +51,7 @@ export function registerStart(program: Command): void {
         process.stdout.write(
           [
             `链政 Lianzheng — node ${node.identity.node} (${org?.name ?? node.identity.org}) is running`,
-            `  chain ${node.genesis.chainId} · suite ${node.genesis.suite} · ordering solo · height ${node.ledger.durableHeight}` +
+            `  chain ${node.genesis.chainId} · suite ${node.genesis.suite} · ordering ${node.genesis.ordering.type} · height ${node.ledger.durableHeight}` +
               (seeded > 0 ? ` · ${seeded} demo transactions recorded` : ''),
             `  home      ${home}` + (seeded > 0 ? `   (demo identities: ${home}/identities.json)` : ''),
             `  API       ${base}/v1`,

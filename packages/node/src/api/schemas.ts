@@ -161,6 +161,16 @@ export const heightParams = {
   properties: { height: { ...decimal, description: 'block height' } },
 } as const;
 
+export const syncQuery = {
+  type: 'object',
+  required: ['from'],
+  additionalProperties: false,
+  properties: {
+    from: { ...decimal, description: 'first height' },
+    limit: { ...decimal, description: 'most blocks (1–256, default 64)' },
+  },
+} as const;
+
 export const fullQuery = {
   type: 'object',
   additionalProperties: false,

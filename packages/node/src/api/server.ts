@@ -20,6 +20,7 @@ import {
   sharedSchemas,
   signedTransactionSchema,
   stateQuery,
+  syncQuery,
   waitQuery,
 } from './schemas.js';
 import { registerWorkflowRoutes } from './workflowRoutes.js';
@@ -307,11 +308,31 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
     {
       schema: {
         tags: ['blocks'],
-        summary: 'Signed header of the latest durable block',
+        summary: 'Signed header of the latest certified block (etcd ordering: certified by a quorum of organisations)',
         response: { 200: { $ref: 'Checkpoint#' } },
       },
     },
     async () => node.chain.checkpoint(),
+  );
+
+  app.get(
+    '/v1/sync/blocks',
+    {
+      schema: {
+        tags: ['blocks'],
+        summary: 'Certified blocks with their transactions and certifying attestations (for nodes catching up)',
+        querystring: syncQuery,
+        response: errorResponses,
+      },
+    },
+    async (request: FastifyRequest<{ Querystring: { from: string; limit?: string } }>) => {
+      const from = Number(request.query.from);
+      const limit = request.query.limit === undefined ? 64 : Number(request.query.limit);
+      if (from < 1 || limit < 1 || limit > 256) {
+        throw nodeError('REQUEST_MALFORMED', 'from must be ≥ 1 and limit 1–256', { field: 'from' });
+      }
+      return node.chain.syncBlocks(from, limit);
+    },
   );
 
   app.get(
@@ -393,13 +414,14 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
   registerWorkflowRoutes(app, node, sessions);
 
   app.get('/health', { schema: { tags: ['node'], summary: 'Liveness and basic status' } }, async () => ({
-    status: 'ok',
+    // red: this node computed a block other than the one a quorum certified (etcd ordering)
+    status: node.consortiumMode?.certifier.alarm == null ? 'ok' : 'alarm',
     certificates: certificateHealth(node),
     chainId: node.genesis.chainId,
     suite: node.genesis.suite,
     node: node.identity.node,
     org: node.identity.org,
-    ordering: 'solo',
+    ordering: node.orderingHealth(),
     height: node.ledger.durableHeight,
     mempool: node.mempoolSize,
     workers: node.workers,
