@@ -6,4 +6,10 @@ import { build, ensureDebianPackages, ensureNodeModules, root, run } from './set
 ensureNodeModules();
 ensureDebianPackages(['etcd-server']);
 build();
-run(process.execPath, [path.join(root, 'bench', 'run.mjs'), ...process.argv.slice(2)]);
+// `npm run bench -- --cluster [options]`: the consortium benchmark (bench/cluster.mjs) instead of the single node.
+const argv = process.argv.slice(2);
+const cluster = argv.includes('--cluster');
+run(process.execPath, [
+  path.join(root, 'bench', cluster ? 'cluster.mjs' : 'run.mjs'),
+  ...argv.filter((a) => a !== '--cluster'),
+]);

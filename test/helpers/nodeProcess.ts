@@ -72,13 +72,18 @@ export interface NodeHandle {
 }
 
 /** Starts `lianzheng start` for a home and waits until /health answers. */
-export async function startNode(home: string, port: number, extra: readonly string[] = []): Promise<NodeHandle> {
+export async function startNode(
+  home: string,
+  port: number,
+  extra: readonly string[] = [],
+  env: NodeJS.ProcessEnv = childEnv,
+): Promise<NodeHandle> {
   const child = spawn(
     process.execPath,
     [cliPath, '--home', home, 'start', '--port', String(port), '--log-level', 'warn', ...extra],
     {
       cwd: root,
-      env: childEnv,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -394,6 +394,9 @@ export const TAGS = Object.freeze({
   subject: 'lianzheng/subject',
   signIn: 'lianzheng/sign-in',
   personal: 'lianzheng/personal',
+  // §18.2
+  batch: 'lianzheng/batch',
+  batchTxs: 'lianzheng/batch/txs',
 });
 
 /** The exact bytes hashed by TH(tag, data): UTF-8(tag) ‖ 0x00 ‖ data. */
@@ -1907,7 +1910,18 @@ export function signInDigest(suite, message) {
 // Headers, receipts, Merkle trees (§6)
 // ---------------------------------------------------------------------------------------------------------------
 
-const HEADER_MEMBERS = ['v', 'chainId', 'height', 'time', 'parent', 'txCount', 'txRoot', 'receiptRoot', 'stateRoot'];
+const HEADER_MEMBERS = [
+  'v',
+  'chainId',
+  'height',
+  'time',
+  'parent',
+  'txCount',
+  'txRoot',
+  'receiptRoot',
+  'stateRoot',
+  'rev',
+];
 
 /**
  * `assertBlockHeader` (§6.2): exactly the members of the table, else HEADER_MALFORMED with details.field.
@@ -1928,6 +1942,9 @@ export function assertBlockHeader(h) {
   if (!isSafeNonNegative(h.txCount)) bad('txCount', 'must be an integer ≥ 0');
   for (const root of ['txRoot', 'receiptRoot', 'stateRoot'])
     if (!isHex(h[root], 32)) bad(root, 'must be 32 bytes of hex');
+  // §6.2 / §18.3: the etcd ordering revision, optional, ≥ 1, only after block 0.
+  if (h.rev !== undefined && !(isSafeNonNegative(h.rev) && h.rev >= 1 && h.height > 0))
+    bad('rev', 'must be an integer ≥ 1');
 }
 
 /** blockHash = TH("lianzheng/header", JCS(header)) (§6.2). */

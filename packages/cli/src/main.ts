@@ -1,6 +1,7 @@
 import { isLianzhengError } from '@lianzheng/protocol';
 import { Command, CommanderError } from 'commander';
 import { registerCa } from './commands/ca.js';
+import { registerCluster } from './commands/cluster.js';
 import { registerContract } from './commands/contract.js';
 import { registerGov } from './commands/gov.js';
 import { registerIdentity } from './commands/identity.js';
@@ -32,6 +33,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerInit(program);
   registerStart(program);
+  registerCluster(program);
   registerKeys(program);
   registerTx(program);
   registerQuery(program);

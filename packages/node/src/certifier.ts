@@ -1,6 +1,8 @@
 import {
   type Attestation,
   attestationDigest,
+  blockHashFromCanonical,
+  bytesToHex,
   type Consortium,
   type CryptoSuite,
   hexToBytes,
@@ -29,6 +31,8 @@ export interface CertifierOptions {
 }
 
 export interface CertifierDeps {
+  /** The consortium as of this node's head (checks attestations of blocks no longer held in memory). */
+  readonly trust: () => Consortium;
   readonly etcd: EtcdClient;
   readonly suite: CryptoSuite;
   readonly identity: NodeIdentity;
@@ -46,9 +50,9 @@ export interface StateAlarm {
 }
 
 interface Own {
-  readonly blockHash: string;
-  readonly stateRoot: string;
+  readonly record: AttestationRecord;
   readonly trust: Consortium;
+  readonly publish: boolean;
   durable: boolean;
 }
 
@@ -65,6 +69,8 @@ interface Entry {
 const pad = (n: number): string => String(n).padStart(16, '0');
 /** Attestations further ahead of this node's own head than this are not kept (it certifies later heights anyway). */
 const MAX_AHEAD = 20_000;
+/** Stored but uncertified blocks re-evaluated after a restart (the latest ones). */
+const MAX_UNCERTIFIED_ON_START = 10_000;
 /** Certified heights kept in memory to notice a node that attests differently after certification. */
 const KEEP_BEHIND = 64;
 
@@ -110,6 +116,7 @@ export class Certifier {
   /** Height of the latest attestation seen from each node. */
   readonly peerHeights = new Map<string, number>();
   private closed = false;
+  private readonly listeners = new Set<(height: number, at: number) => void>();
 
   constructor(opts: CertifierOptions, deps: CertifierDeps) {
     this.opts = opts;
@@ -126,8 +133,34 @@ export class Certifier {
     return this.stateAlarm;
   }
 
-  /** Starts watching the other nodes' attestations from `startRevision` (the chain's first revision in etcd). */
+  /** Calls `listener` with the new certified height (and the time, ms) whenever it rises. */
+  onCertified(listener: (height: number, at: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Starts watching the other nodes' attestations from `startRevision` (the chain's first revision in etcd). Blocks
+   * this node stored before a restart but saw no quorum for are evaluated again as the attestations arrive.
+   */
   start(startRevision: number): void {
+    const { store, identity } = this.deps;
+    const top = store.height();
+    const self = bytesToHex(identity.publicKey);
+    for (let h = Math.max(this.certified + 1, top - MAX_UNCERTIFIED_ON_START + 1); h <= top; h++) {
+      const header = store.header(h);
+      const bytes = store.headerBytes(h);
+      const own = store.attestations(h)?.find((a) => a.publicKey === self);
+      if (header === undefined || bytes === undefined || own === undefined) continue;
+      const record: AttestationRecord = {
+        ...own,
+        height: h,
+        blockHash: bytesToHex(blockHashFromCanonical(this.deps.suite, bytes)),
+        stateRoot: header.stateRoot,
+      };
+      this.executed(record, this.deps.trust(), false);
+      this.entry(h).own!.durable = true;
+    }
     this.watching = this.watchLoop(startRevision).catch((error) => {
       if (!this.closed) this.deps.log.error({ err: error }, 'attestation watch failed');
     });
@@ -145,27 +178,28 @@ export class Certifier {
   }
 
   /**
-   * This node executed a block: remember its values and the consortium that certifies it; publish the attestation
-   * unless the block came certified from a peer (`publish` false).
+   * This node executed a block: remember its values and the consortium that certifies it. The attestation is
+   * published once the block is durable (never before: a node that crashed could otherwise have signed a block it
+   * then lost), unless the block came certified from a peer (`publish` false).
    */
   executed(record: AttestationRecord, trust: Consortium, publish: boolean): void {
     const h = record.height;
     this.ownHeight = Math.max(this.ownHeight, h);
     const e = this.entry(h);
-    e.own = { blockHash: record.blockHash, stateRoot: record.stateRoot, trust, durable: false };
+    e.own = { record, trust, publish, durable: false };
     e.received.set(record.publicKey, record);
     e.valid.add(record.publicKey);
-    if (publish) {
-      this.outbox.push(record);
-      void this.publish();
-    }
   }
 
-  /** The block at `height` is on disk: it may now be certified (and its certifying signatures stored). */
+  /** The block at `height` is on disk: publish this node's attestation; the block may now be certified. */
   durable(height: number): void {
     const e = this.entries.get(height);
     if (e?.own === undefined) return;
     e.own.durable = true;
+    if (e.own.publish) {
+      this.outbox.push(e.own.record);
+      void this.publish();
+    }
     this.evaluate(height, e);
   }
 
@@ -173,12 +207,21 @@ export class Certifier {
   receive(records: readonly AttestationRecord[]): void {
     const self = this.deps.identity;
     for (const r of records) {
-      if (r.node === self.node) continue;
-      if (r.height <= this.certified - KEEP_BEHIND || r.height > this.ownHeight + MAX_AHEAD) continue;
+      if (r.node === self.node || r.height > this.ownHeight + MAX_AHEAD) continue;
       const prev = this.peerHeights.get(r.node) ?? 0;
       if (r.height > prev) this.peerHeights.set(r.node, r.height);
+      if (r.height <= this.certified - KEEP_BEHIND && !this.entries.has(r.height)) {
+        // A late attestation (a node catching up) of a block certified long ago: compare it with the stored block.
+        this.checkLate(r);
+        continue;
+      }
       const e = this.entry(r.height);
-      if (e.received.has(r.publicKey)) continue;
+      const earlier = e.received.get(r.publicKey);
+      if (earlier !== undefined) {
+        // The same node signing two different blocks at one height is faulty (equivocation).
+        if (earlier.blockHash !== r.blockHash || earlier.stateRoot !== r.stateRoot) this.flag(r, r.height);
+        continue;
+      }
       e.received.set(r.publicKey, r);
       if (e.own?.durable === true) this.evaluate(r.height, e);
     }
@@ -186,27 +229,13 @@ export class Certifier {
 
   private evaluate(height: number, e: Entry): void {
     const own = e.own!;
-    const { suite, log, metrics } = this.deps;
+    const { log, metrics } = this.deps;
     // Group the verified attestations by the values they sign.
     const groups = new Map<string, { blockHash: string; stateRoot: string; orgs: Set<string>; atts: Attestation[] }>();
     for (const [key, r] of e.received) {
       if (!e.valid.has(key)) {
         if (e.invalid.has(key)) continue;
-        const attestor = own.trust.attestors.get(key);
-        const ok =
-          attestor !== undefined &&
-          attestor.node === r.node &&
-          attestor.org === r.org &&
-          suite.verify(
-            attestor.publicKey,
-            attestationDigest(suite, {
-              chainId: this.opts.chainId,
-              height,
-              blockHash: r.blockHash,
-              stateRoot: r.stateRoot,
-            }),
-            hexToBytes(r.sig, 'sig', 64),
-          );
+        const ok = this.verifies(r, own.trust);
         (ok ? e.valid : e.invalid).add(key);
         if (!ok) {
           log.warn({ height, node: r.node }, 'attestation with an unknown key or a bad signature ignored');
@@ -224,13 +253,13 @@ export class Certifier {
     }
     const { numerator, denominator } = own.trust.quorum;
     const meets = (orgs: number) => orgs * denominator > numerator * own.trust.orgsWithNodes;
-    const mine = groups.get(`${own.blockHash}/${own.stateRoot}`);
+    const mine = groups.get(`${own.record.blockHash}/${own.record.stateRoot}`);
     for (const g of groups.values()) {
       if (g === mine || !meets(g.orgs.size)) continue;
       if (this.stateAlarm === null) {
         this.stateAlarm = {
           height,
-          own: { blockHash: own.blockHash, stateRoot: own.stateRoot },
+          own: { blockHash: own.record.blockHash, stateRoot: own.record.stateRoot },
           quorum: { blockHash: g.blockHash, stateRoot: g.stateRoot, orgs: [...g.orgs] },
           since: Date.now(),
         };
@@ -245,16 +274,7 @@ export class Certifier {
       // Anyone who signed something else for a certified block is faulty (or tampered with).
       for (const g of groups.values()) {
         if (g === mine) continue;
-        for (const a of g.atts) {
-          if (!this.divergent.has(a.node)) {
-            this.divergent.set(a.node, height);
-            metrics.peerDivergence.set({ node: a.node }, 1);
-            log.error(
-              { height, node: a.node, org: a.org, signed: { blockHash: g.blockHash, stateRoot: g.stateRoot } },
-              'ALARM: a node attested values that differ from the certified block',
-            );
-          }
-        }
+        for (const a of g.atts) this.flag({ ...a, height, blockHash: g.blockHash, stateRoot: g.stateRoot }, height);
       }
       if (!e.done && this.stateAlarm === null) {
         e.done = true;
@@ -263,10 +283,52 @@ export class Certifier {
           this.certified = height;
           this.deps.store.putCertifiedHeight(height);
           metrics.certifiedHeight.set(height);
+          const at = Date.now();
+          for (const l of this.listeners) l(height, at);
         }
       }
     }
     this.prune();
+  }
+
+  private checkLate(r: AttestationRecord): void {
+    const { suite, store } = this.deps;
+    const header = store.header(r.height);
+    const bytes = store.headerBytes(r.height);
+    if (header === undefined || bytes === undefined) return;
+    const hash = bytesToHex(blockHashFromCanonical(suite, bytes));
+    if (hash === r.blockHash && header.stateRoot === r.stateRoot) return;
+    if (this.verifies(r, this.deps.trust())) this.flag(r, r.height);
+  }
+
+  private verifies(r: AttestationRecord, trust: Consortium): boolean {
+    const attestor = trust.attestors.get(r.publicKey);
+    const { suite } = this.deps;
+    return (
+      attestor !== undefined &&
+      attestor.node === r.node &&
+      attestor.org === r.org &&
+      suite.verify(
+        attestor.publicKey,
+        attestationDigest(suite, {
+          chainId: this.opts.chainId,
+          height: r.height,
+          blockHash: r.blockHash,
+          stateRoot: r.stateRoot,
+        }),
+        hexToBytes(r.sig, 'sig', 64),
+      )
+    );
+  }
+
+  private flag(r: AttestationRecord, height: number): void {
+    if (this.divergent.has(r.node)) return;
+    this.divergent.set(r.node, height);
+    this.deps.metrics.peerDivergence.set({ node: r.node }, 1);
+    this.deps.log.error(
+      { height, node: r.node, org: r.org, signed: { blockHash: r.blockHash, stateRoot: r.stateRoot } },
+      'ALARM: a node attested values that differ from the certified block',
+    );
   }
 
   private prune(): void {

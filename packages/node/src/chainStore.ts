@@ -139,6 +139,28 @@ export class ChainStore {
   }
 
   /** Resolves when everything written so far is on disk. */
+  /**
+   * Waits until this thread's reads see block `height`. lmdb-js keeps a read snapshot for the rest of the event-loop
+   * turn in which it was taken, so a snapshot taken while a group was being committed can miss it even after
+   * `flushed` resolved. The commit loop forgets a block's in-memory copy (PendingBlocks) as soon as the block is
+   * durable, and then reads it from here: without this, a read could miss the block (a duplicate transaction not
+   * recognised as one, found in the consortium tests).
+   */
+  private async visible(height: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      this.env.resetReadTxn();
+      if (this.height() >= height) return;
+      if (attempt >= 1_000) {
+        throw nodeError('STORE_CORRUPT', `block ${height} was written but does not become readable`, {
+          height,
+          reason: 'visibility',
+        });
+      }
+      await this.env.committed;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   flushed(): Promise<void> {
     return Promise.resolve(this.env.flushed).then(() => undefined);
   }
@@ -309,6 +331,7 @@ export class ChainStore {
         const started = performance.now();
         for (const item of group) this.putBlock(item.block, item.attestations, item.genesis);
         await this.flushed();
+        await this.visible(group[group.length - 1]!.block.header.height);
         this.onGroupCommit?.(group.length, (performance.now() - started) / 1000);
         for (const item of group) item.done();
       } catch (error) {

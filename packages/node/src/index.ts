@@ -80,6 +80,7 @@ export {
 } from './lianzhengNode.js';
 export { createNativeHasher, nativeSuite } from './nativeSuite.js';
 export { EtcdClient, EtcdCompactedError } from './ordering/etcdClient.js';
+export { type FaultInjection, isFaultInjection } from './ordering/faults.js';
 export {
   CONTRACT_COMPILER,
   type ContractLanguage,

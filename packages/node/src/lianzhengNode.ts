@@ -44,6 +44,7 @@ import { NodeMetrics } from './metrics.js';
 import { nativeSuite } from './nativeSuite.js';
 import { defaultEtcdClientOptions, EtcdClient } from './ordering/etcdClient.js';
 import { defaultEtcdOrdererOptions, EtcdOrderer } from './ordering/etcdOrderer.js';
+import { type FaultInjection, TamperingOrderer } from './ordering/faults.js';
 import type { Orderer } from './ordering/orderer.js';
 import { defaultPeerSyncOptions, PeerSync } from './ordering/peerSync.js';
 import { SoloOrderer } from './ordering/soloOrderer.js';
@@ -60,6 +61,8 @@ export interface NodeOptions {
   /** Transactions accepted for verification but not yet answered by the workers, before 429. */
   readonly maxAdmissionBacklog: number;
   readonly maxInFlight: number;
+  /** Test-only deliberate faults (ordering/faults.ts); never set in production. */
+  readonly faultInjection?: FaultInjection;
 }
 
 export const defaultNodeOptions = (): Omit<NodeOptions, 'home'> => ({
@@ -104,6 +107,7 @@ export function resolveNodeOptions(
     verifyRecentBlocks: overrides.verifyRecentBlocks ?? config.verifyRecentBlocks ?? d.verifyRecentBlocks,
     maxAdmissionBacklog: overrides.maxAdmissionBacklog ?? d.maxAdmissionBacklog,
     maxInFlight: overrides.maxInFlight ?? d.maxInFlight,
+    ...(overrides.faultInjection === undefined ? {} : { faultInjection: overrides.faultInjection }),
   };
 }
 
@@ -197,7 +201,7 @@ export class LianzhengNode {
         genesis: this.genesis,
         executor: this.executor,
         pending: this.pending,
-        orderer: this.orderer,
+        orderer: this.options.faultInjection === 'tamper-execution' ? new TamperingOrderer(this.orderer) : this.orderer,
         mempool: this.mempool,
         identity: this.identity,
         clock: this.clock,
@@ -242,7 +246,15 @@ export class LianzhengNode {
     });
     const certifier = new Certifier(
       { chainId: this.genesis.chainId, prefix, retainBlocks: defaultEtcdOrdererOptions.retainBlocks },
-      { etcd, suite: this.suite, identity: this.identity, store: this.store, log: this.log, metrics: this.metrics },
+      {
+        trust: () => consortiumFromGenesis(this.executor.config.config),
+        etcd,
+        suite: this.suite,
+        identity: this.identity,
+        store: this.store,
+        log: this.log,
+        metrics: this.metrics,
+      },
     );
     const peers = new PeerSync(
       { ...defaultPeerSyncOptions, peers: this.config.peers ?? [] },
@@ -359,6 +371,12 @@ export class LianzhengNode {
         onFatal,
         contracts,
       });
+      if (!node.consortium.nodeKeys.has(bytesToHex(identity.publicKey))) {
+        log.warn(
+          { node: identity.node, org: identity.org },
+          'this node key is not a node of the consortium (yet): its batches and attestations count only from the block whose configuration lists it',
+        );
+      }
       node.startLoops(onFatal);
       log.info({ chainId: genesis.chainId, height, node: identity.node }, 'node started');
       return node;
@@ -510,15 +528,17 @@ export class LianzhengNode {
 function checkIdentity(genesis: Genesis, config: NodeConfig, key: Signer): NodeIdentity {
   const org = genesis.orgs.find((o) => o.id === config.org);
   const entry = org?.nodes.find((n) => n.id === config.nodeId);
-  if (org === undefined || entry === undefined) {
-    throw nodeError('CONFIG_INVALID', `genesis has no node ${config.nodeId} of organisation ${config.org}`, {
-      field: 'nodeId',
-    });
-  }
-  if (entry.publicKey !== bytesToHex(key.publicKey)) {
+  if (entry !== undefined && entry.publicKey !== bytesToHex(key.publicKey)) {
     throw nodeError('CONFIG_INVALID', `the key file is not the key genesis lists for ${config.nodeId}`, {
       field: 'keyFile',
     });
   }
+  if (entry === undefined && genesis.ordering.type === 'solo') {
+    throw nodeError('CONFIG_INVALID', `genesis has no node ${config.nodeId} of organisation ${config.org}`, {
+      field: 'nodeId',
+    });
+  }
+  // etcd ordering: a node added by a governance vote is not in genesis; its batches and attestations count from the
+  // block whose configuration lists its key (checked once the chain is loaded, see open()).
   return { node: config.nodeId, org: config.org, publicKey: key.publicKey, signer: key };
 }

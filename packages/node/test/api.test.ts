@@ -587,6 +587,8 @@ describe('HTTP API: happy path', () => {
       expect(messages.filter((m) => m.type === 'event' && m.tx === id)).toEqual([
         { type: 'event', height, tx: id, contract: 'kv', name: 'put', data: { key: 'market/streamed' } },
       ]);
+      // Solo: a durable block is certified (one organisation's attestation is the quorum).
+      expect(messages as unknown[]).toContainEqual({ type: 'certified', height, at: T0 });
       // The block message comes before the events of its transactions.
       expect(messages.indexOf(block!)).toBeLessThan(messages.findIndex((m) => m.type === 'event' && m.tx === id));
     } finally {

@@ -1271,3 +1271,43 @@ describe('determinism', () => {
     expect(chain.blocks.at(-1)!.receipts.map((r) => r.code ?? r.status)).toEqual(['IDENTITY_REVOKED']);
   });
 });
+
+describe('etcd ordering: blocks cut from batches (PROTOCOL.md §18.3)', () => {
+  it('commits every batch as a block carrying its revision, even when nothing in it is included', () => {
+    const chain = new TestChain(c);
+    const a = put(market.caseworker, 'from-batch', 1);
+    const first = chain.batch([a], { rev: 10, proposer: c.nodeKey.hex });
+    expect(first.header).toMatchObject({ height: 1, txCount: 1, rev: 10 });
+    // A batch holding only a duplicate: an empty block, still committed, so the chain records the whole log.
+    const empty = chain.batch([a], { rev: 12, proposer: c.nodeKey.hex });
+    expect(empty.header).toMatchObject({ height: 2, txCount: 0, rev: 12 });
+    expect(empty.dropped.map((d) => d.code)).toEqual(['TX_DUPLICATE']);
+    expect(chain.height).toBe(2);
+    expect(empty.header.stateRoot).toBe(first.header.stateRoot);
+  });
+
+  it('refuses a revision that does not increase (an ordering bug stops the node)', () => {
+    const chain = new TestChain(c);
+    chain.batch([], { rev: 5 });
+    expect(thrown(() => chain.batch([], { rev: 5 })).code).toBe('BLOCK_HEIGHT_INVALID');
+    expect(thrown(() => chain.batch([], { rev: 4 })).code).toBe('BLOCK_HEIGHT_INVALID');
+    expect(chain.batch([], { rev: 6 }).header.rev).toBe(6);
+  });
+
+  it('drops every transaction of a batch that a key other than a node key signed', () => {
+    const chain = new TestChain(c);
+    const tx = put(market.caseworker, 'smuggled', 1);
+    const block = chain.batch([tx], { rev: 3, proposer: market.admin.hex });
+    expect(block.header.txCount).toBe(0);
+    expect(block.dropped.map((d) => d.code)).toEqual(['BATCH_PROPOSER_UNKNOWN']);
+    // The same transaction through a node of the consortium is included.
+    expect(chain.batch([tx], { rev: 4, proposer: c.nodeKey.hex }).header.txCount).toBe(1);
+  });
+
+  it('drops a transaction larger than limits.maxTxBytes (checked at execution too: batches come from other nodes)', () => {
+    const chain = new TestChain(c);
+    const big = put(market.caseworker, 'big', 'x'.repeat(70_000));
+    const block = chain.batch([big], { rev: 2, proposer: c.nodeKey.hex });
+    expect(block.dropped.map((d) => d.code)).toEqual(['TX_TOO_LARGE']);
+  });
+});

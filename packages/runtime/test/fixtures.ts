@@ -365,6 +365,24 @@ export class TestChain {
     return block;
   }
 
+  /**
+   * etcd ordering (PROTOCOL.md §18.3): executes a batch as the next block, committed even when every transaction is
+   * dropped; `proposer` is the key that signed the batch.
+   */
+  batch(txs: readonly SignedTransaction[], opts: { rev: number; proposer?: string; time?: number }): ExecutedBlock {
+    const proposal = {
+      height: this.height + 1,
+      time: opts.time ?? this.now,
+      txs: txs.map((t) => candidateOf(this.suite, t)),
+      rev: opts.rev,
+      ...(opts.proposer === undefined ? {} : { proposer: opts.proposer }),
+    };
+    const block = this.exec.execute(this.head, proposal);
+    this.store(block);
+    this.head = { header: block.header, hashHex: block.hashHex, root: block.root };
+    return block;
+  }
+
   /** Executes one transaction in a block of its own and returns its receipt. */
   run(tx: SignedTransaction, time?: number): Receipt {
     const block = this.block([tx], time);

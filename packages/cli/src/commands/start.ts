@@ -1,7 +1,7 @@
-import { createApiServer, LianzhengNode } from '@lianzheng/node';
+import { createApiServer, isFaultInjection, LianzhengNode } from '@lianzheng/node';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { type GlobalOptions, passphrase, resolveHome } from '../context.js';
+import { type GlobalOptions, passphrase, resolveHome, usage } from '../context.js';
 import { seedDemo } from '../demoSeed.js';
 
 export function registerStart(program: Command): void {
@@ -29,7 +29,15 @@ export function registerStart(program: Command): void {
           pino.destination({ fd: 2, sync: false }),
         );
         const pass = await passphrase(g, 'Passphrase of the node key');
-        const node = await LianzhengNode.open(home, opts.workers === undefined ? {} : { workers: opts.workers }, {
+        const fault = process.env.LIANZHENG_FAULT_INJECTION;
+        if (fault !== undefined && !isFaultInjection(fault)) usage('LIANZHENG_FAULT_INJECTION: unknown fault');
+        if (fault !== undefined)
+          log.warn({ fault }, 'FAULT INJECTION is on: this node misbehaves on purpose (tests only)');
+        const overrides = {
+          ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+          ...(fault === undefined ? {} : { faultInjection: fault }),
+        };
+        const node = await LianzhengNode.open(home, overrides, {
           log,
           passphrase: pass,
           onFatal: (error) => {

@@ -450,7 +450,9 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
         'Open with a WebSocket upgrade (ws://host:port/v1/events). Messages are JSON: ' +
         '{"type":"block",height,hash,time,durableAt,txCount,txIds} for every durable block (durableAt: when it ' +
         'reached the disk, ms since the epoch) and ' +
-        '{"type":"event",height,tx,contract,name,data} for every contract event. A subscriber that falls more than ' +
+        '{"type":"event",height,tx,contract,name,data} for every contract event, and ' +
+        '{"type":"certified",height,at} when the certified height rises (etcd ordering: a quorum of organisations ' +
+        'signed the block; solo: every durable block). A subscriber that falls more than ' +
         '8 MiB behind is disconnected with close code 1013. A plain HTTP GET gets 400 REQUEST_MALFORMED.',
       querystring: eventsQuery,
       response: { 101: { description: 'Switching Protocols (WebSocket)' }, 400: errorResponses[400] },
@@ -465,7 +467,13 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
       const contract = request.query.contract;
       const blocks = request.query.blocks !== 'false';
       const events = request.query.events !== 'false';
-      const unsubscribe = node.ledger.onBlock((block: DurableBlock) => {
+      const certifier = node.consortiumMode?.certifier;
+      const stopCertified = certifier?.onCertified((height, at) => {
+        if (blocks && socket.bufferedAmount <= opts.maxSubscriberBufferBytes) {
+          socket.send(JSON.stringify({ type: 'certified', height, at }));
+        }
+      });
+      const unsubscribeBlocks = node.ledger.onBlock((block: DurableBlock) => {
         if (socket.bufferedAmount > opts.maxSubscriberBufferBytes) {
           socket.close(1013, 'subscriber too slow');
           return;
@@ -482,6 +490,9 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
               txIds: block.txIds,
             }),
           );
+          if (certifier === undefined) {
+            socket.send(JSON.stringify({ type: 'certified', height: block.header.height, at: block.durableAt }));
+          }
         }
         if (!events) return;
         for (const receipt of block.receipts) {
@@ -491,6 +502,10 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
           }
         }
       });
+      const unsubscribe = () => {
+        unsubscribeBlocks();
+        stopCertified?.();
+      };
       socket.on('close', unsubscribe);
       socket.on('error', unsubscribe);
     },

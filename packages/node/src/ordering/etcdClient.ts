@@ -217,7 +217,11 @@ export class EtcdClient {
     startRevision: number,
     onEvents: (events: EtcdEvent[], revision: number) => void | Promise<void>,
     signal: AbortSignal,
-    opts: { readonly quietMs?: number; readonly onReconnect?: (error: unknown) => void } = {},
+    opts: {
+      readonly quietMs?: number;
+      readonly onReconnect?: (error: unknown) => void;
+      readonly onConnected?: () => void;
+    } = {},
   ): Promise<void> {
     let next = startRevision;
     let backoff = 50;
@@ -237,6 +241,7 @@ export class EtcdClient {
           signal: abort.signal,
         });
         if (!response.ok || response.body === null) throw new Error(`watch: HTTP ${response.status}`);
+        opts.onConnected?.();
         const decoder = new TextDecoder();
         let buffer = '';
         const reader = response.body.getReader();

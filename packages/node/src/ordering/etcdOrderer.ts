@@ -301,6 +301,9 @@ export class EtcdOrderer implements Orderer {
           },
           this.controller.signal,
           {
+            onConnected: () => {
+              this.status = 'watching';
+            },
             onReconnect: (error) => {
               this.status = 'unavailable';
               metrics.orderingReconnects.inc();

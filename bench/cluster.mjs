@@ -1,0 +1,305 @@
+// Consortium benchmark: the same workload against one solo node and against 4 nodes over a 3-member etcd cluster,
+// all on this machine, in one run. Reports certified transactions per second and the latency from submission to
+// durable commit and to certification (a quorum of organisations signed the block). See bench/README.md.
+//   node bench/cluster.mjs [--duration 20] [--warmup 4] [--orgs 4] [--concurrency 8] [--batch 200] [--quick]
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEMO_ORGS, demoStaff, EtcdCluster, freePort, initCluster, loadKeyFile, nativeSuite } from '@lianzheng/node';
+import { bytesToHex, signTransaction, transactionId } from '@lianzheng/protocol';
+import { buildTransaction } from '@lianzheng/sdk';
+import WebSocket from 'ws';
+import { measureCeiling } from './ceiling.mjs';
+
+const PASSPHRASE = 'benchmark passphrase, not secret';
+const env = { ...process.env, LIANZHENG_PASSPHRASE: PASSPHRASE };
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const cli = path.join(root, 'packages/cli/bin/lianzheng.js');
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '4' },
+    orgs: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '8' },
+    batch: { type: 'string', default: '200' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const duration = args.quick ? 8 : Number(args.duration);
+const warmup = args.quick ? 2 : Number(args.warmup);
+const batch = Number(args.batch);
+const concurrency = Number(args.concurrency);
+const log = (m) => process.stderr.write(`${m}\n`);
+
+function percentile(sorted, p) {
+  return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function summary(values) {
+  const s = Float64Array.from(values).sort();
+  const r = (v) => (v === null ? null : Math.round(v));
+  return { count: s.length, p50: r(percentile(s, 50)), p99: r(percentile(s, 99)), max: r(s.at(-1) ?? null) };
+}
+
+async function waitHealthy(url, child) {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`node ${url} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`node ${url} did not become healthy`);
+}
+
+function startNode(home, port) {
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=64', cli, '--home', home, 'start', '--port', String(port), '--log-level', 'warn'],
+    { env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+async function signers(home, genesis) {
+  return Promise.all(
+    genesis.orgs.map(async (o) => {
+      const k = await loadKeyFile(path.join(home, 'keys', `${o.id}-admin.key.json`), PASSPHRASE);
+      return { publicKey: k.publicKey, secretKey: k.secretKey };
+    }),
+  );
+}
+
+/** Pre-signed batches of notary.register, so signing does not compete with the nodes during the measured window. */
+function presign(genesis, keys, count) {
+  const suite = nativeSuite(genesis.suite);
+  const out = [];
+  for (let i = 0; i < count; i += batch) {
+    const body = [];
+    const ids = [];
+    for (let j = i; j < Math.min(count, i + batch); j++) {
+      const key = keys[j % keys.length];
+      const tx = buildTransaction({
+        chainId: genesis.chainId,
+        signer: key.publicKey,
+        contract: 'notary',
+        method: 'register',
+        args: { alg: 'sha256', hash: randomBytes(32).toString('hex') },
+        ttlMs: 3_600_000,
+      });
+      body.push(JSON.stringify(signTransaction(suite, tx, key.secretKey)));
+      ids.push(bytesToHex(transactionId(suite, tx)));
+    }
+    out.push({ body: `[${body.join(',')}]`, ids });
+  }
+  return out;
+}
+
+/**
+ * Drives `urls` (round-robin) at the maximum rate with `concurrency` batches in flight. Follows node 0's WebSocket:
+ * `block` messages give each transaction's durable time, `certified` messages the time its block was certified.
+ */
+async function drive(urls, batches) {
+  const submitted = new Map();
+  const heightOf = new Map(); // id -> height
+  const durableAt = new Map(); // height -> ms
+  const certifiedAt = new Map(); // height -> ms (wall clock of the certifying node)
+  const blockTxs = new Map(); // height -> count
+  let certifiedTop = 0;
+  const ws = new WebSocket(`${urls[0].replace('http', 'ws')}/v1/events?events=false`);
+  await new Promise((resolve, reject) => {
+    ws.on('open', resolve);
+    ws.on('error', reject);
+  });
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString());
+    if (m.type === 'block') {
+      durableAt.set(m.height, m.durableAt);
+      blockTxs.set(m.height, m.txCount);
+      for (const id of m.txIds) heightOf.set(id, m.height);
+    } else if (m.type === 'certified') {
+      for (let h = certifiedTop + 1; h <= m.height; h++) certifiedAt.set(h, m.at);
+      certifiedTop = Math.max(certifiedTop, m.height);
+    }
+  });
+  const start = Date.now();
+  const end = start + (warmup + duration) * 1000;
+  let next = 0;
+  let rejected = 0;
+  let busy = 0;
+  const worker = async (w) => {
+    let k = w;
+    while (Date.now() < end && next < batches.length) {
+      const b = batches[next++];
+      const url = urls[k++ % urls.length];
+      const t = Date.now();
+      try {
+        const r = await fetch(`${url}/v1/transactions/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: b.body,
+        });
+        if (r.status === 429) {
+          busy++;
+          next--;
+          await new Promise((res) => setTimeout(res, 50));
+          continue;
+        }
+        const j = await r.json();
+        j.results?.forEach((x, i) => {
+          if (x.id !== undefined) submitted.set(b.ids[i], t);
+          else rejected++;
+        });
+      } catch {
+        rejected += b.ids.length;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  // Let what was submitted finish and be certified.
+  for (let i = 0; i < 100 && [...submitted.keys()].some((id) => !certifiedAt.has(heightOf.get(id))); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ws.close();
+  if (next >= batches.length) log('  (ran out of pre-signed transactions: raise the count)');
+  const from = start + warmup * 1000;
+  let certifiedInWindow = 0;
+  for (const [h, at] of certifiedAt) if (at >= from && at < end) certifiedInWindow += blockTxs.get(h) ?? 0;
+  const toDurable = [];
+  const toCertified = [];
+  const durableToCertified = [];
+  for (const [id, t] of submitted) {
+    if (t < from) continue;
+    const h = heightOf.get(id);
+    if (h === undefined) continue;
+    toDurable.push(durableAt.get(h) - t);
+    if (certifiedAt.has(h)) {
+      toCertified.push(certifiedAt.get(h) - t);
+      durableToCertified.push(certifiedAt.get(h) - durableAt.get(h));
+    }
+  }
+  return {
+    certifiedTxPerSecond: Math.round(certifiedInWindow / duration),
+    submitted: submitted.size,
+    rejected,
+    busy429: busy,
+    latencyMs: {
+      submitToDurable: summary(toDurable),
+      submitToCertified: summary(toCertified),
+      durableToCertified: summary(durableToCertified),
+    },
+  };
+}
+
+async function metrics(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const get = (name) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const stage = (s) =>
+    Number(
+      new RegExp(`^lianzheng_commit_loop_seconds_total\\{stage="${s}"\\} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? 0,
+    );
+  return {
+    blocks: get('lianzheng_blocks_committed_total'),
+    batchPutSecondsSum: get('lianzheng_ordering_batch_put_seconds_sum'),
+    batchPuts: get('lianzheng_ordering_batch_put_seconds_count'),
+    loopSeconds: Object.fromEntries(['order', 'execute', 'store', 'flush', 'yield'].map((s) => [s, stage(s)])),
+  };
+}
+
+async function soloRun(dir, count) {
+  log('▸ solo: one node, embedded ordering');
+  const home = path.join(dir, 'solo');
+  execFileSync(process.execPath, [cli, '--home', home, '--json', 'init', '--demo', '--kdf-cost', '12'], {
+    env,
+    stdio: 'ignore',
+  });
+  const genesis = JSON.parse(readFileSync(path.join(home, 'genesis.json'), 'utf8'));
+  const batches = presign(genesis, await signers(home, genesis), count);
+  const port = await freePort();
+  const node = startNode(home, port);
+  try {
+    await waitHealthy(node.url, node.child);
+    const result = await drive([node.url], batches);
+    return { ...result, node: await metrics(node.url) };
+  } finally {
+    node.child.kill('SIGTERM');
+    await new Promise((r) => node.child.once('exit', r));
+  }
+}
+
+async function clusterRun(dir, count, orgs) {
+  log(`▸ cluster: ${orgs} nodes, 3 etcd members`);
+  const etcd = await EtcdCluster.start({ dir: path.join(dir, 'etcd') });
+  const nodes = [];
+  try {
+    const init = await initCluster({
+      dir: path.join(dir, 'cluster'),
+      nodeOrgs: DEMO_ORGS.slice(0, orgs).map((o) => o.id),
+      basePort: await freePort(),
+      etcdEndpoints: etcd.endpoints,
+      passphrase: PASSPHRASE,
+      staff: demoStaff(DEMO_ORGS),
+      scryptN: 2 ** 12,
+      chainId: 'bench-cluster',
+      suite: 'ed25519-sha256',
+      orgs: DEMO_ORGS,
+      time: Date.now(),
+    });
+    for (const n of init.nodes) nodes.push(startNode(n.home, n.port));
+    await Promise.all(nodes.map((n) => waitHealthy(n.url, n.child)));
+    const batches = presign(init.genesis, await signers(init.nodes[0].home, init.genesis), count);
+    const result = await drive(
+      nodes.map((n) => n.url),
+      batches,
+    );
+    return { ...result, nodes: await Promise.all(nodes.map((n) => metrics(n.url))) };
+  } finally {
+    for (const n of nodes) n.child.kill('SIGTERM');
+    await Promise.all(
+      nodes.map((n) => new Promise((r) => (n.child.exitCode !== null ? r() : n.child.once('exit', r)))),
+    );
+    await etcd.stop();
+  }
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'lz-bench-cluster-'));
+try {
+  const cores = availableParallelism();
+  log(
+    `Machine: ${cores} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
+  const ceiling = await measureCeiling('ed25519', args.quick ? 2 : 3, cores);
+  log(`  ceiling ${ceiling.perSecond} Ed25519 verify/s (${ceiling.perCore}/core)`);
+  const count = Math.max(20_000, Math.round((warmup + duration) * 6_000));
+  const solo = await soloRun(dir, count);
+  log(
+    `  solo: ${solo.certifiedTxPerSecond} tx/s certified; submit→certified p50 ${solo.latencyMs.submitToCertified.p50} ms, p99 ${solo.latencyMs.submitToCertified.p99} ms`,
+  );
+  const orgs = Number(args.orgs);
+  const cluster = await clusterRun(dir, count, orgs);
+  log(
+    `  cluster: ${cluster.certifiedTxPerSecond} tx/s certified; submit→certified p50 ${cluster.latencyMs.submitToCertified.p50} ms, p99 ${cluster.latencyMs.submitToCertified.p99} ms; durable→certified p50 ${cluster.latencyMs.durableToCertified.p50} ms, p99 ${cluster.latencyMs.durableToCertified.p99} ms`,
+  );
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cores, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    ceiling,
+    workload: `notary.register, batches of ${batch}, ${concurrency} in flight, ${duration} s measured after ${warmup} s`,
+    solo,
+    cluster: { nodes: orgs, etcdMembers: 3, ...cluster },
+    ratios: {
+      clusterToSolo: Math.round((cluster.certifiedTxPerSecond / solo.certifiedTxPerSecond) * 100) / 100,
+      clusterToCeiling: Math.round((cluster.certifiedTxPerSecond / ceiling.perSecond) * 1000) / 1000,
+    },
+  };
+  const out = args.out ?? path.join(root, 'bench', 'results', `cluster-${report.date.slice(0, 10)}.json`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
