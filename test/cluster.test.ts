@@ -64,20 +64,23 @@ describe('lianzheng cluster up', () => {
     const first = await up(path.join(dir, 'c'), basePort, etcdPort);
     const urls = [0, 1, 2].map((i) => `http://127.0.0.1:${basePort + i}`);
     for (const u of urls) expect(first.out()).toContain(u);
-    // The demo history is recorded through etcd and reaches every node; the latest checkpoint is certified.
-    let heights: number[] = [];
+    // The demo history (two batches: the public records, registrations and workflow deployment, then two cases) is
+    // ordered through etcd, reaches every node and is certified.
+    type H = { height: number; ordering: { type: string; certifiedHeight: number } };
+    let health: H[] = [];
     for (let i = 0; i < 300; i++) {
-      heights = await Promise.all(
-        urls.map(async (u) => ((await getJson(`${u}/health`)).json as { height: number }).height),
-      );
-      if (heights.every((h) => h > 5 && h === heights[0])) break;
+      health = await Promise.all(urls.map(async (u) => (await getJson(`${u}/health`)).json as H));
+      if (health.every((h) => h.height >= 2 && h.ordering.certifiedHeight >= 2)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(heights.every((h) => h > 5 && h === heights[0])).toBe(true);
-    const blocks = await Promise.all(urls.map(async (u) => (await getJson(`${u}/v1/blocks/${heights[0]}`)).json));
+    expect(health.map((h) => [h.ordering.type, h.height >= 2, h.ordering.certifiedHeight >= 2])).toEqual(
+      urls.map(() => ['etcd', true, true]),
+    );
+    const heights = health.map((h) => h.height);
+    const blocks = await Promise.all(urls.map(async (u) => (await getJson(`${u}/v1/blocks/1`)).json));
     expect(new Set(blocks.map((b) => (b as { hash: string }).hash)).size).toBe(1);
-    const health = (await getJson(`${urls[1]}/health`)).json as { ordering: { type: string; certifiedHeight: number } };
-    expect(health.ordering.type).toBe('etcd');
+    expect((blocks[0] as { txIds: string[] }).txIds.length).toBeGreaterThan(10);
+    expect((await getJson(`${urls[2]}/v1/workflows`)).status).toBe(200);
     expect(existsSync(path.join(dir, 'c', 'cluster.json'))).toBe(true);
     const etcdPids = pidsOf(`--data-dir=${path.join(dir, 'c', 'etcd')}`);
     expect(etcdPids).toHaveLength(3);

@@ -88,6 +88,11 @@ export class EtcdCluster {
     return this.members.length;
   }
 
+  /** Process ids of the running members. */
+  pids(): number[] {
+    return this.members.flatMap((m) => (m.process?.pid === undefined ? [] : [m.process.pid]));
+  }
+
   isRunning(i: number): boolean {
     return this.members[i]?.process !== null;
   }

@@ -314,10 +314,11 @@ export class EtcdClient {
   /** A silent watch whose prefix has newer revisions than it delivered is stale: break it so it reconnects. */
   private async checkQuiet(prefix: string, next: number, abort: AbortController): Promise<void> {
     try {
+      // etcd's `count` ignores the revision filters: look at the keys returned.
       const r = await this.range(prefix, { keysOnly: true, limit: 1, minModRevision: next });
-      if (r.count > 0) abort.abort();
-    } catch {
-      abort.abort();
+      if (r.kvs.length > 0) abort.abort(new Error('the watch went quiet while newer revisions exist'));
+    } catch (error) {
+      abort.abort(error);
     }
   }
 

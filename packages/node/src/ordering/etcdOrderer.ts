@@ -307,7 +307,10 @@ export class EtcdOrderer implements Orderer {
             onReconnect: (error) => {
               this.status = 'unavailable';
               metrics.orderingReconnects.inc();
-              log.warn({ err: error, endpoint: etcd.endpoint }, 'etcd watch interrupted; reconnecting');
+              log.warn(
+                { reason: (error as Error)?.message ?? String(error), endpoint: etcd.endpoint },
+                'etcd watch interrupted; reconnecting',
+              );
             },
           },
         );
