@@ -1,7 +1,8 @@
 // Consortium benchmark: the same workload against one solo node and against 4 nodes over a 3-member etcd cluster,
 // all on this machine, in one run. Reports certified transactions per second and the latency from submission to
 // durable commit and to certification (a quorum of organisations signed the block). See bench/README.md.
-//   node bench/cluster.mjs [--duration 20] [--warmup 4] [--orgs 4] [--concurrency 8] [--batch 200] [--quick]
+//   node bench/cluster.mjs [--duration 20] [--warmup 4] [--orgs 4] [--concurrency 8] [--batch 200] [--fraction 0.5]
+//                          [--quick]
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     batch: { type: 'string', default: '200' },
     quick: { type: 'boolean', default: false },
+    fraction: { type: 'string', default: '0.5', description: 'fixed-rate phase, as a fraction of the max rate' },
     out: { type: 'string' },
   },
 });
@@ -33,6 +35,7 @@ const duration = args.quick ? 8 : Number(args.duration);
 const warmup = args.quick ? 2 : Number(args.warmup);
 const batch = Number(args.batch);
 const concurrency = Number(args.concurrency);
+const fraction = Number(args.fraction);
 const log = (m) => process.stderr.write(`${m}\n`);
 
 function percentile(sorted, p) {
@@ -241,6 +244,18 @@ async function drive(urls, batches, opts = {}) {
   };
 }
 
+/** Waits until every node has ordered, executed and certified everything it was given (between phases). */
+async function drain(urls) {
+  for (let i = 0; i < 600; i++) {
+    const hs = await Promise.all(urls.map(async (u) => (await fetch(`${u}/health`)).json()));
+    const top = Math.max(...hs.map((h) => h.height));
+    const certified = (h) => (h.ordering.type === 'etcd' ? h.ordering.certifiedHeight : h.height);
+    if (hs.every((h) => h.mempool === 0 && h.height === top && certified(h) === top)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  log('  (the nodes did not drain within 60 s)');
+}
+
 async function metrics(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
   const get = (name) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
@@ -272,7 +287,8 @@ async function soloRun(dir, count) {
     await waitHealthy(node.url, node.child);
     const groups = { node: [node.child.pid], benchmark: [process.pid] };
     const max = await drive([node.url], batches, { groups });
-    const rate = Math.round(max.certifiedTxPerSecond / 2);
+    await drain([node.url]);
+    const rate = Math.round(max.certifiedTxPerSecond * fraction);
     const fixed = await drive([node.url], presign(genesis, keys, rate * (warmup + duration) + 1000, 20), {
       rate,
       groups,
@@ -308,7 +324,8 @@ async function clusterRun(dir, count, orgs) {
     const urls = nodes.map((n) => n.url);
     const groups = { nodes: nodes.map((n) => n.child.pid), etcd: etcd.pids(), benchmark: [process.pid] };
     const max = await drive(urls, presign(init.genesis, keys, count), { groups });
-    const rate = Math.round(max.certifiedTxPerSecond / 2);
+    await drain(urls);
+    const rate = Math.round(max.certifiedTxPerSecond * fraction);
     const fixed = await drive(urls, presign(init.genesis, keys, rate * (warmup + duration) + 1000, 20), {
       rate,
       groups,
