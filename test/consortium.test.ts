@@ -113,11 +113,15 @@ describe('consortium: 4 nodes, 3 etcd members, real faults', () => {
       await c.killNode(victim);
       await new Promise((r) => setTimeout(r, 50 + Math.floor(Math.random() * 250)));
       restartMs.push(await c.startNode(victim));
-      const others = [0, 1, 2, 3].filter((i) => i !== victim);
-      const target = Math.max(...(await Promise.all(others.map(async (i) => (await c.health(i)).height))));
-      const t = performance.now();
-      await c.waitHeight([victim], target);
-      catchUpMs.push(performance.now() - t);
+      // Every fourth restart, measure how long the node takes to catch up with the others; otherwise go on to the
+      // next kill at once (the restarted node catches up while another one is down).
+      if (k % 4 === 3) {
+        const others = [0, 1, 2, 3].filter((i) => i !== victim);
+        const target = Math.max(...(await Promise.all(others.map(async (i) => (await c.health(i)).height))));
+        const t = performance.now();
+        await c.waitHeight([0, 1, 2, 3], target);
+        catchUpMs.push(performance.now() - t);
+      }
       if ((k + 1) % 25 === 0) await checkInvariants();
     }
     await checkInvariants();
@@ -127,7 +131,7 @@ describe('consortium: 4 nodes, 3 etcd members, real faults', () => {
     figures.restartMsMax = Math.round(Math.max(...restartMs));
     figures.catchUpMsP50 = Math.round(sorted(catchUpMs)[Math.floor(catchUpMs.length / 2)]!);
     figures.catchUpMsMax = Math.round(Math.max(...catchUpMs));
-  });
+  }, 1_500_000);
 
   it('keeps committing when the etcd leader is killed, and when a minority of etcd is stopped', async () => {
     const leader = await c.etcd.leader();
