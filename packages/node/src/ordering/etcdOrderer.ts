@@ -203,7 +203,10 @@ export class EtcdOrderer implements Orderer {
     for (let attempt = 0; ; attempt++) {
       if (this.closed) return;
       try {
-        await etcd.putIfAbsent(key, value);
+        const { created } = await etcd.putIfAbsent(key, value);
+        // Already there (an earlier attempt of this put went through, or the same transactions were batched before):
+        // its event may have passed already, so do not keep the entry; the batch is then opened like anyone else's.
+        if (!created) this.own.delete(key);
         metrics.orderingPuts.inc({ result: 'ok' });
         metrics.orderingPutSeconds.observe((performance.now() - started) / 1000);
         metrics.orderingBatchTxs.observe(txs.length);
@@ -242,6 +245,7 @@ export class EtcdOrderer implements Orderer {
       try {
         proposal = await item.ready;
       } catch (error) {
+        if (this.closed) return null;
         // Only blocks from peers can fail here (a batch from etcd always yields a proposal, possibly empty).
         this.rejectSynced(height, (error as Error).message);
         continue;
