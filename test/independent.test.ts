@@ -1297,7 +1297,7 @@ describe('worked examples of PROTOCOL.md', () => {
 
   example('§4: the tags, H("") of both suites, the bytes of TH("lianzheng/tx", "abc")', () => {
     const tags = [...docSection('4').matchAll(/^\| `(lianzheng\/[a-z/-]+)` \|/gm)].map((m) => m[1]);
-    expect(tags).toHaveLength(15);
+    expect(tags).toHaveLength(17);
     expect([...tags].sort()).toEqual(Object.values(V.TAGS).sort());
     const empty = docProse('4', /`H\(""\)` \(SHA-256: `([0-9a-f…]+)`; SM3: `([0-9a-f…]+)`\)/);
     expectPrinted('4', empty[1]!, hx(E.hash(new Uint8Array(0))));

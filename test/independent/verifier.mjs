@@ -397,6 +397,9 @@ export const TAGS = Object.freeze({
   // §18.2
   batch: 'lianzheng/batch',
   batchTxs: 'lianzheng/batch/txs',
+  // §19.6
+  privateTransferRequest: 'lianzheng/private/transfer-request',
+  privateTransfer: 'lianzheng/private/transfer',
 });
 
 /** The exact bytes hashed by TH(tag, data): UTF-8(tag) ‖ 0x00 ‖ data. */

@@ -8,8 +8,10 @@ import { registerIdentity } from './commands/identity.js';
 import { registerInit } from './commands/init.js';
 import { registerKeys } from './commands/keys.js';
 import { registerNotary } from './commands/notary.js';
+import { registerPrivacy } from './commands/privacy.js';
 import { registerQuery } from './commands/query.js';
 import { registerStart } from './commands/start.js';
+import { registerStats } from './commands/stats.js';
 import { registerTx } from './commands/tx.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWorkflow } from './commands/workflow.js';
@@ -44,6 +46,8 @@ export function createProgram(): Command {
   registerGov(program);
   registerContract(program);
   registerWorkflow(program);
+  registerPrivacy(program);
+  registerStats(program);
   return program;
 }
 

@@ -105,6 +105,63 @@ export const nodeErrors = defineErrors({
     description:
       'The node needs blocks from its peers (it is behind and etcd no longer holds the history it needs) and no peer served blocks that verify; `details.reason` says why. The node keeps trying.',
   },
+  PRIVATE_STORE_LOCKED: {
+    category: 'unauthenticated',
+    description:
+      'The master key file of the private-data store cannot be opened with this passphrase: start the node with the passphrase the store was created with.',
+  },
+  PRIVATE_STORE_CORRUPT: {
+    category: 'integrity',
+    description:
+      'A private record, a received sealed record or the master key file of the private-data store fails authentication or is malformed (tampering or disk fault); `details.file` names the file.',
+  },
+  PRIVATE_VALUE_TOO_LARGE: {
+    category: 'too_large',
+    description: 'The canonical JSON of a personal record (value and salt) exceeds 64 KiB.',
+  },
+  PRIVACY_TX_INVALID: {
+    category: 'invalid',
+    description:
+      'The privacy routes take a signed transaction of a given method (`privacy.register` with the value and salt, `privacy.read`); the body holds something else.',
+  },
+  PRIVACY_COMMITMENT_MISMATCH: {
+    category: 'invalid',
+    description:
+      'The value and salt sent with a registration do not hash to the commitment in its transaction (PROTOCOL.md §19.1): nothing was stored.',
+  },
+  PRIVATE_RECORD_WRONG_NODE: {
+    category: 'forbidden',
+    description:
+      "A node keeps only records of its own organisation or of records whose policy names it as a reader: send the registration to a node of the record's organisation.",
+  },
+  PRIVACY_PENDING: {
+    category: 'unavailable',
+    description:
+      'The registration or read was admitted but its block is not durable yet; nothing is released before the read is on the ledger. Ask again (GET /v1/privacy/reads/{tx}).',
+  },
+  PRIVACY_SIGNER_MISMATCH: {
+    category: 'forbidden',
+    description: 'A read must be signed with the key of the signed-in session that asks for the content.',
+  },
+  PRIVACY_READ_EXPIRED: {
+    category: 'forbidden',
+    description:
+      'The content of a recorded read is released again only for 10 minutes after its block; sign a new read.',
+  },
+  PRIVATE_RECORD_UNAVAILABLE: {
+    category: 'unavailable',
+    description:
+      'The read is allowed and recorded, but this node does not hold the record and no peer handed it over (a node of the owning organisation is down). Retry later.',
+  },
+  PRIVACY_TRANSFER_INVALID: {
+    category: 'unauthenticated',
+    description:
+      'A node-to-node record transfer request or answer is malformed, not signed by a node of the consortium, outside the two-minute window, or does not open.',
+  },
+  PRIVACY_TRANSFER_DENIED: {
+    category: 'forbidden',
+    description: "The requesting node's organisation neither owns the record nor is a reader in its policy.",
+  },
   INTERNAL: { category: 'internal', description: 'An unexpected error; the node logged it with a correlation id.' },
 });
 

@@ -37,6 +37,8 @@ export const HOME_FILES = {
   certs: 'certs',
   ca: 'ca',
   db: 'db',
+  /** The encrypted private-data store (privateStore.ts). */
+  private: 'private',
 } as const;
 
 export interface KeyPair {

@@ -1,3 +1,12 @@
+export {
+  AEAD_KEY_BYTES,
+  type AeadAlg,
+  type AeadParams,
+  aeadParams,
+  open as aeadOpen,
+  type Sealed,
+  seal as aeadSeal,
+} from './aead.js';
 export { type ApiOptions, createApiServer, defaultApiOptions, toHttpError } from './api/server.js';
 export {
   type AuthenticateReturnType,
@@ -81,6 +90,21 @@ export {
 export { createNativeHasher, nativeSuite } from './nativeSuite.js';
 export { EtcdClient, EtcdCompactedError } from './ordering/etcdClient.js';
 export { type FaultInjection, isFaultInjection } from './ordering/faults.js';
+export {
+  defaultPrivateStoreOptions,
+  type ExportedRecord,
+  MAX_PRIVATE_PLAIN_BYTES,
+  type PendingMeta,
+  type PendingRecord,
+  type PrivatePlain,
+  PrivateStore,
+  type PrivateStoreDeps,
+  type PrivateStoreKdf,
+  type PrivateStoreLog,
+  type PrivateStoreOptions,
+  type RotateMasterKeyReturnType,
+  type SealedContent,
+} from './privateStore.js';
 export {
   CONTRACT_COMPILER,
   type ContractLanguage,

@@ -48,6 +48,8 @@ import { type FaultInjection, TamperingOrderer } from './ordering/faults.js';
 import type { Orderer } from './ordering/orderer.js';
 import { defaultPeerSyncOptions, PeerSync } from './ordering/peerSync.js';
 import { SoloOrderer } from './ordering/soloOrderer.js';
+import { PrivacyService } from './privacyService.js';
+import { PrivateStore } from './privateStore.js';
 import { createUserContracts } from './sandbox/quickjs.js';
 import { defaultWorkerPoolOptions, WorkerPool } from './workerPool.js';
 
@@ -141,6 +143,8 @@ export class LianzhengNode {
   private readonly executor: BlockExecutor;
   private readonly pending: PendingBlocks;
   readonly clock: Clock;
+  /** Personal data: the private-data store kept in step with the chain (privacyService.ts). Set by `open`. */
+  privacy!: PrivacyService;
   private admissionBacklog = 0;
   private stopping = false;
 
@@ -309,16 +313,18 @@ export class LianzhengNode {
         process.exit(70);
       });
     const suite = nativeSuite(genesis.suite);
-    const signer =
-      deps.signer ??
-      (
-        await openKeyFile(
-          path.resolve(home, config.keyFile),
-          await resolvePassphrase({ passphrase: deps.passphrase, promptLabel: `Passphrase of ${config.keyFile}` }),
-        )
-      ).signer;
+    // One passphrase opens the node key file and the private-data store's master key.
+    const passphrase = await resolvePassphrase({
+      passphrase: deps.passphrase,
+      promptLabel: `Passphrase of ${config.keyFile}`,
+    });
+    const signer = deps.signer ?? (await openKeyFile(path.resolve(home, config.keyFile), passphrase)).signer;
     const identity = checkIdentity(genesis, config, signer);
     const contracts = await createUserContracts();
+    const privateStore = await PrivateStore.open(
+      { dir: path.join(home, HOME_FILES.private), suite: genesis.suite, passphrase },
+      { log },
+    );
     const store = ChainStore.open({ path: path.join(home, HOME_FILES.db) });
     const metrics = new NodeMetrics();
     const pool = new WorkerPool({ threads: options.workers }, workerConfigFromGenesis(genesis, options.maxBatchTxs));
@@ -377,12 +383,15 @@ export class LianzhengNode {
           'this node key is not a node of the consortium (yet): its batches and attestations count only from the block whose configuration lists it',
         );
       }
+      node.privacy = new PrivacyService(node, privateStore);
+      node.privacy.start();
       node.startLoops(onFatal);
       log.info({ chainId: genesis.chainId, height, node: identity.node }, 'node started');
       return node;
     } catch (error) {
       await pool.close();
       await store.close();
+      privateStore.close();
       throw error;
     }
   }
@@ -512,6 +521,7 @@ export class LianzhengNode {
     if (this.stopping) return;
     this.stopping = true;
     await this.ledger.stop();
+    this.privacy.close();
     if (this.consortiumMode !== null) {
       await this.consortiumMode.orderer.stopped();
       await this.consortiumMode.certifier.close();

@@ -95,6 +95,33 @@ export class NodeMetrics {
       h.reset();
     },
   });
+  readonly privateRecords = new Gauge({
+    name: 'lianzheng_private_records',
+    help: 'Personal records held encrypted in this node’s private-data store',
+    registers: [this.registry],
+  });
+  readonly privateMissing = new Gauge({
+    name: 'lianzheng_private_records_missing',
+    help: 'Active personal records this node should hold (its organisation owns or reads them) but does not, at the last check',
+    registers: [this.registry],
+  });
+  readonly privateErasures = new Counter({
+    name: 'lianzheng_private_erasures_total',
+    help: 'Personal records whose key material this node destroyed after an approved erasure',
+    registers: [this.registry],
+  });
+  readonly privateTransfers = new Counter({
+    name: 'lianzheng_private_transfers_total',
+    help: 'Personal records handed over between nodes, by direction (in, out)',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+  readonly privateReads = new Counter({
+    name: 'lianzheng_private_reads_total',
+    help: 'Reads of personal records through this node, by recorded decision (allowed, denied)',
+    labelNames: ['decision'] as const,
+    registers: [this.registry],
+  });
   readonly stateAlarm = new Gauge({
     name: 'lianzheng_integrity_alarm',
     help: '1 when this node found stored data that fails verification, or (etcd ordering) computed a block other than the quorum certified',

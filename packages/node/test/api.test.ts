@@ -539,6 +539,19 @@ describe('HTTP API: happy path', () => {
     ['GET', '/v1/workflow/cases', '/v1/workflow/cases'],
     ['GET', '/v1/workflow/my-cases', '/v1/workflow/my-cases'],
     ['GET', '/v1/workflow/cases/:id', '/v1/workflow/cases/{id}'],
+    ['GET', '/v1/privacy/catalogue', '/v1/privacy/catalogue'],
+    ['POST', '/v1/privacy/records', '/v1/privacy/records'],
+    ['GET', '/v1/privacy/records/:id', '/v1/privacy/records/{id}'],
+    ['POST', '/v1/privacy/reads', '/v1/privacy/reads'],
+    ['GET', '/v1/privacy/reads/:tx', '/v1/privacy/reads/{tx}'],
+    ['GET', '/v1/privacy/access-log', '/v1/privacy/access-log'],
+    ['GET', '/v1/privacy/mine', '/v1/privacy/mine'],
+    ['GET', '/v1/privacy/store', '/v1/privacy/store'],
+    ['POST', '/v1/privacy/store/rotate', '/v1/privacy/store/rotate'],
+    ['POST', '/v1/privacy/transfer', '/v1/privacy/transfer'],
+    ['GET', '/v1/stats/cases', '/v1/stats/cases'],
+    ['GET', '/v1/stats/processing', '/v1/stats/processing'],
+    ['GET', '/v1/stats/access', '/v1/stats/access'],
   ] as const;
 
   it('/openapi.json is OpenAPI 3.1 and documents every REST /v1 route', async () => {

@@ -17,6 +17,7 @@ import {
   type QuorumNeed,
   ROLE_PATTERN,
 } from './policy.js';
+import { assertPrivacyConfig, type PrivacyConfig } from './privacy.js';
 import { type CryptoSuite, isSuiteId, portableSuite, type SuiteId } from './suite.js';
 import { CHAIN_ID_PATTERN, CONTRACT_PATTERN, METHOD_PATTERN } from './transaction.js';
 import {
@@ -94,6 +95,8 @@ export interface ConsortiumConfig {
   readonly ordering: OrderingConfig;
   readonly limits: LimitsConfig;
   readonly checkpoint: CheckpointConfig;
+  /** Personal data: categories, the purpose catalogue, k of published statistics; absent: the default catalogue. */
+  readonly privacy?: PrivacyConfig;
 }
 
 /** The value stored under `gov` / `config`. */
@@ -115,6 +118,7 @@ export const CONFIG_FIELDS = [
   'ordering',
   'limits',
   'checkpoint',
+  'privacy',
 ] as const;
 
 export const POLICY_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,63}\.([a-zA-Z][a-zA-Z0-9_]{0,63}|\*)$/;
@@ -143,6 +147,15 @@ export const defaultPolicies: Readonly<Record<string, Policy>> = {
   'workflow.withdraw': 'anyone',
   'workflow.checkDeadlines': { kind: 'member' },
   'workflow.cases': { kind: 'member' },
+  // The read decision (purpose, role, category, the record's policy, consents) is the contract's own (PROTOCOL.md §19).
+  'privacy.register': 'anyone',
+  'privacy.read': 'anyone',
+  'privacy.grantConsent': { kind: 'subject' },
+  'privacy.revokeConsent': { kind: 'subject' },
+  'privacy.requestErasure': 'anyone',
+  'privacy.decideErasure': { all: [{ role: ['secadmin', 'admin'] }, 'ownOrg'] },
+  // Node routes: a signed-in citizen's own access log and records.
+  'privacy.accessLog': { kind: 'subject' },
 };
 
 export const defaultConfigParameters = {
@@ -325,6 +338,7 @@ export function assertConsortiumConfig(value: unknown, expectSuite?: SuiteId): C
   const num = positiveInt(checkpoint.quorum.numerator, 'checkpoint.quorum.numerator', 1000);
   const den = positiveInt(checkpoint.quorum.denominator, 'checkpoint.quorum.denominator', 1000);
   if (num >= den) invalid('checkpoint.quorum', 'the numerator must be below the denominator');
+  if (value.privacy !== undefined) assertPrivacyConfig(value.privacy);
   return value as unknown as ConsortiumConfig;
 }
 

@@ -236,6 +236,15 @@ export const protocolErrors = defineErrors({
     category: 'integrity',
     description: 'The file given does not hash to the value recorded in the certificate.',
   },
+  PRIVATE_RECORD_INVALID: {
+    category: 'invalid',
+    description:
+      'A personal record or its access policy is malformed: a policy reader without organisation or purposes, a salt shorter than 16 bytes, a value over 64 KiB; `details.field` names the problem.',
+  },
+  ARGS_INVALID_K: {
+    category: 'invalid',
+    description: 'The k of small-cell suppression (k-anonymity) must be a positive integer.',
+  },
 });
 
 export type ProtocolErrorCode = keyof typeof protocolErrors;

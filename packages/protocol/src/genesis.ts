@@ -41,7 +41,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** The configuration part of a genesis document. */
 export function configOfGenesis(genesis: Genesis): ConsortiumConfig {
   const out: Record<string, unknown> = {};
-  for (const f of CONFIG_FIELDS) out[f] = genesis[f];
+  for (const f of CONFIG_FIELDS) if (genesis[f] !== undefined) out[f] = genesis[f];
   return out as unknown as ConsortiumConfig;
 }
 

@@ -23,6 +23,8 @@ export const HashTag = {
   personal: 'lianzheng/personal',
   batch: 'lianzheng/batch',
   batchTxs: 'lianzheng/batch/txs',
+  privateTransferRequest: 'lianzheng/private/transfer-request',
+  privateTransfer: 'lianzheng/private/transfer',
 } as const;
 export type HashTag = (typeof HashTag)[keyof typeof HashTag];
 

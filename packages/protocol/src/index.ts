@@ -164,6 +164,35 @@ export {
   type QuorumSpec,
   ROLE_PATTERN,
 } from './policy.js';
+export {
+  type AccessDecision,
+  type AccessEntry,
+  assertPrivacyConfig,
+  assertRecordPolicy,
+  type BilingualText,
+  CATEGORY_ID_PATTERN,
+  COMMITMENT_PATTERN,
+  type Consent,
+  commitPersonal,
+  defaultPrivacyConfig,
+  type ErasureRecord,
+  MAX_PERSONAL_VALUE_BYTES,
+  MAX_RECORD_READERS,
+  PRIVACY_CONTRACT,
+  type PrivacyCategory,
+  type PrivacyConfig,
+  type PrivacyPurpose,
+  type PrivateRecord,
+  PURPOSE_ID_PATTERN,
+  privacyConfigOf,
+  privacyKeys,
+  purposeOf,
+  type RecordReader,
+  SALT_PATTERN,
+  SELF_ACCESS_PURPOSE,
+  type StatCell,
+  suppressSmallCells,
+} from './privacy.js';
 export { SM2_DEFAULT_USER_ID, sm2PublicKeyFromSecret, sm2RandomSecretKey, sm2Sign, sm2Verify, sm2Za } from './sm2.js';
 export { sm2CompressPublicKey, sm2DecompressPublicKey } from './sm2Point.js';
 export { sm3 } from './sm3.js';

@@ -17,6 +17,7 @@ import {
 } from '../src/config.js';
 import { isLianzhengError, type LianzhengError } from '../src/errors.js';
 import type { Policy } from '../src/policy.js';
+import { defaultPrivacyConfig } from '../src/privacy.js';
 import { type CryptoSuite, ed25519Sha256Portable, SuiteId, sm2Sm3Portable } from '../src/suite.js';
 import { type DistinguishedName, issueCertificate, type KeyUsage, parseCertificate } from '../src/x509.js';
 
@@ -126,7 +127,25 @@ describe('assertConsortiumConfig accepts valid configurations', () => {
     const c = validConfig();
     expect(assertConsortiumConfig(c)).toBe(c);
     expect(assertConsortiumConfig(c, SuiteId.ed25519Sha256)).toBe(c);
-    expect(Object.keys(c).sort()).toEqual([...CONFIG_FIELDS].sort());
+    expect(Object.keys(c).sort()).toEqual(CONFIG_FIELDS.filter((f) => f !== 'privacy').sort());
+  });
+
+  it('an optional privacy section: the default catalogue, and malformed ones refused by field', () => {
+    const c = { ...validConfig(), privacy: defaultPrivacyConfig };
+    expect(assertConsortiumConfig(c)).toBe(c);
+    const bad = (privacy: unknown, field: string) =>
+      expect(() => assertConsortiumConfig({ ...validConfig(), privacy })).toThrow(
+        expect.objectContaining({ code: 'CONSORTIUM_CONFIG_INVALID', details: { field } }),
+      );
+    const d = defaultPrivacyConfig;
+    bad({ ...d, kAnonymity: 1 }, 'privacy.kAnonymity');
+    bad({ ...d, extra: 1 }, 'privacy.extra');
+    bad({ ...d, categories: [] }, 'privacy.categories');
+    bad({ ...d, purposes: [{ ...d.purposes[0], categories: ['dna'] }] }, 'privacy.purposes[0].categories');
+    bad({ ...d, purposes: [{ ...d.purposes[0], id: 'self-access' }] }, 'privacy.purposes[0].id');
+    bad({ ...d, purposes: [d.purposes[0], d.purposes[0]] }, 'privacy.purposes[1].id');
+    bad({ ...d, purposes: [{ ...d.purposes[0], legalBasis: { zh: '法' } }] }, 'privacy.purposes[0].legalBasis.en');
+    bad({ ...d, purposes: [{ ...d.purposes[0], roles: ['Bad Role'] }] }, 'privacy.purposes[0].roles');
   });
 
   it('the default parameters with the default policies', () => {

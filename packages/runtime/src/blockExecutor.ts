@@ -50,6 +50,7 @@ import { GOV_CONFIG_KEY, GOV_CONTRACT, govContract, govKeys } from './contracts/
 import { identityContract } from './contracts/identity.js';
 import { kvContract } from './contracts/kv.js';
 import { notaryContract } from './contracts/notary.js';
+import { privacyContract } from './contracts/privacy.js';
 import { callerOf, type UserContractRecord, type UserContracts } from './contracts/user.js';
 import { workflowContract } from './contracts/workflow.js';
 import { type RuntimeErrorCode, runtimeError } from './errors.js';
@@ -147,7 +148,7 @@ export interface BlockExecutorOptions {
 }
 
 export const defaultBlockExecutorOptions: BlockExecutorOptions = {
-  contracts: [notaryContract, kvContract, identityContract, govContract, workflowContract],
+  contracts: [notaryContract, kvContract, identityContract, govContract, workflowContract, privacyContract],
 };
 
 export interface BlockExecutorDeps {

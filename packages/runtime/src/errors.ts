@@ -210,6 +210,74 @@ export const runtimeErrors = defineErrors({
     description: 'This document hash is already notarised; its existing certificate stays valid.',
   },
   KV_NOT_FOUND: { category: 'not_found', description: 'kv.delete on a key that does not exist.' },
+  ORG_UNKNOWN: { category: 'not_found', description: 'No organisation of the consortium has this id.' },
+  PRIVATE_RECORD_UNKNOWN: { category: 'not_found', description: 'No personal record has this id (commitment).' },
+  PRIVATE_RECORD_EXISTS: {
+    category: 'conflict',
+    description: 'A personal record with this commitment is already registered (use a fresh salt for a new record).',
+  },
+  PRIVATE_RECORD_ERASED: {
+    category: 'not_found',
+    description:
+      'The personal record was erased (PIPL): its key material is destroyed on every node; only its commitment and the erasure record remain, and nobody can read it any more.',
+  },
+  PRIVACY_CATEGORY_UNKNOWN: {
+    category: 'invalid',
+    description: 'The data category is not in the catalogue of the consortium configuration (`privacy.categories`).',
+  },
+  PRIVACY_PURPOSE_UNKNOWN: {
+    category: 'forbidden',
+    description:
+      'The purpose named for a read (or in a policy or consent) is not in the purpose catalogue; the read is denied and recorded.',
+  },
+  PRIVACY_PURPOSE_CATEGORY: {
+    category: 'forbidden',
+    description:
+      "The purpose does not cover the record's data category (e.g. tax administration reading birth details); the read is denied and recorded.",
+  },
+  PRIVACY_READER_NOT_MEMBER: {
+    category: 'forbidden',
+    description:
+      'Only civil servants read personal data for a purpose; a citizen reads only their own records (purpose `self-access`).',
+  },
+  PRIVACY_ROLE_DENIED: {
+    category: 'forbidden',
+    description:
+      'The reader holds none of the roles the purpose allows (e.g. `audit` needs an auditor); the read is denied and recorded.',
+  },
+  PRIVACY_CASE_MISMATCH: {
+    category: 'forbidden',
+    description:
+      'A read for a case (`case-handling`) must name a case whose form holds the record, and the reader must be its applicant, have acted on it or hold its current task; the read is denied and recorded.',
+  },
+  PRIVACY_POLICY_DENIED: {
+    category: 'forbidden',
+    description:
+      "Neither the record's access policy nor a consent of the person allows the reader's organisation (and role) this purpose; the read is denied and recorded.",
+  },
+  PRIVACY_CONSENT_REVOKED: {
+    category: 'forbidden',
+    description:
+      'The consent that would have allowed the read was revoked (from the height it names); the read is denied and recorded.',
+  },
+  PRIVACY_CONSENT_EXPIRED: {
+    category: 'forbidden',
+    description: 'The consent that would have allowed the read has lapsed (`until`); the read is denied and recorded.',
+  },
+  PRIVACY_CONSENT_UNKNOWN: { category: 'not_found', description: 'The citizen has no consent with this id.' },
+  PRIVACY_NOT_SUBJECT: {
+    category: 'forbidden',
+    description:
+      'Only the person a record is about may do this (read their own record, grant or revoke consent, register their own data, ask for erasure).',
+  },
+  PRIVACY_ERASURE_PENDING: {
+    category: 'conflict',
+    description: 'An erasure request for this record is already waiting for the holding organisation to decide.',
+  },
+  PRIVACY_ERASURE_NOT_REQUESTED: {
+    category: 'conflict',
+    description: 'An erasure can be decided only after someone asked for it (`privacy.requestErasure`).',
+  },
 });
 
 export type RuntimeErrorCode = keyof typeof runtimeErrors;

@@ -39,6 +39,7 @@ export {
 export { identityContract, REVOCATION_REASONS } from './contracts/identity.js';
 export { kvContract } from './contracts/kv.js';
 export { type NotaryRecord, type NotaryRegisterArgs, notaryContract } from './contracts/notary.js';
+export { decideRead, PRIVACY_CONTRACT_NAME, privacyContract } from './contracts/privacy.js';
 export {
   INDEX_BUCKET_PAGES,
   INDEX_PAGE_KEYS,

@@ -38,7 +38,37 @@ export {
   signOut,
   withSession,
 } from './identity.js';
+export {
+  type AccessLogItem,
+  decideErasureTx,
+  getAccessLog,
+  getMyPrivacy,
+  getPrivacyCatalogue,
+  grantConsentTx,
+  newSalt,
+  type PrivacySigner,
+  type ReadPersonalParameters,
+  type ReadPersonalReturnType,
+  type RegisterPersonalParameters,
+  type RegisterPersonalReturnType,
+  readPersonal,
+  registerPersonal,
+  requestErasureTx,
+  revokeConsentTx,
+  verifyAccessLogItem,
+} from './privacy.js';
 export { keySigner, type Signer } from './signer.js';
+export {
+  type AccessStatsDim,
+  type CaseStatsDim,
+  getAccessStats,
+  getCaseStats,
+  getProcessingStats,
+  type ProcessingStatsDim,
+  type ProcessingStatsTable,
+  type StatsTable,
+  statsToCsv,
+} from './stats.js';
 export { type HttpTransportOptions, httpTransport, type Transport } from './transport.js';
 export {
   COMMITMENT_TAG,

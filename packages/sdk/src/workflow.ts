@@ -3,7 +3,7 @@
  * their forms, the inbox, cases; compute commitments for personal fields. Submitting, acting and withdrawing are
  * transactions of the `workflow` contract (`buildTransaction` + `submitTransaction`; PROTOCOL.md §17).
  */
-import { bytesToHex, type CryptoSuite, canonicalize, HashTag } from '@lianzheng/protocol';
+import { HashTag, commitPersonal as protocolCommitPersonal } from '@lianzheng/protocol';
 import type { Client } from './actions.js';
 
 export function getWorkflows(client: Client): Promise<{ workflows: Record<string, unknown>[] }> {
@@ -38,7 +38,7 @@ export function getCase(client: Client, id: string): Promise<Record<string, unkn
   return client.transport.request('GET', `/v1/workflow/cases/${id}`);
 }
 
-/** Domain tag of personal-data commitments (PROTOCOL.md §17.3). */
+/** Domain tag of personal-data commitments (PROTOCOL.md §17.3, §19). */
 export const COMMITMENT_TAG = HashTag.personal;
 
 /**
@@ -47,6 +47,4 @@ export const COMMITMENT_TAG = HashTag.personal;
  * them anyone can check the commitment, without them nobody can guess the value from it. Use a fresh random salt of at
  * least 16 bytes per value.
  */
-export function commitPersonal(suite: CryptoSuite, value: string, salt: string): string {
-  return bytesToHex(suite.taggedText(COMMITMENT_TAG, canonicalize({ salt, value })));
-}
+export const commitPersonal = protocolCommitPersonal;

@@ -43,7 +43,7 @@ const sessionBody = z
   })
   .strict();
 
-function body<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
+export function jsonBody<T>(request: FastifyRequest, schema: z.ZodType<T>): T {
   if (typeof request.body !== 'string' || request.body.length === 0) {
     throw nodeError('REQUEST_MALFORMED', 'send a JSON body with Content-Type: application/json');
   }
@@ -186,7 +186,7 @@ export function registerIdentityRoutes(
       config: { docsBody: { type: 'object', properties: { publicKey: { type: 'string' } }, required: ['publicKey'] } },
     },
     async (request) => {
-      const { publicKey } = body(request, challengeBody);
+      const { publicKey } = jsonBody(request, challengeBody);
       return sessions.issueChallenge({ publicKey, client: request.ip });
     },
   );
@@ -211,7 +211,7 @@ export function registerIdentityRoutes(
       },
     },
     async (request) => {
-      const b = body(request, sessionBody);
+      const b = jsonBody(request, sessionBody);
       const created = await sessions.createSession({ ...b, client: request.ip });
       node.log.info(
         { key: b.publicKey, kind: created.identity.kind, org: created.identity.org, client: request.ip },

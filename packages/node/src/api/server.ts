@@ -11,6 +11,7 @@ import type { DurableBlock } from '../ledger.js';
 import type { LianzhengNode } from '../lianzhengNode.js';
 import { certificateHealth } from './certificateHealth.js';
 import { registerIdentityRoutes } from './identityRoutes.js';
+import { registerPrivacyRoutes } from './privacyRoutes.js';
 import {
   errorResponses,
   eventsQuery,
@@ -23,6 +24,7 @@ import {
   syncQuery,
   waitQuery,
 } from './schemas.js';
+import { registerStatsRoutes } from './statsRoutes.js';
 import { registerWorkflowRoutes } from './workflowRoutes.js';
 
 export interface ApiOptions {
@@ -412,6 +414,8 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
         : { ...opts.sessions, challengesPerClient: perMinute, challengeWindowSeconds: 60 },
   });
   registerWorkflowRoutes(app, node, sessions);
+  registerPrivacyRoutes(app, node, sessions, node.privacy);
+  registerStatsRoutes(app, node);
 
   app.get('/health', { schema: { tags: ['node'], summary: 'Liveness and basic status' } }, async () => ({
     // red: this node computed a block other than the one a quorum certified (etcd ordering)

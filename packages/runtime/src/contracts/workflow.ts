@@ -25,7 +25,14 @@ import {
   type WorkflowDefinition,
 } from '../workflows/definition.js';
 import { COMMITMENT_PATTERN, validateForm } from '../workflows/formSchema.js';
-import { argOptionalString, argString, argsObject, type CallContext, type SystemContract } from './contract.js';
+import {
+  argOptionalString,
+  argString,
+  argsObject,
+  type CallContext,
+  type StateReader,
+  type SystemContract,
+} from './contract.js';
 import { GOV_CONTRACT } from './gov.js';
 import { callerOf, type UserContracts } from './user.js';
 
@@ -125,7 +132,7 @@ function actorOf(p: Principal): CaseActor {
   };
 }
 
-function definitionOf(ctx: CallContext, id: string, version?: number): WorkflowDefinition {
+export function definitionOf(ctx: StateReader, id: string, version?: number): WorkflowDefinition {
   const v =
     version ??
     (ctx.readOther(GOV_CONTRACT, workflowKeys.current(id)) as { version: number } | null)?.version ??

@@ -1,0 +1,389 @@
+/**
+ * Published statistics (docs/statistics.md): counts of approval cases, processing times and reads of personal data,
+ * for public dashboards and CSV exports. Public routes — no sign-in — so nothing personal goes in: a case is reduced
+ * to its metadata (workflow, version, status, times, whether a deadline was breached, the owning department) before
+ * it is counted, access counts come from the `privacy` contract's per-purpose counters (no subject, no record), and
+ * every cell counting fewer than k (but more than 0) is suppressed (`suppressSmallCells`, k from the consortium
+ * configuration). The true total is never published: only the sum of the published cells and how many cells were
+ * suppressed, so that no suppressed cell can be recovered by subtraction.
+ */
+import {
+  isLianzhengError,
+  type JsonValue,
+  PRIVACY_CONTRACT,
+  privacyConfigOf,
+  type StatCell,
+  suppressSmallCells,
+} from '@lianzheng/protocol';
+import { type CaseRecord, GOV_CONTRACT, WORKFLOW_CONTRACT, workflowKeys } from '@lianzheng/runtime';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { nodeError } from '../errors.js';
+import type { LianzhengNode } from '../lianzhengNode.js';
+import type { ApiInstance } from './identityRoutes.js';
+import { errorResponses } from './schemas.js';
+
+export const CASE_DIMS = ['workflow', 'owner', 'status', 'month', 'breached'] as const;
+export const PROCESSING_DIMS = ['workflow', 'owner'] as const;
+export const ACCESS_DIMS = ['purpose', 'org', 'decision'] as const;
+export type CaseDim = (typeof CASE_DIMS)[number];
+export type ProcessingDim = (typeof PROCESSING_DIMS)[number];
+export type AccessDim = (typeof ACCESS_DIMS)[number];
+
+/** Processing-time buckets, in order; `[lower, upper)` bounds in hours. */
+export const PROCESSING_BUCKETS = ['<1h', '1h–1d', '1–3d', '3–7d', '>7d'] as const;
+export type ProcessingBucket = (typeof PROCESSING_BUCKETS)[number];
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** China Standard Time, UTC+8 all year (no daylight saving). */
+const CHINA_OFFSET = 8 * HOUR;
+/** Keys read per page of the node's key index while scanning. */
+const PAGE = 1_000;
+
+/** The bucket of a processing time (ms); a bound belongs to the bucket above it (exactly 1 h is `1h–1d`). */
+export function processingBucket(ms: number): ProcessingBucket {
+  if (ms < HOUR) return '<1h';
+  if (ms < DAY) return '1h–1d';
+  if (ms < 3 * DAY) return '1–3d';
+  if (ms < 7 * DAY) return '3–7d';
+  return '>7d';
+}
+
+/** YYYY-MM of a time (ms since the epoch) in China time. */
+export function chinaMonth(time: number): string {
+  return new Date(time + CHINA_OFFSET).toISOString().slice(0, 7);
+}
+
+/**
+ * The dimensions of `?by=`: comma-separated, each one of `allowed`, none twice, none empty; `fallback` when absent.
+ * A bad list is a coded 400 naming the field.
+ */
+export function parseDims<D extends string>(by: string | undefined, allowed: readonly D[], fallback: D): D[] {
+  if (by === undefined) return [fallback];
+  const bad = (message: string, extra: Record<string, unknown> = {}): never => {
+    throw nodeError('REQUEST_MALFORMED', `by: ${message}`, { field: 'by', allowed: [...allowed], ...extra });
+  };
+  if (by.length === 0) bad(`name at least one dimension (${allowed.join(', ')})`);
+  const dims = by.split(',');
+  const seen = new Set<string>();
+  for (const d of dims) {
+    if (d.length === 0) bad('an empty dimension (two commas, or a comma at an end)');
+    if (!(allowed as readonly string[]).includes(d)) bad(`unknown dimension ${JSON.stringify(d)}`, { dim: d });
+    if (seen.has(d)) bad(`${d} is named twice`, { dim: d });
+    seen.add(d);
+  }
+  return dims as D[];
+}
+
+/** Orders cell keys by their values, dimension by dimension (code-unit order: the same on every machine). */
+function compareKeys(
+  dims: readonly string[],
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+) {
+  for (const d of dims) {
+    const x = a[d] ?? '';
+    const y = b[d] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Counts rows per combination of `dims` (`weight` per row, default 1); cells sorted by key. */
+export function countBy<R>(
+  rows: Iterable<R>,
+  dims: readonly string[],
+  dimValue: (row: R, dim: string) => string,
+  weight: (row: R) => number = () => 1,
+): { key: Record<string, string>; count: number }[] {
+  const cells = new Map<string, { key: Record<string, string>; count: number }>();
+  for (const row of rows) {
+    const key: Record<string, string> = {};
+    for (const d of dims) key[d] = dimValue(row, d);
+    const id = JSON.stringify(dims.map((d) => key[d]));
+    const cell = cells.get(id);
+    if (cell === undefined) cells.set(id, { key, count: weight(row) });
+    else cell.count += weight(row);
+  }
+  return [...cells.values()].sort((a, b) => compareKeys(dims, a.key, b.key));
+}
+
+/** A published table. `cells[].key` holds the dimensions of `by` (and, for processing times, `bucket`). */
+export interface StatsTable {
+  readonly k: number;
+  readonly by: readonly string[];
+  readonly cells: readonly StatCell[];
+  /** Sum of the published cells: never the true total. */
+  readonly publishedTotal: number;
+  readonly suppressedCells: number;
+  /** ms since the epoch. */
+  readonly generatedAt: number;
+  /** The durable block the figures were read at. */
+  readonly height: number;
+}
+
+/** Processing times: a cell per group and bucket, and per group the decided cases with an SLA breach. */
+export interface ProcessingStatsTable extends StatsTable {
+  readonly buckets: readonly ProcessingBucket[];
+  /** Suppressed like the other cells; not part of `publishedTotal` (these cases are also counted in a bucket). */
+  readonly breached: readonly StatCell[];
+}
+
+const CSV_BOM = '\uFEFF';
+
+function csvField(value: string): string {
+  // A leading = + - @ makes a spreadsheet read the cell as a formula; none of our values start so, but stay safe.
+  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/**
+ * CSV of a table (RFC 4180, CRLF, UTF-8 with a BOM so that Excel reads Chinese): a header row with the dimensions and
+ * `count`, a row per cell, suppressed counts left empty. Processing times add a `bucket` column; their breach counts
+ * follow as rows whose bucket is `breached`.
+ */
+export function statsCsv(table: StatsTable | ProcessingStatsTable): string {
+  const processing = 'breached' in table;
+  const columns = processing ? [...table.by, 'bucket'] : [...table.by];
+  const row = (cell: StatCell, bucket?: string) =>
+    [
+      ...columns.map((c) => csvField(c === 'bucket' && bucket !== undefined ? bucket : (cell.key[c] ?? ''))),
+      cell.count === null ? '' : String(cell.count),
+    ].join(',');
+  const lines = [[...columns, 'count'].map(csvField).join(','), ...table.cells.map((c) => row(c))];
+  if (processing) lines.push(...table.breached.map((c) => row(c, 'breached')));
+  return `${CSV_BOM}${lines.join('\r\n')}\r\n`;
+}
+
+/** What statistics may know of a case: no form, no step forms, no history, no applicant. */
+interface CaseFacts {
+  readonly workflow: string;
+  readonly owner: string;
+  readonly status: CaseRecord['status'];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly breached: boolean;
+}
+
+interface AccessCounter {
+  readonly purpose: string;
+  readonly org: string;
+  readonly decision: string;
+  readonly count: number;
+}
+
+const statsQuery = (dims: readonly string[], fallback: string) =>
+  ({
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      by: {
+        type: 'string',
+        maxLength: 256,
+        description: `comma-separated dimensions, each once, from: ${dims.join(', ')} (default ${fallback})`,
+      },
+      format: {
+        enum: ['json', 'csv'],
+        description: 'json (default) or csv (UTF-8 with a BOM, suppressed cells empty)',
+      },
+    },
+  }) as const;
+
+type StatsRequest = FastifyRequest<{ Querystring: { by?: string; format?: 'json' | 'csv' } }>;
+
+export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void {
+  const tags = ['stats'];
+  /** Owners of definitions by `id/version` (a deployed version never changes). */
+  const owners = new Map<string, string>();
+  /** The scans of the last height asked for: every request at that height reuses them. */
+  let cases: { readonly height: number; readonly facts: readonly CaseFacts[] } | undefined;
+  let access: { readonly height: number; readonly counters: readonly AccessCounter[] } | undefined;
+
+  const valueAt = (contract: string, key: string, height: number): JsonValue | null => {
+    try {
+      return node.chain.state(contract, key, { height }).value;
+    } catch (error) {
+      if (isLianzhengError(error) && error.code === 'STATE_KEY_NOT_FOUND') return null;
+      throw error;
+    }
+  };
+
+  /** Every key under `prefix`, page by page (a statistic over a truncated list would be wrong, not partial). */
+  function* keysOf(contract: string, prefix: string): Generator<string> {
+    let after: string | undefined;
+    for (;;) {
+      const page = node.stateKeys(contract, prefix, { limit: PAGE, ...(after === undefined ? {} : { after }) });
+      yield* page;
+      if (page.length < PAGE) return;
+      after = page[page.length - 1];
+    }
+  }
+
+  const ownerOf = (workflow: string, version: number, height: number): string => {
+    const id = `${workflow}/${version}`;
+    let owner = owners.get(id);
+    if (owner === undefined) {
+      const def = valueAt(GOV_CONTRACT, workflowKeys.definition(workflow, version), height) as {
+        owner?: unknown;
+      } | null;
+      if (typeof def?.owner !== 'string') return '';
+      owner = def.owner;
+      owners.set(id, owner);
+    }
+    return owner;
+  };
+
+  // The index may list keys of a block that is not durable yet: values are read at the durable height, and keys
+  // without a value there are skipped, so each table is exactly the state of one block.
+  const caseFacts = (): { height: number; facts: readonly CaseFacts[] } => {
+    const height = node.ledger.durableHeight;
+    if (cases?.height === height) return cases;
+    const facts: CaseFacts[] = [];
+    for (const key of keysOf(WORKFLOW_CONTRACT, 'case/')) {
+      const c = valueAt(WORKFLOW_CONTRACT, key, height) as CaseRecord | null;
+      if (c === null) continue;
+      facts.push({
+        workflow: c.workflow,
+        owner: ownerOf(c.workflow, c.version, height),
+        status: c.status,
+        createdAt: c.createdAt,
+        updatedAt: c.updatedAt,
+        breached: c.breached.length > 0,
+      });
+    }
+    cases = { height, facts };
+    return cases;
+  };
+
+  const accessCounters = (): { height: number; counters: readonly AccessCounter[] } => {
+    const height = node.ledger.durableHeight;
+    if (access?.height === height) return access;
+    const counters: AccessCounter[] = [];
+    for (const key of keysOf(PRIVACY_CONTRACT, 'stats/')) {
+      const parts = key.split('/');
+      if (parts.length !== 4) continue;
+      const count = valueAt(PRIVACY_CONTRACT, key, height);
+      if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) continue;
+      counters.push({ purpose: parts[1]!, org: parts[2]!, decision: parts[3]!, count });
+    }
+    access = { height, counters };
+    return access;
+  };
+
+  const k = () => privacyConfigOf(node.consortium.config).kAnonymity;
+
+  const table = (by: readonly string[], counted: { key: Record<string, string>; count: number }[], height: number) => ({
+    k: k(),
+    by,
+    ...suppressSmallCells(counted, k()),
+    generatedAt: node.clock.now(),
+    height,
+  });
+
+  const send = (request: StatsRequest, reply: FastifyReply, result: StatsTable | ProcessingStatsTable) => {
+    if (request.query.format !== 'csv') return reply.send(result);
+    return reply.header('content-type', 'text/csv; charset=utf-8').send(statsCsv(result));
+  };
+
+  const caseValue = (c: CaseFacts, dim: string): string => {
+    switch (dim as CaseDim) {
+      case 'workflow':
+        return c.workflow;
+      case 'owner':
+        return c.owner;
+      case 'status':
+        return c.status;
+      case 'month':
+        return chinaMonth(c.createdAt);
+      case 'breached':
+        return c.breached ? 'yes' : 'no';
+    }
+  };
+
+  app.get(
+    '/v1/stats/cases',
+    {
+      schema: {
+        tags,
+        summary: 'Anonymised counts of approval cases per workflow, owner, status, month (China time) or SLA breach',
+        description:
+          'Public. Cells counting fewer than k cases (consortium configuration privacy.kAnonymity) are published as ' +
+          'null with suppressed: true; publishedTotal is the sum of the published cells only. docs/statistics.md.',
+        querystring: statsQuery(CASE_DIMS, 'workflow'),
+        response: errorResponses,
+      },
+    },
+    async (request: StatsRequest, reply) => {
+      const by = parseDims(request.query.by, CASE_DIMS, 'workflow');
+      const { height, facts } = caseFacts();
+      return send(request, reply, table(by, countBy(facts, by, caseValue), height));
+    },
+  );
+
+  app.get(
+    '/v1/stats/processing',
+    {
+      schema: {
+        tags,
+        summary: 'Anonymised processing times of decided cases (buckets <1h … >7d) and SLA breaches, per group',
+        description:
+          'Public. Decided cases (approved or rejected), updatedAt − createdAt, counted per group and bucket; each ' +
+          'bucket and each breach count is a cell, suppressed below k like any other. docs/statistics.md.',
+        querystring: statsQuery(PROCESSING_DIMS, 'workflow'),
+        response: errorResponses,
+      },
+    },
+    async (request: StatsRequest, reply) => {
+      const by = parseDims(request.query.by, PROCESSING_DIMS, 'workflow');
+      const { height, facts } = caseFacts();
+      const decided = facts.filter((c) => c.status === 'approved' || c.status === 'rejected');
+      const dims = [...by, 'bucket'];
+      const idOf = (key: Readonly<Record<string, string>>) => JSON.stringify(dims.map((d) => key[d]));
+      const timed = new Map(
+        countBy(decided, dims, (c, d) =>
+          d === 'bucket' ? processingBucket(c.updatedAt - c.createdAt) : caseValue(c, d),
+        ).map((cell) => [idOf(cell.key), cell.count] as const),
+      );
+      // Every bucket of every group, zeros included, in bucket order: the same rows whatever the figures.
+      const cells = countBy(decided, by, caseValue).flatMap((g) =>
+        PROCESSING_BUCKETS.map((bucket) => {
+          const key = { ...g.key, bucket };
+          return { key, count: timed.get(idOf(key)) ?? 0 };
+        }),
+      );
+      const breached = countBy(decided, by, caseValue, (c) => (c.breached ? 1 : 0));
+      const result: ProcessingStatsTable = {
+        ...table(by, cells, height),
+        buckets: PROCESSING_BUCKETS,
+        breached: suppressSmallCells(breached, k()).cells,
+      };
+      return send(request, reply, result);
+    },
+  );
+
+  app.get(
+    '/v1/stats/access',
+    {
+      schema: {
+        tags,
+        summary: 'Anonymised counts of reads of personal data per purpose, reading organisation and decision',
+        description:
+          'Public. From the privacy contract counters stats/<purpose>/<org>/<decision> (no subject, no record); ' +
+          'cells below k are suppressed. docs/statistics.md.',
+        querystring: statsQuery(ACCESS_DIMS, 'purpose'),
+        response: errorResponses,
+      },
+    },
+    async (request: StatsRequest, reply) => {
+      const by = parseDims(request.query.by, ACCESS_DIMS, 'purpose');
+      const { height, counters } = accessCounters();
+      const counted = countBy(
+        counters,
+        by,
+        (c, d) => c[d as AccessDim],
+        (c) => c.count,
+      );
+      return send(request, reply, table(by, counted, height));
+    },
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * Published statistics (docs/statistics.md): anonymised counts of approval cases, processing times and reads of
+ * personal data, with small-cell suppression. Public routes: no session needed.
+ */
+import type { StatCell } from '@lianzheng/protocol';
+import type { Client } from './actions.js';
+
+export type CaseStatsDim = 'workflow' | 'owner' | 'status' | 'month' | 'breached';
+export type ProcessingStatsDim = 'workflow' | 'owner';
+export type AccessStatsDim = 'purpose' | 'org' | 'decision';
+
+/** A published table: cells below k are `null` with `suppressed: true`; never the true total. */
+export interface StatsTable {
+  readonly k: number;
+  readonly by: readonly string[];
+  readonly cells: readonly StatCell[];
+  /** Sum of the published cells only. */
+  readonly publishedTotal: number;
+  readonly suppressedCells: number;
+  /** ms since the epoch. */
+  readonly generatedAt: number;
+  readonly height: number;
+}
+
+/** Processing times: cell keys add `bucket` (`<1h`, `1h–1d`, `1–3d`, `3–7d`, `>7d`); `breached` per group. */
+export interface ProcessingStatsTable extends StatsTable {
+  readonly buckets: readonly string[];
+  readonly breached: readonly StatCell[];
+}
+
+function path(route: string, by: readonly string[] | undefined): string {
+  return by === undefined ? route : `${route}?by=${encodeURIComponent(by.join(','))}`;
+}
+
+/** Cases per combination of `by` (default `workflow`). */
+export function getCaseStats(client: Client, by?: readonly CaseStatsDim[]): Promise<StatsTable> {
+  return client.transport.request('GET', path('/v1/stats/cases', by));
+}
+
+/** Processing times of decided cases per group of `by` (default `workflow`). */
+export function getProcessingStats(client: Client, by?: readonly ProcessingStatsDim[]): Promise<ProcessingStatsTable> {
+  return client.transport.request('GET', path('/v1/stats/processing', by));
+}
+
+/** Reads of personal data per combination of `by` (default `purpose`). */
+export function getAccessStats(client: Client, by?: readonly AccessStatsDim[]): Promise<StatsTable> {
+  return client.transport.request('GET', path('/v1/stats/access', by));
+}
+
+function csvField(value: string): string {
+  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/**
+ * The CSV the node serves with `?format=csv`, from a table already fetched: UTF-8 with a BOM, CRLF, a header row
+ * (the dimensions, `bucket` for processing times, `count`), suppressed counts empty, processing breach counts as rows
+ * whose bucket is `breached`.
+ */
+export function statsToCsv(table: StatsTable | ProcessingStatsTable): string {
+  const processing = 'breached' in table;
+  const columns = processing ? [...table.by, 'bucket'] : [...table.by];
+  const row = (cell: StatCell, bucket?: string) =>
+    [
+      ...columns.map((c) => csvField(c === 'bucket' && bucket !== undefined ? bucket : (cell.key[c] ?? ''))),
+      cell.count === null ? '' : String(cell.count),
+    ].join(',');
+  const lines = [[...columns, 'count'].map(csvField).join(','), ...table.cells.map((c) => row(c))];
+  if (processing) lines.push(...table.breached.map((c) => row(c, 'breached')));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
