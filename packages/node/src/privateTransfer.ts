@@ -92,11 +92,17 @@ export function ephemeralKey(suite: SuiteId): Ephemeral {
     publicKey: Buffer.from(x, 'base64url').toString('hex'),
     agree: (peer) => {
       if (!/^[0-9a-f]{64}$/.test(peer)) throw transferInvalid('the ephemeral key is not a 32-byte X25519 key');
-      const publicKey = crypto.createPublicKey({
-        key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(peer, 'hex').toString('base64url') },
-        format: 'jwk',
-      });
-      const shared = crypto.diffieHellman({ privateKey: pair.privateKey, publicKey });
+      let shared: Buffer;
+      try {
+        const publicKey = crypto.createPublicKey({
+          key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(peer, 'hex').toString('base64url') },
+          format: 'jwk',
+        });
+        shared = crypto.diffieHellman({ privateKey: pair.privateKey, publicKey });
+      } catch {
+        // OpenSSL refuses low-order points (an all-zero shared secret).
+        throw transferInvalid('the ephemeral key is not a usable X25519 key');
+      }
       if (shared.every((b) => b === 0)) throw transferInvalid('the ephemeral key is a low-order point');
       return shared;
     },
