@@ -340,7 +340,14 @@ export class PrivateStore {
       const bytes = await readCapped(file, MAX_RECORD_FILE_BYTES);
       // Committed or erased since the listing.
       if (bytes === null) continue;
-      const record = decodeRecordFile(file, bytes, id, this.#suite, true);
+      let record: ReturnType<typeof decodeRecordFile>;
+      try {
+        record = decodeRecordFile(file, bytes, id, this.#suite, true);
+      } catch (error) {
+        // One damaged staged entry must not block every other one (it holds no committed record).
+        this.#log.warn({ err: error, file }, 'skipping a staged entry that does not decode');
+        continue;
+      }
       out.push({ id, tx: record.tx as string, expiresAt: record.expiresAt as number });
     }
     return out;
@@ -1055,8 +1062,24 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
   await fsyncDir(dir);
 }
 
-/** Overwrites the whole file with random bytes, syncs and unlinks it; false when there was no file. */
-async function shredFile(file: string): Promise<boolean> {
+/**
+ * Renames the file to a `*.tmp` name (so that its real name goes from the intact file to nothing in one step, and a
+ * crash midway leaves only a tmp file that the next open shreds), then overwrites it with random bytes, syncs and
+ * unlinks it; false when there was no file.
+ */
+async function shredFile(original: string): Promise<boolean> {
+  let file = original;
+  if (!original.endsWith(TMP_SUFFIX)) {
+    const dir = path.dirname(original);
+    file = path.join(dir, `.${path.basename(original)}.${crypto.randomBytes(6).toString('hex')}.shred${TMP_SUFFIX}`);
+    try {
+      await rename(original, file);
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw ioFailure(`cannot move ${original} aside to erase it`, original, e);
+    }
+    await fsyncDir(dir);
+  }
   let handle: Awaited<ReturnType<typeof openFile>>;
   try {
     handle = await openFile(file, 'r+');
