@@ -191,6 +191,7 @@ export {
   SALT_PATTERN,
   SELF_ACCESS_PURPOSE,
   type StatCell,
+  statsTableCsv,
   suppressSmallCells,
 } from './privacy.js';
 export { SM2_DEFAULT_USER_ID, sm2PublicKeyFromSecret, sm2RandomSecretKey, sm2Sign, sm2Verify, sm2Za } from './sm2.js';

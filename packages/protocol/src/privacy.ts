@@ -382,3 +382,31 @@ export function suppressSmallCells(
   });
   return { cells: out, publishedTotal, suppressedCells };
 }
+
+function csvField(value: string): string {
+  // A leading = + - @ makes a spreadsheet read the cell as a formula.
+  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/**
+ * CSV of a published table (RFC 4180, CRLF, UTF-8 with a BOM so that Excel reads Chinese): a header row with the
+ * dimensions (and `bucket` when the table has processing-time breaches) and `count`, a row per cell, suppressed counts
+ * left empty; breach counts follow as rows whose bucket is `breached` (docs/statistics.md).
+ */
+export function statsTableCsv(table: {
+  readonly by: readonly string[];
+  readonly cells: readonly StatCell[];
+  readonly breached?: readonly StatCell[];
+}): string {
+  const processing = table.breached !== undefined;
+  const columns = processing ? [...table.by, 'bucket'] : [...table.by];
+  const row = (cell: StatCell, bucket?: string) =>
+    [
+      ...columns.map((c) => csvField(c === 'bucket' && bucket !== undefined ? bucket : (cell.key[c] ?? ''))),
+      cell.count === null ? '' : String(cell.count),
+    ].join(',');
+  const lines = [[...columns, 'count'].map(csvField).join(','), ...table.cells.map((c) => row(c))];
+  if (table.breached !== undefined) lines.push(...table.breached.map((c) => row(c, 'breached')));
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}

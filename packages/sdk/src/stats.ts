@@ -2,7 +2,7 @@
  * Published statistics (docs/statistics.md): anonymised counts of approval cases, processing times and reads of
  * personal data, with small-cell suppression. Public routes: no session needed.
  */
-import type { StatCell } from '@lianzheng/protocol';
+import { type StatCell, statsTableCsv } from '@lianzheng/protocol';
 import type { Client } from './actions.js';
 
 export type CaseStatsDim = 'workflow' | 'owner' | 'status' | 'month' | 'breached';
@@ -47,25 +47,6 @@ export function getAccessStats(client: Client, by?: readonly AccessStatsDim[]): 
   return client.transport.request('GET', path('/v1/stats/access', by));
 }
 
-function csvField(value: string): string {
-  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
-}
-
-/**
- * The CSV the node serves with `?format=csv`, from a table already fetched: UTF-8 with a BOM, CRLF, a header row
- * (the dimensions, `bucket` for processing times, `count`), suppressed counts empty, processing breach counts as rows
- * whose bucket is `breached`.
- */
 export function statsToCsv(table: StatsTable | ProcessingStatsTable): string {
-  const processing = 'breached' in table;
-  const columns = processing ? [...table.by, 'bucket'] : [...table.by];
-  const row = (cell: StatCell, bucket?: string) =>
-    [
-      ...columns.map((c) => csvField(c === 'bucket' && bucket !== undefined ? bucket : (cell.key[c] ?? ''))),
-      cell.count === null ? '' : String(cell.count),
-    ].join(',');
-  const lines = [[...columns, 'count'].map(csvField).join(','), ...table.cells.map((c) => row(c))];
-  if (processing) lines.push(...table.breached.map((c) => row(c, 'breached')));
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return statsTableCsv(table);
 }

@@ -13,6 +13,7 @@ import {
   PRIVACY_CONTRACT,
   privacyConfigOf,
   type StatCell,
+  statsTableCsv,
   suppressSmallCells,
 } from '@lianzheng/protocol';
 import { type CaseRecord, GOV_CONTRACT, WORKFLOW_CONTRACT, workflowKeys } from '@lianzheng/runtime';
@@ -129,30 +130,8 @@ export interface ProcessingStatsTable extends StatsTable {
   readonly breached: readonly StatCell[];
 }
 
-const CSV_BOM = '\uFEFF';
-
-function csvField(value: string): string {
-  // A leading = + - @ makes a spreadsheet read the cell as a formula; none of our values start so, but stay safe.
-  const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
-}
-
-/**
- * CSV of a table (RFC 4180, CRLF, UTF-8 with a BOM so that Excel reads Chinese): a header row with the dimensions and
- * `count`, a row per cell, suppressed counts left empty. Processing times add a `bucket` column; their breach counts
- * follow as rows whose bucket is `breached`.
- */
 export function statsCsv(table: StatsTable | ProcessingStatsTable): string {
-  const processing = 'breached' in table;
-  const columns = processing ? [...table.by, 'bucket'] : [...table.by];
-  const row = (cell: StatCell, bucket?: string) =>
-    [
-      ...columns.map((c) => csvField(c === 'bucket' && bucket !== undefined ? bucket : (cell.key[c] ?? ''))),
-      cell.count === null ? '' : String(cell.count),
-    ].join(',');
-  const lines = [[...columns, 'count'].map(csvField).join(','), ...table.cells.map((c) => row(c))];
-  if (processing) lines.push(...table.breached.map((c) => row(c, 'breached')));
-  return `${CSV_BOM}${lines.join('\r\n')}\r\n`;
+  return statsTableCsv(table);
 }
 
 /** What statistics may know of a case: no form, no step forms, no history, no applicant. */
