@@ -1,18 +1,21 @@
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadKeyFile } from '@lianzheng/node';
-import { bytesToHex } from '@lianzheng/protocol';
+import { DEMO_PERSONAL, type DemoIdentity } from '@lianzheng/cli';
+import { loadKeyFile, nativeSuite } from '@lianzheng/node';
+import { bytesToHex, commitPersonal, createHasher, HashTag, type JsonValue } from '@lianzheng/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   childEnv,
   cli,
   E2E_PASSPHRASE,
   freePort,
+  getJson,
   type NodeHandle,
   removeDir,
   startNode,
   tempDir,
 } from './helpers/nodeProcess.js';
+import { filesUnder, hitsIn, textNeedles } from './helpers/scan.js';
 
 // The CLI as a user runs it: separate processes, a real node on loopback, real files.
 describe.each(['ed25519-sha256', 'sm2-sm3'] as const)('lianzheng CLI end to end (%s)', (suite) => {
@@ -176,6 +179,64 @@ describe.each(['ed25519-sha256', 'sm2-sm3'] as const)('lianzheng CLI end to end 
     expect(report.txs).toBeGreaterThanOrEqual(16);
     expect(report.signatures).toBeGreaterThan(report.txs);
     expect(report.pages).toBeGreaterThan(0);
+  });
+
+  it('the demo’s personal data: in the store, not on chain — 0 plaintext hits in blocks, state and files', async () => {
+    // The seed writes identities.json last.
+    const file = path.join(home, 'identities.json');
+    for (let i = 0; !existsSync(file); i++) {
+      if (i > 600) throw new Error('the demo seed did not finish');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const identities = JSON.parse(readFileSync(file, 'utf8')) as DemoIdentity[];
+    const records = identities.flatMap((i) => i.records ?? []);
+    expect(records).toHaveLength(DEMO_PERSONAL.length);
+    for (const r of records) {
+      const onChain = await getJson(`${url}/v1/state/privacy/record/${r.id}`);
+      expect(onChain.status).toBe(200);
+      expect((onChain.json as { value: { category: string; status: string } }).value).toMatchObject({
+        category: r.category,
+        status: 'active',
+      });
+    }
+    // What must not be anywhere: every text of every personal value, and each value as a whole.
+    const texts = DEMO_PERSONAL.flatMap((p) => [
+      ...Object.values(p.value).filter((v): v is string => typeof v === 'string'),
+      JSON.stringify(p.value),
+    ]);
+    const height = ((await getJson(`${url}/v1/chain`)).json as { height: number }).height;
+    let blocks = '';
+    for (let h = 0; h <= height; h++) blocks += JSON.stringify((await getJson(`${url}/v1/blocks/${h}?full=true`)).json);
+    // The scans find what they look for: the public company name of the demo's business-licence case is there.
+    const control = '西湖数字科技有限公司';
+    expect(blocks).toContain(control);
+    const files = filesUnder(home).filter((f) => !f.endsWith('.key.json'));
+    expect(hitsIn(files, textNeedles([control])).length).toBeGreaterThan(0);
+    const blockHits = texts.filter((t) => blocks.includes(t) || blocks.includes(JSON.stringify(t).slice(1, -1)));
+    expect(blockHits).toEqual([]);
+    // Files: the chain's blocks and state (LMDB, uncompressed), the private store (sealed), settings, logs.
+    expect(hitsIn(files, textNeedles(texts))).toEqual([]);
+    expect(texts.filter((t) => node.stderr().includes(t))).toEqual([]);
+
+    // Dictionary attack: each commitment against the known values, unsalted or with guessed salts.
+    const s = nativeSuite(suite);
+    const hasher = createHasher(s.hash);
+    const onChain = new Set(records.map((r) => r.id));
+    const candidates: JsonValue[] = [...DEMO_PERSONAL.map((p) => p.value), ...texts];
+    let tried = 0;
+    let reversed = 0;
+    for (const v of candidates) {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      for (const guess of [
+        bytesToHex(s.hash(Buffer.from(text))),
+        bytesToHex(hasher.taggedText(HashTag.personal, text)),
+        ...['', '00'.repeat(16), 'salt'].map((salt) => commitPersonal(s, v, salt)),
+      ]) {
+        tried++;
+        if (onChain.has(guess)) reversed++;
+      }
+    }
+    expect({ tried, reversed }).toEqual({ tried: candidates.length * 5, reversed: 0 });
   });
 
   it('coded errors for usage mistakes and an unreachable node', async () => {

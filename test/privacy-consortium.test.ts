@@ -9,7 +9,7 @@
  * ciphertext and sealed key bytes; later reads through either node are denied PRIVATE_RECORD_ERASED and listed in the
  * citizen's access log. Figures (fetch time, erasure time) are printed.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { generateKeyPair, type KeyPair, loadKeyFile, nativeSuite } from '@lianzheng/node';
 import {
@@ -34,6 +34,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consortium, type ConsortiumNode } from './helpers/consortium.js';
 import { E2E_PASSPHRASE, postJson, removeDir, signed, tempDir } from './helpers/nodeProcess.js';
+import { filesUnder, hitsIn, type Needle, textNeedles } from './helpers/scan.js';
 
 /** Known personal values: after erasure no file may hold any of them. */
 const PERSON = { name: '司马青云', idNumber: '330102198805164321', address: '杭州市上城区清泰街八十八号' };
@@ -43,42 +44,8 @@ interface RecordFile {
   content: { iv: string; ct: string; tag: string };
 }
 
-function filesUnder(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.flatMap((name) => {
-    const p = path.join(dir, name);
-    try {
-      const s = statSync(p);
-      if (s.isDirectory()) return filesUnder(p);
-      return s.isFile() ? [p] : [];
-    } catch {
-      return []; // removed while we looked (etcd WAL segments, temporary files)
-    }
-  });
-}
-
-/** Every (file, needle) pair where the file holds the needle's bytes. */
-function hitsIn(files: readonly string[], needles: readonly { label: string; bytes: Buffer }[]): string[] {
-  const hits: string[] = [];
-  for (const f of files) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(f);
-    } catch {
-      continue;
-    }
-    for (const n of needles) if (n.bytes.length > 0 && bytes.indexOf(n.bytes) >= 0) hits.push(`${f}: ${n.label}`);
-  }
-  return hits;
-}
-
 /** The sealed bytes of a record file, decoded (hex or base64) and as written. */
-function secretsOf(label: string, file: RecordFile): { label: string; bytes: Buffer }[] {
+function secretsOf(label: string, file: RecordFile): Needle[] {
   const decode = (s: string) => (/^[0-9a-f]+$/.test(s) ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64'));
   const fields: [string, string][] = [
     ['key.ct', file.key.ct],
@@ -303,10 +270,7 @@ describe('personal data between real department nodes', () => {
     // The record moved as (data key, sealed content): the content is the same, the key is wrapped per node.
     expect(before.market.content.ct).toBe(before.police.content.ct);
     expect(before.market.key.ct).not.toBe(before.police.key.ct);
-    const plain = [...Object.values(PERSON), salt].flatMap((v) => [
-      { label: `plaintext ${v}`, bytes: Buffer.from(v, 'utf8') },
-      { label: `plaintext ${v} (JSON)`, bytes: Buffer.from(JSON.stringify(v), 'utf8') },
-    ]);
+    const plain = textNeedles([...Object.values(PERSON), salt]);
     const secrets = [...secretsOf('police', before.police), ...secretsOf('market', before.market)];
     // The scan finds what it looks for: before erasure, the sealed bytes are in the two record files.
     const control = hitsIn(filesUnder(dir), secrets);

@@ -8,7 +8,7 @@
  * and no log line holds any of the plaintext values or salts. Counts are printed.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generateKeyPair, type KeyPair, loadKeyFile, nativeSuite } from '@lianzheng/node';
 import { addCosignature, bytesToHex, commitPersonal, type Genesis, isLianzhengError } from '@lianzheng/protocol';
@@ -36,6 +36,7 @@ import {
   startNode,
   tempDir,
 } from './helpers/nodeProcess.js';
+import { filesUnder } from './helpers/scan.js';
 
 const ROUNDS = Number(process.env.LZ_PRIVACY_CRASH_ROUNDS ?? 20);
 const CLIENTS = 4;
@@ -50,14 +51,6 @@ interface Sent {
   readonly value: { name: string; idNumber: string; note: string };
   readonly salt: string;
   readonly expiresAt: number;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    const s = statSync(p);
-    return s.isDirectory() ? filesUnder(p) : s.isFile() ? [p] : [];
-  });
 }
 
 function idNumber(): string {

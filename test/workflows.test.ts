@@ -2,8 +2,13 @@
  * The five approval workflows the way people use them: a real node process started with the demo (which deploys the
  * templates through a governance vote and registers demo citizens and enterprises), and the `lianzheng workflow` CLI
  * for every step — each template from submission to outcome with the right identities, a wrong actor and a missing form
- * field. Deadline breaches need a moving clock: they are tested on an in-process node (packages/node/test/workflows.test.ts).
+ * field. Personal fields hold registered personal records: plain values in a form are registered by `workflow submit`,
+ * or a record is registered first (`privacy register`); a caseworker's read of one for the case is on the citizen's
+ * access log. Deadline breaches need a moving clock: they are tested on an in-process node
+ * (packages/node/test/workflows.test.ts).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, freePort, type NodeHandle, removeDir, startNode, tempDir } from './helpers/nodeProcess.js';
 
@@ -52,9 +57,40 @@ describe('the five workflow templates through the CLI', () => {
       '--args',
       JSON.stringify({ person, bureau: 'east' }),
     );
-  async function commitment(value: string): Promise<string> {
+  /** A document's hash (not personal data). */
+  async function documentHash(value: string): Promise<string> {
     const r = await cli([...g(), 'workflow', 'commit', value, '--salt', '00112233445566778899aabbccddeeff']);
     return (JSON.parse(r.stdout) as { commitment: string }).commitment;
+  }
+  const subjectOf = (id: string): string => {
+    const all = JSON.parse(readFileSync(path.join(home, 'identities.json'), 'utf8')) as {
+      id: string;
+      subject?: string;
+    }[];
+    const s = all.find((x) => x.id === id)?.subject;
+    if (s === undefined) throw new Error(`no demo subject ${id}`);
+    return s;
+  };
+  /** A citizen registers their own personal value for a department's cases; returns the record (commitment). */
+  async function register(key: string, value: string, org: string, ...readers: string[]): Promise<string> {
+    const r = await cli([
+      ...g(),
+      'privacy',
+      'register',
+      '--key',
+      key,
+      '--value',
+      value,
+      '--category',
+      'identity',
+      '--subject',
+      subjectOf(key),
+      '--org',
+      org,
+      ...readers.flatMap((x) => ['--reader', `${x}:case-handling`]),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as { record: string }).record;
   }
   const submit = async (workflow: string, key: string, form: object) =>
     (await ok('workflow', 'submit', workflow, '--key', key, '--form', JSON.stringify(form))).case as string;
@@ -102,12 +138,36 @@ describe('the five workflow templates through the CLI', () => {
       companyType: '有限责任公司',
       registeredCapital: 2_000_000,
       address: '杭州市上城区望江路 18 号',
-      legalRepresentativeId: await commitment('330102198807070077'),
+      legalRepresentativeId: '330102198807070077',
       businessScope: '区块链技术服务',
     };
     const { companyName: _, ...missing } = form;
     await refuseSubmit('WORKFLOW_FORM_INVALID', 'business-licence', 'enterprise-2', JSON.stringify(missing));
-    const id = await submit('business-licence', 'enterprise-2', form);
+    const submitted = await run(
+      'workflow',
+      'submit',
+      'business-licence',
+      '--key',
+      'enterprise-2',
+      '--form',
+      JSON.stringify(form),
+    );
+    expect(submitted.receipt?.status, submitted.stderr).toBe('ok');
+    // The plain ID number was registered as a personal record first; only its commitment is in the case.
+    expect(submitted.stderr).toMatch(
+      /form\.legalRepresentativeId: registered personal record [0-9a-f]{64} \(identity\)/,
+    );
+    const id = submitted.receipt?.result?.case as string;
+    const stored = (await (await fetch(`${node.url}/v1/state/workflow/case/${id}`)).json()) as {
+      value: { form: { legalRepresentativeId: string } };
+    };
+    expect(stored.value.form.legalRepresentativeId).toMatch(/^[0-9a-f]{64}$/);
+    await refuseSubmit(
+      'WORKFLOW_PERSONAL_UNREGISTERED',
+      'business-licence',
+      'enterprise-2',
+      JSON.stringify({ ...form, companyName: '另一家公司', legalRepresentativeId: await documentHash('unregistered') }),
+    );
     await refuseAct('WORKFLOW_NOT_YOUR_TASK', id, 'approve', 'police-caseworker', '{"opinion":"x"}');
     await ok('workflow', 'act', id, 'approve', '--key', 'market-caseworker', '--form', '{"opinion":"材料齐全"}');
     await refuseAct('WORKFLOW_FORM_INVALID', id, 'approve', 'market-registrar', '{}');
@@ -133,8 +193,8 @@ describe('the five workflow templates through the CLI', () => {
   });
 
   it('不动产登记: citizen → caseworker → tax clearance → registrar; wrong actor; missing field', async () => {
-    const seller = await commitment('seller 330102197001010011');
-    const buyer = await commitment('buyer 330102197502020022');
+    const seller = await register('citizen-1', 'seller 330102197001010011', 'realestate', 'realestate', 'finance');
+    const buyer = await register('citizen-3', 'buyer 330102197502020022', 'realestate', 'realestate', 'finance');
     await ok(
       'tx',
       'property-registry',
@@ -149,7 +209,7 @@ describe('the five workflow templates through the CLI', () => {
       sellerId: seller,
       buyerId: buyer,
       price: 2_800_000,
-      contractHash: await commitment('contract'),
+      contractHash: await documentHash('contract'),
     };
     const { price: _, ...missing } = form;
     await refuseSubmit('WORKFLOW_FORM_INVALID', 'realestate-transfer', 'citizen-1', JSON.stringify(missing));
@@ -164,7 +224,7 @@ describe('the five workflow templates through the CLI', () => {
   });
 
   it('户口迁移: bureau of departure, then bureau of arrival; wrong bureau; missing field', async () => {
-    const person = await commitment('citizen-2 330102199909090099');
+    const person = await register('citizen-2', 'citizen-2 330102199909090099', 'police', 'police');
     await enterHousehold(person);
     await refuseSubmit(
       'WORKFLOW_FORM_INVALID',
@@ -183,11 +243,11 @@ describe('the five workflow templates through the CLI', () => {
     expect(await ok('workflow', 'act', id, 'approve', '--key', 'police-west')).toMatchObject({ outcome: 'moved' });
   });
 
-  it('出生登记: hospital → health commission → police; wrong actor; missing field', async () => {
-    const mother = await commitment('mother 330102199505050055');
+  it('出生登记: hospital → health commission → police; wrong actor; missing field; the read for the case is logged', async () => {
+    const mother = await register('citizen-3', 'mother 330102199505050055', 'health', 'health', 'police');
     await enterHousehold(mother);
     const form = {
-      childId: await commitment('child 2026-11-21'),
+      childId: '新生儿 2026-11-21 08:15 杭州市第一人民医院',
       motherId: mother,
       birthDate: '2026-11-21',
       birthCertificateNo: 'P330098765',
@@ -195,10 +255,69 @@ describe('the five workflow templates through the CLI', () => {
     };
     const { birthCertificateNo: _, ...missing } = form;
     await refuseSubmit('WORKFLOW_FORM_INVALID', 'birth-registration', 'health-hospital', JSON.stringify(missing));
-    const id = await submit('birth-registration', 'health-hospital', form);
+    // The child's details are registered under the mother's subject, as a birth record of the health commission.
+    const submitted = await run(
+      'workflow',
+      'submit',
+      'birth-registration',
+      '--key',
+      'health-hospital',
+      '--subject',
+      subjectOf('citizen-3'),
+      '--form',
+      JSON.stringify(form),
+    );
+    expect(submitted.receipt?.status, submitted.stderr).toBe('ok');
+    const child = /form\.childId: registered personal record ([0-9a-f]{64}) \(birth\)/.exec(
+      submitted.stderr,
+    )?.[1] as string;
+    expect(child).toBeDefined();
+    const id = submitted.receipt?.result?.case as string;
     await refuseAct('WORKFLOW_NOT_YOUR_TASK', id, 'approve', 'health-hospital', '{"certificateVerified":true}');
     await ok('workflow', 'act', id, 'approve', '--key', 'health-caseworker', '--form', '{"certificateVerified":true}');
+    // The bureau holding the task reads the child's details for the case; a bureau without the task may not.
+    const read = await cli([
+      ...g(),
+      'privacy',
+      'read',
+      child,
+      '--purpose',
+      'case-handling',
+      '--case',
+      id,
+      '--key',
+      'police-east',
+    ]);
+    expect(read.code, read.stderr).toBe(0);
+    expect((JSON.parse(read.stdout) as { value: string }).value).toBe(form.childId);
+    const denied = await cli([
+      ...g(),
+      'privacy',
+      'read',
+      child,
+      '--purpose',
+      'case-handling',
+      '--case',
+      id,
+      '--key',
+      'police-west',
+    ]);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('PRIVACY_CASE_MISMATCH');
     expect(await ok('workflow', 'act', id, 'approve', '--key', 'police-east')).toMatchObject({ outcome: 'registered' });
+    // The mother sees both reads in her access log, with proofs checked against the pinned genesis.
+    const log = await cli([...g(), 'privacy', 'log', '--verify', '--key', 'citizen-3']);
+    expect(log.code, log.stderr).toBe(0);
+    const entries = JSON.parse(log.stdout) as {
+      entries: { entry: { record: string; decision: string; case?: string; reader: { member?: string } } }[];
+      verified: number;
+    };
+    const reads = entries.entries.map((e) => e.entry).filter((e) => e.record === child);
+    expect(reads.map((e) => [e.reader.member, e.decision, e.case])).toEqual([
+      ['police-east', 'allowed', id],
+      ['police-west', 'denied', id],
+    ]);
+    expect(entries.verified).toBe(entries.entries.length);
   });
 
   it('预算审批: department → finance → countersign of both leaders; wrong actor; missing field', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   generateKeyPair,
@@ -16,11 +16,14 @@ import {
   addCosignature,
   bytesToHex,
   certificateFromBase64,
+  commitPersonal,
   didKeyFromPublicKey,
   hexToBytes,
   type JsonObject,
   type JsonValue,
   parseCertificate,
+  type RecordReader,
+  randomBytes,
   type SignedTransaction,
   signTransaction,
   subjectIdFromTx,
@@ -64,6 +67,66 @@ const DEMO_SUBJECTS: readonly { id: string; kind: 'citizen' | 'enterprise'; regi
   { id: 'enterprise-2', kind: 'enterprise', registrar: 'market-registrar' },
 ];
 
+/**
+ * Fictional personal data of the demo citizens and enterprises, registered as personal records: the values go
+ * encrypted into the node's private-data store, only their commitments on chain (tests scan the chain for them). The
+ * enterprise's legal representative's ID is the personal field of its business-licence application.
+ */
+export const DEMO_PERSONAL: readonly {
+  readonly owner: string;
+  readonly category: string;
+  /** Who registers it: a department's registrar, or the owner for their own application. */
+  readonly registrar: string;
+  readonly policy: readonly RecordReader[];
+  readonly value: JsonObject;
+}[] = [
+  {
+    owner: 'citizen-1',
+    category: 'identity',
+    registrar: 'police-registrar',
+    policy: [
+      { org: 'police', purposes: ['household-administration', 'audit'] },
+      { org: 'finance', purposes: ['tax-administration'] },
+    ],
+    value: { name: '王建国', idNumber: '330106198503071234', birthDate: '1985-03-07' },
+  },
+  {
+    owner: 'citizen-1',
+    category: 'contact',
+    registrar: 'police-registrar',
+    policy: [{ org: 'police', purposes: ['household-administration'] }],
+    value: { phone: '13805710001', address: '杭州市西湖区文三路 100 号 3 幢 201 室' },
+  },
+  {
+    owner: 'citizen-2',
+    category: 'identity',
+    registrar: 'police-registrar',
+    policy: [{ org: 'police', purposes: ['household-administration', 'case-handling', 'audit'] }],
+    value: { name: '李秀英', idNumber: '330102199107150028', birthDate: '1991-07-15' },
+  },
+  {
+    owner: 'citizen-2',
+    category: 'household',
+    registrar: 'police-registrar',
+    policy: [{ org: 'police', purposes: ['household-administration'] }],
+    value: { householder: '李秀英', address: '杭州市上城区望江路 18 号 2 单元 502 室', since: '2015-06-01' },
+  },
+  {
+    owner: 'citizen-3',
+    category: 'identity',
+    registrar: 'police-registrar',
+    policy: [{ org: 'police', purposes: ['household-administration', 'audit'] }],
+    value: { name: '张晓明', idNumber: '330105198812120517', birthDate: '1988-12-12' },
+  },
+  {
+    owner: 'enterprise-1',
+    category: 'identity',
+    registrar: 'enterprise-1',
+    policy: [{ org: 'market', purposes: ['case-handling'] }],
+    value: { name: '陈立新', idNumber: '330106197903033318' },
+  },
+];
+
 /** What `npm start` prints and writes to `<home>/identities.json`: who is who in the demo, and their key files. */
 export interface DemoIdentity {
   readonly id: string;
@@ -74,6 +137,8 @@ export interface DemoIdentity {
   readonly keyFile: string;
   readonly subject?: string;
   readonly did?: string;
+  /** The personal records about them (ids = commitments) and their categories. */
+  readonly records?: readonly { readonly id: string; readonly category: string }[];
 }
 
 /**
@@ -129,19 +194,44 @@ export async function seedDemo(node: LianzhengNode, home: string, passphrase: st
     signed.push(registration);
     subjects.push({ spec, key, file, txId: bytesToHex(transactionId(suite, registration.tx)) });
   }
-  const workflows = await demoWorkflows(keyDir, passphrase, tx, subjects);
-  signed.push(...workflows.deploy);
   if (signed.length === 0) return 0;
   const ids: string[] = [];
-  // Two rounds: a case can be admitted only once its applicant's registration and the workflows are on chain.
-  for (const round of [signed, workflows.cases]) {
-    if (round.length === 0) continue;
+  const run = async (round: readonly SignedTransaction[]) => {
+    if (round.length === 0) return;
     const results = await node.submit(JSON.stringify(round), true);
     const admitted = results.flatMap((r) => (r.ok ? [r.id] : []));
     await Promise.all(admitted.map((id) => node.waitFor(id, 30_000)));
     ids.push(...admitted);
+  };
+  // In order: the registrations and the public history; the personal records (their subjects must exist); the
+  // workflows and the cases that use those records.
+  await run(signed);
+  const subjectOf = (id: string) => subjects.find((s) => s.spec.id === id);
+  const records = new Map<string, { id: string; category: string }[]>();
+  for (const r of DEMO_PERSONAL) {
+    const owner = subjectOf(r.owner);
+    const registrarFile = path.join(keyDir, `${r.registrar}.key.json`);
+    if (owner === undefined || (r.registrar !== r.owner && !existsSync(registrarFile))) continue;
+    const registrar = r.registrar === r.owner ? owner.key : await loadKeyFile(registrarFile, passphrase);
+    const salt = bytesToHex(randomBytes(16));
+    const commitment = commitPersonal(suite, r.value, salt);
+    const subject = subjectIdFromTx(suite, hexToBytes(owner.txId));
+    const owned = r.registrar === r.owner ? { org: r.policy[0]?.org ?? 'market' } : {};
+    const registration = tx(registrar, 'privacy', 'register', {
+      commitment,
+      category: r.category,
+      subject,
+      ...owned,
+      policy: r.policy as unknown as JsonValue,
+    });
+    const done = await node.privacy.register({ tx: registration as unknown as JsonObject, value: r.value, salt });
+    ids.push(done.tx);
+    records.set(r.owner, [...(records.get(r.owner) ?? []), { id: commitment, category: r.category }]);
   }
-  await writeIdentities(node, home, subjects);
+  const workflows = await demoWorkflows(keyDir, passphrase, tx, subjects, records);
+  await run(workflows.deploy);
+  await run(workflows.cases);
+  await writeIdentities(node, home, subjects, records);
   return ids.length;
 }
 
@@ -155,13 +245,14 @@ async function demoWorkflows(
   passphrase: string,
   tx: (key: KeyPair, contract: string, method: string, args: JsonObject) => SignedTransaction,
   subjects: readonly { spec: (typeof DEMO_SUBJECTS)[number]; key: KeyPair }[],
+  records: ReadonlyMap<string, readonly { id: string; category: string }[]>,
 ): Promise<{ deploy: SignedTransaction[]; cases: SignedTransaction[] }> {
   const load = async (id: string) => {
     const file = path.join(keyDir, `${id}.key.json`);
     return existsSync(file) ? loadKeyFile(file, passphrase) : undefined;
   };
-  const [proposer, voter1, voter2, caseworker] = await Promise.all(
-    ['market-admin', 'realestate-admin', 'police-admin', 'market-caseworker'].map(load),
+  const [proposer, voter1, voter2, caseworker, eastBureau] = await Promise.all(
+    ['market-admin', 'realestate-admin', 'police-admin', 'market-caseworker', 'police-east'].map(load),
   );
   if (proposer === undefined || voter1 === undefined || voter2 === undefined) return { deploy: [], cases: [] };
   const propose = tx(proposer, 'gov', 'propose', {
@@ -176,7 +267,8 @@ async function demoWorkflows(
   ];
   const out: SignedTransaction[] = [];
   const enterprise = subjects.find((s) => s.spec.kind === 'enterprise');
-  if (enterprise !== undefined) {
+  const representative = enterprise && records.get(enterprise.spec.id)?.find((r) => r.category === 'identity');
+  if (enterprise !== undefined && representative !== undefined) {
     out.push(
       tx(enterprise.key, 'workflow', 'submit', {
         workflow: 'business-licence',
@@ -185,7 +277,7 @@ async function demoWorkflows(
           companyType: '有限责任公司',
           registeredCapital: 5_000_000,
           address: '杭州市西湖区文三路 90 号',
-          legalRepresentativeId: bytesToHex(createHash('sha256').update('demo legal representative').digest()),
+          legalRepresentativeId: representative.id,
           businessScope: '软件开发；数据处理服务',
         },
       }),
@@ -199,6 +291,11 @@ async function demoWorkflows(
       }),
     );
   }
+  // citizen-2 is on the household register of the east bureau (by her identity record): she can apply to move.
+  const resident = records.get('citizen-2')?.find((r) => r.category === 'identity');
+  if (eastBureau !== undefined && resident !== undefined) {
+    out.push(tx(eastBureau, 'household-registry', 'enter', { person: resident.id, bureau: 'east' }));
+  }
   return { deploy, cases: out };
 }
 
@@ -206,6 +303,7 @@ async function writeIdentities(
   node: LianzhengNode,
   home: string,
   subjects: readonly { spec: (typeof DEMO_SUBJECTS)[number]; key: KeyPair; file: string; txId: string }[],
+  records: ReadonlyMap<string, readonly { id: string; category: string }[]>,
 ): Promise<void> {
   const out: DemoIdentity[] = [];
   const keyDir = path.join(home, HOME_FILES.keys);
@@ -231,7 +329,11 @@ async function writeIdentities(
       keyFile: path.relative(home, s.file),
       subject: subjectIdFromTx(node.suite, hexToBytes(s.txId)),
       did: didKeyFromPublicKey(node.genesis.suite, s.key.publicKey),
+      records: records.get(s.spec.id) ?? [],
     });
   }
-  await writeFile(path.join(home, 'identities.json'), `${JSON.stringify(out, null, 2)}\n`);
+  // Written aside and renamed: whoever waits for the file never reads half of it.
+  const file = path.join(home, 'identities.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(out, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
 }

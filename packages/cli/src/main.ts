@@ -17,6 +17,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerWorkflow } from './commands/workflow.js';
 
 export { cliErrors } from './context.js';
+export { DEMO_PERSONAL, type DemoIdentity } from './demoSeed.js';
 
 export function createProgram(): Command {
   const program = new Command('lianzheng')

@@ -9,6 +9,7 @@ import { type KeyPair, templateActions } from '@lianzheng/node';
 import {
   addCosignature,
   bytesToHex,
+  commitPersonal,
   type JsonObject,
   type JsonValue,
   privacyConfigOf,
@@ -131,11 +132,23 @@ async function ok(key: KeyPair, contract: string, method: string, args: JsonObje
 
 /** Everything personal or case-specific the test puts on chain: none of it may appear in a published statistic. */
 const secrets: string[] = [];
-const commitment = (value: string) => {
-  const c = createHash('sha256').update(`stats test salt\u0000${value}`).digest('hex');
-  secrets.push(c);
-  return c;
-};
+const subjectOf = new Map<string, string>();
+
+/** Registers a personal value as the applicant does before applying; the commitment goes in the form. */
+async function personal(applicant: KeyPair, value: string): Promise<string> {
+  const salt = createHash('sha256').update(`stats test salt\u0000${value}`).digest('hex').slice(0, 32);
+  const commitment = commitPersonal(t.suite, value, salt);
+  secrets.push(commitment, value, salt);
+  const tx = call(applicant, 'privacy', 'register', {
+    commitment,
+    category: 'identity',
+    subject: subjectOf.get(bytesToHex(applicant.publicKey)) ?? '',
+    org: 'market',
+    policy: [{ org: 'market', purposes: ['case-handling'] }],
+  });
+  await t.node.privacy.register({ tx: tx as unknown as JsonObject, value, salt });
+  return commitment;
+}
 
 async function registerSubject(registrar: KeyPair, subject: KeyPair, kind: 'citizen' | 'enterprise') {
   const signed = call(registrar, 'identity', 'registerSubject', { publicKey: bytesToHex(subject.publicKey), kind });
@@ -144,10 +157,11 @@ async function registerSubject(registrar: KeyPair, subject: KeyPair, kind: 'citi
   secrets.push(bytesToHex(subject.publicKey));
   const id = (r.result as { subject: string }).subject;
   secrets.push(id);
+  subjectOf.set(bytesToHex(subject.publicKey), id);
   return id;
 }
 
-const licenceForm = (i: number): JsonObject => {
+const licenceForm = async (i: number, applicant: KeyPair): Promise<JsonObject> => {
   const companyName = `统计测试公司${i}号`;
   secrets.push(companyName);
   return {
@@ -155,7 +169,7 @@ const licenceForm = (i: number): JsonObject => {
     companyType: '有限责任公司',
     registeredCapital: 1_000_000 + i,
     address: `杭州市西湖区文三路 ${200 + i} 号`,
-    legalRepresentativeId: commitment(`3301061990010100${String(i).padStart(2, '0')}`),
+    legalRepresentativeId: await personal(applicant, `3301061990010100${String(i).padStart(2, '0')}`),
     businessScope: '软件开发',
   };
 };
@@ -220,7 +234,9 @@ beforeAll(async () => {
   const applicantOf = (i: number) => applicants[i % 3]!;
   const licences = await Promise.all(
     Array.from({ length: 16 }, (_, i) =>
-      ok(applicantOf(i), 'workflow', 'submit', { workflow: 'business-licence', form: licenceForm(i) }).then(caseIdOf),
+      licenceForm(i, applicantOf(i))
+        .then((form) => ok(applicantOf(i), 'workflow', 'submit', { workflow: 'business-licence', form }))
+        .then(caseIdOf),
     ),
   );
   const budgets = await Promise.all(
@@ -258,13 +274,17 @@ beforeAll(async () => {
   await act('market-registrar', licences[9]!, 'approve', { form: { licenceNo: '91330106MA2AB3CD9X' } });
   ids.approved.push(licences[9]!);
   const late = caseIdOf(
-    await ok(applicantOf(16), 'workflow', 'submit', { workflow: 'business-licence', form: licenceForm(16) }),
+    await ok(applicantOf(16), 'workflow', 'submit', {
+      workflow: 'business-licence',
+      form: await licenceForm(16, applicantOf(16)),
+    }),
   );
   ids.open.push(...licences.slice(10), late, ...budgets);
 
   // A personal record of a citizen, read for audit: five reads allowed (police), three denied (market, and a police
   // caseworker without the auditor role).
-  recordId = commitment('alice identity card');
+  recordId = createHash('sha256').update('stats test: alice identity card').digest('hex');
+  secrets.push(recordId);
   await ok(staff('police-caseworker'), 'privacy', 'register', {
     commitment: recordId,
     category: 'identity',
@@ -501,7 +521,10 @@ describe('every output', () => {
   it('follows the chain: a new block is counted at the next request', async () => {
     const before = (await get('/v1/stats/cases')).body;
     const applicant = labelledKey(t, 'stats-alice');
-    await ok(applicant, 'workflow', 'submit', { workflow: 'business-licence', form: licenceForm(17) });
+    await ok(applicant, 'workflow', 'submit', {
+      workflow: 'business-licence',
+      form: await licenceForm(17, applicant),
+    });
     const after = (await get('/v1/stats/cases')).body;
     expect(after.height).toBeGreaterThan(before.height);
     expect(after.cells).toContainEqual({ key: { workflow: 'business-licence' }, count: 18, suppressed: false });

@@ -2,11 +2,19 @@
  * The five approval workflows that ship (packages/node/templates), end to end on a node: deployed by one governance
  * proposal, each case walked from submission to outcome by the right civil servants, and for each template a wrong
  * actor, a missing form field and a deadline breach. Also: personal data only as commitments, automatic checks,
- * countersign (会签), withdrawal, and the console's read routes (inbox, my cases, case detail).
+ * countersign (会签), withdrawal, and the console's read routes (inbox, my cases, case detail). Personal fields hold
+ * commitments of records registered in the private-data store; a caseworker reads them for the case, on the record.
  */
 import { createHash } from 'node:crypto';
 import { templateActions } from '@lianzheng/node';
-import { addCosignature, bytesToHex, type JsonObject, type JsonValue, type KeyPair } from '@lianzheng/protocol';
+import {
+  addCosignature,
+  bytesToHex,
+  commitPersonal,
+  type JsonObject,
+  type JsonValue,
+  type KeyPair,
+} from '@lianzheng/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   labelledKey,
@@ -36,9 +44,44 @@ async function ok(key: KeyPair, contract: string, method: string, args: JsonObje
   return (r.result ?? {}) as JsonObject;
 }
 
-/** A commitment to a personal value: H(salt ‖ value), what goes on chain instead of the value. */
-const commitment = (value: string, salt = 'test salt') =>
-  createHash('sha256').update(`${salt}\u0000${value}`).digest('hex');
+/** A hash of a document (attachments, contracts): not personal data. */
+const documentHash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const subjects = new Map<KeyPair, string>();
+/** The case-handling departments of each workflow: who may read its personal fields for a case. */
+const HANDLERS: Record<string, string[]> = {
+  'business-licence': ['market'],
+  'realestate-transfer': ['finance', 'realestate'],
+  'household-migration': ['police'],
+  'birth-registration': ['health', 'police'],
+};
+
+/**
+ * Registers a personal value the way an applicant does before submitting (the value encrypted in the node's store,
+ * its commitment on chain) and returns the commitment that goes in the form. The same value gives the same record.
+ */
+async function personal(
+  workflow: string,
+  about: KeyPair,
+  value: string,
+  category = 'identity',
+  registrant: KeyPair = about,
+): Promise<string> {
+  const salt = documentHash(`salt of ${value}`).slice(0, 32);
+  const commitment = commitPersonal(t.suite, value, salt);
+  if (t.node.privacy.store.has(commitment)) return commitment;
+  const readers = (HANDLERS[workflow] ?? []).map((org) => ({ org, purposes: ['case-handling'] }));
+  const owner = readers[0]?.org ?? 'police';
+  const tx = call(registrant, 'privacy', 'register', {
+    commitment,
+    category,
+    subject: subjects.get(about) ?? '',
+    ...(registrant === about ? { org: owner } : {}),
+    policy: readers,
+  });
+  await t.node.privacy.register({ tx: tx as unknown as JsonObject, value, salt });
+  return commitment;
+}
 
 async function apply(applicant: KeyPair, workflow: string, form: JsonObject) {
   return submit(applicant, 'workflow', 'submit', { workflow, form });
@@ -59,11 +102,13 @@ let alice: KeyPair;
 let bob: KeyPair;
 let carol: KeyPair;
 let acme: KeyPair;
+let dana: KeyPair;
 
 async function registerSubject(registrar: KeyPair, subject: KeyPair, kind: 'citizen' | 'enterprise') {
   const signed = call(registrar, 'identity', 'registerSubject', { publicKey: bytesToHex(subject.publicKey), kind });
   const r = await submitForReceipt(t, addCosignature(t.suite, signed, subject.secretKey));
   expect(r.status, JSON.stringify(r)).toBe('ok');
+  subjects.set(subject, (r.result as { subject: string }).subject);
 }
 
 beforeAll(async () => {
@@ -81,10 +126,12 @@ beforeAll(async () => {
   bob = labelledKey(t, 'bob');
   carol = labelledKey(t, 'carol');
   acme = labelledKey(t, 'acme-enterprise');
+  dana = labelledKey(t, 'dana');
   await registerSubject(staff('market-registrar'), alice, 'citizen');
   await registerSubject(staff('market-registrar'), bob, 'citizen');
   await registerSubject(staff('police-registrar'), carol, 'citizen');
   await registerSubject(staff('market-registrar'), acme, 'enterprise');
+  await registerSubject(staff('police-registrar'), dana, 'citizen');
 }, 120_000);
 
 afterAll(async () => {
@@ -93,12 +140,16 @@ afterAll(async () => {
 });
 
 describe('营业执照 business-licence', () => {
+  let representative: string;
+  beforeAll(async () => {
+    representative = await personal('business-licence', acme, '330106199001011234');
+  });
   const form = (name: string): JsonObject => ({
     companyName: name,
     companyType: '有限责任公司',
     registeredCapital: 1_000_000,
     address: '杭州市西湖区文三路 100 号',
-    legalRepresentativeId: commitment('330106199001011234'),
+    legalRepresentativeId: representative,
     businessScope: '软件开发；信息技术咨询服务',
   });
 
@@ -187,14 +238,20 @@ describe('营业执照 business-licence', () => {
 });
 
 describe('不动产登记 realestate-transfer', () => {
-  const seller = () => commitment('seller alice 110101198001010011');
-  const buyer = () => commitment('buyer bob 110101198502020022');
+  let sellerId: string;
+  let buyerId: string;
+  beforeAll(async () => {
+    sellerId = await personal('realestate-transfer', alice, 'seller alice 110101198001010011');
+    buyerId = await personal('realestate-transfer', bob, 'buyer bob 110101198502020022');
+  });
+  const seller = () => sellerId;
+  const buyer = () => buyerId;
   const form = (): JsonObject => ({
     propertyId: 'HZ-XH-000123',
     sellerId: seller(),
     buyerId: buyer(),
     price: 3_200_000,
-    contractHash: commitment('the sales contract pdf'),
+    contractHash: documentHash('the sales contract pdf'),
   });
 
   it('the owner applies; review; registration waits for the tax clearance; the ownership moves', async () => {
@@ -246,7 +303,11 @@ describe('不动产登记 realestate-transfer', () => {
 });
 
 describe('户口迁移 household-migration', () => {
-  const person = () => commitment('carol 330102199203030033');
+  let personId: string;
+  beforeAll(async () => {
+    personId = await personal('household-migration', carol, 'carol 330102199203030033');
+  });
+  const person = () => personId;
 
   it('the bureau of departure signs the move out, the bureau of arrival the move in', async () => {
     await ok(staff('police-east'), 'household-registry', 'enter', { person: person(), bureau: 'east' });
@@ -272,7 +333,7 @@ describe('户口迁移 household-migration', () => {
   });
 
   it('no household record, a missing field, and a case deadline breach', async () => {
-    const stranger = commitment('nobody');
+    const stranger = await personal('household-migration', carol, 'carol, not on any household register');
     expect(
       await apply(carol, 'household-migration', {
         personId: stranger,
@@ -305,9 +366,19 @@ describe('户口迁移 household-migration', () => {
 });
 
 describe('出生登记 birth-registration', () => {
-  const mother = () => commitment('dana 330102199404040044');
+  let motherId: string;
+  let childId: string;
+  let twinId: string;
+  beforeAll(async () => {
+    const hospital = staff('health-hospital');
+    // The child's records sit under the mother's subject until the child has one of its own.
+    motherId = await personal('birth-registration', dana, 'dana 330102199404040044');
+    childId = await personal('birth-registration', dana, 'baby of dana, 2026-11-20', 'birth', hospital);
+    twinId = await personal('birth-registration', dana, 'twin of the baby of dana, 2026-11-20', 'birth', hospital);
+  });
+  const mother = () => motherId;
   const form = (): JsonObject => ({
-    childId: commitment('baby of dana, 2026-11-20'),
+    childId,
     motherId: mother(),
     birthDate: '2026-11-20',
     birthCertificateNo: 'Q330012345',
@@ -342,8 +413,7 @@ describe('出生登记 birth-registration', () => {
       code: 'WORKFLOW_FORM_INVALID',
     });
     const id = (
-      (await apply(staff('health-hospital'), 'birth-registration', { ...form(), childId: commitment('twin') }))
-        .result as {
+      (await apply(staff('health-hospital'), 'birth-registration', { ...form(), childId: twinId })).result as {
         case: string;
       }
     ).case;
@@ -423,6 +493,85 @@ describe('预算审批 budget-approval', () => {
       expect.objectContaining({ name: 'slaBreached', data: expect.objectContaining({ step: 'leadership' }) }),
     );
     expect(caseOf(id)).toMatchObject({ status: 'rejected' });
+  });
+});
+
+describe('personal fields live in the private-data store; reads for a case are on the record', () => {
+  /** A read through the API by a signed-in civil servant: the decision's code, or the released value. */
+  async function read(key: KeyPair, record: string, purpose: string, caseId?: string) {
+    const tx = call(key, 'privacy', 'read', { record, purpose, ...(caseId === undefined ? {} : { case: caseId }) });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/privacy/reads',
+      headers: { authorization: `Bearer ${await signInToken(t, key)}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(tx),
+    });
+    const body = res.json() as { value?: JsonValue; error?: { code: string } };
+    return res.statusCode === 200 ? { value: body.value } : { code: body.error?.code };
+  }
+  const licence = (representative: string): JsonObject => ({
+    companyName: '隐私测试有限公司',
+    companyType: '有限责任公司',
+    registeredCapital: 100_000,
+    address: '杭州市上城区 1 号',
+    legalRepresentativeId: representative,
+    businessScope: '咨询',
+  });
+
+  it('an unregistered commitment, a record of the wrong category and an erased record are refused', async () => {
+    const unregistered = commitPersonal(t.suite, '330106199909099999', 'cd'.repeat(16));
+    expect(await apply(acme, 'business-licence', licence(unregistered))).toMatchObject({
+      status: 'failed',
+      code: 'WORKFLOW_PERSONAL_UNREGISTERED',
+      message: expect.stringContaining('form.legalRepresentativeId'),
+    });
+    const birth = await personal('business-licence', acme, 'a birth record, not an ID', 'birth');
+    expect(await apply(acme, 'business-licence', licence(birth))).toMatchObject({
+      code: 'WORKFLOW_PERSONAL_CATEGORY',
+      message: 'form.legalRepresentativeId must hold a record of category identity, not birth',
+    });
+    const erased = await personal('business-licence', acme, '330106198001010000');
+    await ok(acme, 'privacy', 'requestErasure', { record: erased });
+    await ok(staff('market-secadmin'), 'privacy', 'decideErasure', { record: erased, approve: true });
+    expect(await apply(acme, 'business-licence', licence(erased))).toMatchObject({
+      code: 'PRIVATE_RECORD_ERASED',
+      message: expect.stringContaining('form.legalRepresentativeId'),
+    });
+  });
+
+  it('the caseworker holding the task reads the field for the case; others are denied; every read is logged', async () => {
+    const value = '330106197707077777';
+    const representative = await personal('business-licence', acme, value);
+    const id = ((await apply(acme, 'business-licence', licence(representative))).result as { case: string }).case;
+    const caseworker = staff('market-caseworker');
+    expect(await read(caseworker, representative, 'case-handling', id)).toEqual({ value });
+    expect(await read(caseworker, representative, 'case-handling')).toEqual({ code: 'PRIVACY_CASE_MISMATCH' });
+    expect(await read(staff('police-caseworker'), representative, 'case-handling', id)).toEqual({
+      code: 'PRIVACY_CASE_MISMATCH',
+    });
+    expect(await read(caseworker, representative, 'tax-administration')).toEqual({ code: 'PRIVACY_ROLE_DENIED' });
+    // Another case's record is not this case's to read.
+    const other = await personal('business-licence', acme, '330106196606066666');
+    expect(await read(caseworker, other, 'case-handling', id)).toEqual({ code: 'PRIVACY_CASE_MISMATCH' });
+    // The enterprise sees every one of them in its access log, allowed or not.
+    const log = await t.app.inject({
+      method: 'GET',
+      url: '/v1/privacy/access-log',
+      headers: { authorization: `Bearer ${await signInToken(t, acme)}` },
+    });
+    type Entry = { record: string; decision: string; purpose: string; case?: string; code?: string };
+    const entries = (log.json() as { entries: { entry: Entry }[] }).entries
+      .map((i) => i.entry)
+      .filter((e) => e.record === representative || e.record === other);
+    expect(entries.map((e) => [e.purpose, e.decision, e.code ?? null, e.case ?? null]).sort()).toEqual(
+      [
+        ['case-handling', 'allowed', null, id],
+        ['case-handling', 'denied', 'PRIVACY_CASE_MISMATCH', null],
+        ['case-handling', 'denied', 'PRIVACY_CASE_MISMATCH', id],
+        ['case-handling', 'denied', 'PRIVACY_CASE_MISMATCH', id],
+        ['tax-administration', 'denied', 'PRIVACY_ROLE_DENIED', null],
+      ].sort(),
+    );
   });
 });
 

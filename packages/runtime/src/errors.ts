@@ -77,6 +77,16 @@ export const runtimeErrors = defineErrors({
     description:
       'A field marked personal (`x-personal`) holds something other than a commitment (64 hex characters): personal data never goes on chain in plain text. Send `H(salt ‖ value)`, keep the value off chain.',
   },
+  WORKFLOW_PERSONAL_UNREGISTERED: {
+    category: 'invalid',
+    description:
+      'A personal field holds a commitment that is not a registered personal record: register the value first (`privacy` / `register`, or the SDK and CLI do it for you), then put its commitment in the form. `details.field` names the field.',
+  },
+  WORKFLOW_PERSONAL_CATEGORY: {
+    category: 'invalid',
+    description:
+      'A personal field holds a record of another data category than its schema asks for (`x-category`); `details.expected` and `details.category` name both.',
+  },
   WORKFLOW_CHECK_FAILED: {
     category: 'conflict',
     description:

@@ -83,6 +83,25 @@ describe('validateForm', () => {
     }
   });
 
+  it('returns the personal fields it holds, with the category their schema names', () => {
+    const nested = assertFormSchema({
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        person: { type: 'string', 'x-personal': true, 'x-category': 'identity' },
+        children: { type: 'array', maxItems: 3, items: { type: 'string', 'x-personal': true, 'x-category': 'birth' } },
+        note: { type: 'string', maxLength: 10 },
+      },
+    });
+    const [a, b, c] = ['aa', 'bb', 'cc'].map((x) => x.repeat(32));
+    expect(validateForm(nested, { person: a, children: [b, c], note: 'x' })).toEqual([
+      { field: 'form.person', commitment: a, category: 'identity' },
+      { field: 'form.children[0]', commitment: b, category: 'birth' },
+      { field: 'form.children[1]', commitment: c, category: 'birth' },
+    ]);
+    expect(validateForm(schema, { name: 'ab', id })).toEqual([{ field: 'form.id', commitment: id }]);
+  });
+
   it('refuses schemas outside the subset', () => {
     for (const bad of [
       { type: 'string' },
@@ -91,6 +110,8 @@ describe('validateForm', () => {
       { type: 'array', items: { type: 'string', maxLength: 1 } },
       { type: 'string', maxLength: 3, $ref: '#/x' },
       { type: 'integer', 'x-personal': true },
+      { type: 'string', maxLength: 3, 'x-category': 'identity' },
+      { type: 'string', 'x-personal': true, 'x-category': 'Identity!' },
     ]) {
       expect(
         code(() => assertFormSchema(bad)),

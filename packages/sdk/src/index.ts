@@ -72,6 +72,7 @@ export {
 export { type HttpTransportOptions, httpTransport, type Transport } from './transport.js';
 export {
   COMMITMENT_TAG,
+  caseReaders,
   commitPersonal,
   getCase,
   getCases,
@@ -79,4 +80,11 @@ export {
   getMyCases,
   getWorkflow,
   getWorkflows,
+  mapPersonalFields,
+  type PersonalFormField,
+  personalFormFields,
+  type RegisteredField,
+  type RegisterFormPersonalParameters,
+  registerFormPersonal,
+  type WorkflowFormDefinition,
 } from './workflow.js';

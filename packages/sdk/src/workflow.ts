@@ -3,8 +3,15 @@
  * their forms, the inbox, cases; compute commitments for personal fields. Submitting, acting and withdrawing are
  * transactions of the `workflow` contract (`buildTransaction` + `submitTransaction`; PROTOCOL.md §17).
  */
-import { HashTag, commitPersonal as protocolCommitPersonal } from '@lianzheng/protocol';
+import {
+  HashTag,
+  type JsonObject,
+  type JsonValue,
+  commitPersonal as protocolCommitPersonal,
+  type RecordReader,
+} from '@lianzheng/protocol';
 import type { Client } from './actions.js';
+import { type PrivacySigner, registerPersonal } from './privacy.js';
 
 export function getWorkflows(client: Client): Promise<{ workflows: Record<string, unknown>[] }> {
   return client.transport.request('GET', '/v1/workflows');
@@ -48,3 +55,146 @@ export const COMMITMENT_TAG = HashTag.personal;
  * least 16 bytes per value.
  */
 export const commitPersonal = protocolCommitPersonal;
+
+const COMMITMENT = /^[0-9a-f]{64}$/;
+
+/** The parts of a workflow definition `registerFormPersonal` reads. */
+export interface WorkflowFormDefinition {
+  readonly owner: string;
+  readonly form: JsonObject;
+  readonly steps?: JsonObject;
+}
+
+/**
+ * The departments that handle a workflow's cases: its owner and every organisation its steps name (actors and
+ * countersign parties). They are who may read the personal fields of a case, for the case (`case-handling`).
+ */
+export function caseReaders(def: WorkflowFormDefinition): RecordReader[] {
+  const orgs = new Set<string>([def.owner]);
+  const walk = (v: JsonValue | undefined): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'org' && typeof x === 'string' && !x.startsWith('$')) orgs.add(x);
+        else walk(x);
+      }
+    }
+  };
+  for (const step of Object.values(def.steps ?? {})) {
+    const s = step as JsonObject;
+    walk(s.actors);
+    walk(s.parties);
+  }
+  return [...orgs].sort().map((org) => ({ org, purposes: ['case-handling'] }));
+}
+
+export interface RegisterFormPersonalParameters {
+  readonly definition: WorkflowFormDefinition;
+  /** The form with the plain values of its personal fields (those already a commitment are kept as they are). */
+  readonly form: JsonObject;
+  /** The pseudonymous subject the records are about (a citizen's own; a child's records under a parent's). */
+  readonly subject: string;
+  /**
+   * The organisation the records are for: default the workflow's owner; `null` when a civil servant registers (a
+   * member's records are their own organisation's).
+   */
+  readonly org?: string | null;
+  /** Who may read the records for which purposes; default `caseReaders(definition)`. */
+  readonly policy?: readonly RecordReader[];
+  /** The category of a field whose schema names none (`x-category`); default `identity`. */
+  readonly category?: string;
+  /** Test hook and for re-submission: the salt of a field's record (by field path, e.g. `form.personId`). */
+  readonly salts?: Readonly<Record<string, string>>;
+}
+
+export interface RegisteredField {
+  readonly field: string;
+  readonly record: string;
+  readonly salt: string;
+  readonly category: string;
+}
+
+/** A personal field of a form as the schema marks it: its path, value and category. */
+export interface PersonalFormField {
+  readonly field: string;
+  readonly value: JsonValue;
+  /** The schema's `x-category`, if it names one. */
+  readonly category?: string;
+  /** Whether the value is already a commitment (64 hex). */
+  readonly committed: boolean;
+}
+
+/** Rebuilds a form, passing each personal field (as its schema marks them) through `f`; other values are kept. */
+export async function mapPersonalFields(
+  schema: JsonObject,
+  value: JsonValue,
+  at: string,
+  f: (field: PersonalFormField) => Promise<JsonValue>,
+): Promise<JsonValue> {
+  if (schema['x-personal'] === true) {
+    const category = schema['x-category'];
+    return f({
+      field: at,
+      value,
+      ...(typeof category === 'string' ? { category } : {}),
+      committed: typeof value === 'string' && COMMITMENT.test(value),
+    });
+  }
+  if (schema.type === 'object' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const props = (schema.properties ?? {}) as Record<string, JsonObject>;
+    const out: Record<string, JsonValue> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = Object.hasOwn(props, k) ? await mapPersonalFields(props[k] as JsonObject, v, `${at}.${k}`, f) : v;
+    }
+    return out;
+  }
+  if (schema.type === 'array' && Array.isArray(value) && schema.items !== undefined) {
+    const out: JsonValue[] = [];
+    for (const [i, v] of value.entries())
+      out.push(await mapPersonalFields(schema.items as JsonObject, v, `${at}[${i}]`, f));
+    return out;
+  }
+  return value;
+}
+
+/** The personal fields of a filled-in form (e.g. to tell which hold plain values still to be registered). */
+export async function personalFormFields(schema: JsonObject, form: JsonObject): Promise<PersonalFormField[]> {
+  const out: PersonalFormField[] = [];
+  await mapPersonalFields(schema, form, 'form', async (field) => {
+    out.push(field);
+    return field.value;
+  });
+  return out;
+}
+
+/**
+ * Puts the personal fields of a form in the private-data store before the form is submitted: each plain value of a
+ * field marked `x-personal` is registered as a personal record (encrypted on the nodes that may hold it, its
+ * commitment on chain; the record is for the workflow's owner, readable by the departments handling the case) and
+ * replaced in the form by its commitment. Returns the form to submit and what was registered (keep the salts: they
+ * and the values are the applicant's proof of what the commitments stand for).
+ */
+export async function registerFormPersonal(
+  client: Client,
+  s: PrivacySigner,
+  p: RegisterFormPersonalParameters,
+): Promise<{ form: JsonObject; records: RegisteredField[] }> {
+  const records: RegisteredField[] = [];
+  const policy = p.policy ?? caseReaders(p.definition);
+  const form = (await mapPersonalFields(p.definition.form, p.form, 'form', async (f) => {
+    if (f.committed) return f.value;
+    const category = f.category ?? p.category ?? 'identity';
+    const salt = p.salts?.[f.field];
+    const r = await registerPersonal(client, s, {
+      value: f.value,
+      category,
+      subject: p.subject,
+      ...(p.org === null ? {} : { org: p.org ?? p.definition.owner }),
+      policy,
+      ...(salt === undefined ? {} : { salt }),
+    });
+    records.push({ field: f.field, record: r.record, salt: r.salt, category });
+    return r.record;
+  })) as JsonObject;
+  return { form, records };
+}

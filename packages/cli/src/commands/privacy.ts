@@ -48,7 +48,7 @@ function parseValue(text: string): JsonValue {
   }
 }
 
-async function privacySigner(key: KeyPair, c: Client): Promise<PrivacySigner> {
+export async function privacySigner(key: KeyPair, c: Client): Promise<PrivacySigner> {
   const { signer, suite } = signerOf(key);
   const info = await getChainInfo(c);
   return { suite, chainId: info.chainId, publicKey: key.publicKey, sign: signer };

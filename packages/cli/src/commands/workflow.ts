@@ -3,19 +3,26 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { nativeSuite, templateActions } from '@lianzheng/node';
 import { type JsonObject, type JsonValue, parseJsonStrict, type SuiteId } from '@lianzheng/protocol';
-import { assertWorkflowDefinition } from '@lianzheng/runtime';
+import { assertWorkflowDefinition, type FormSchema, validateForm } from '@lianzheng/runtime';
 import {
   commitPersonal,
   getCase,
   getCases,
   getChainInfo,
   getInbox,
+  getMe,
   getMyCases,
   getWorkflow,
   getWorkflows,
+  mapPersonalFields,
+  personalFormFields,
+  type RegisteredField,
+  registerFormPersonal,
+  type WorkflowFormDefinition,
 } from '@lianzheng/sdk';
 import type { Command } from 'commander';
 import { client, type GlobalOptions, print, resolveKey, sessionClient, submitAndReport, usage } from '../context.js';
+import { privacySigner } from './privacy.js';
 
 type Label = string | { zh?: string; en?: string } | undefined;
 const zh = (l: Label): string => (typeof l === 'string' ? l : (l?.zh ?? l?.en ?? ''));
@@ -28,6 +35,37 @@ function jsonObject(text: string, option: string): JsonObject {
   } catch {
     usage(`${option} must be a JSON object`);
   }
+}
+
+/**
+ * Registers the plain values of a form's personal fields as personal records (for the workflow's owner, readable by
+ * the departments handling the case) and puts their commitments in the form; a form without any is returned as it is.
+ */
+async function registerPlainPersonal(
+  g: GlobalOptions,
+  key: Awaited<ReturnType<typeof resolveKey>>,
+  workflow: string,
+  form: JsonObject,
+  subjectOption: string | undefined,
+): Promise<{ form: JsonObject; records: RegisteredField[] }> {
+  const c = await client(g);
+  const definition = (await getWorkflow(c, workflow)) as unknown as WorkflowFormDefinition;
+  const fields = await personalFormFields(definition.form, form);
+  if (fields.every((f) => f.committed)) return { form, records: [] };
+  // Checked here first, with stand-ins for the values to register: a form with a mistake registers nothing.
+  const probe = await mapPersonalFields(definition.form, form, 'form', async () => '0'.repeat(64));
+  validateForm(definition.form as FormSchema, probe);
+  const me = (await getMe(await sessionClient(g, key))).identity;
+  const subject = subjectOption ?? me.subject;
+  if (subject === undefined) {
+    usage('the form holds personal values: name whose they are with --subject <id> (a citizen or enterprise)');
+  }
+  return registerFormPersonal(c, await privacySigner(key, c), {
+    definition,
+    form,
+    subject,
+    ...(me.kind === 'member' ? { org: null } : {}),
+  });
 }
 
 /** Attachments stay off chain: only their names, sizes and SHA-256 go into the transaction. */
@@ -106,23 +144,39 @@ export function registerWorkflow(program: Command): void {
     });
 
   wf.command('submit <workflow>')
-    .description('apply: submit the form (JSON) and attachments (hashed, the files stay with you)')
+    .description(
+      'apply: submit the form (JSON) and attachments (hashed, the files stay with you). Plain values in personal ' +
+        'fields are first registered as personal records (encrypted on the node, commitments on chain)',
+    )
     .requiredOption('--form <json>', 'the application form as JSON')
     .option('--attach <file>', 'an attachment (repeatable)', repeat, [] as string[])
+    .option('--subject <id>', "whose personal data the form holds (default: your own; a hospital names a parent's)")
     .option('--key <file|id>', 'the applicant key')
-    .action(async (workflow: string, opts: { form: string; attach: string[]; key?: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      const key = await resolveKey({ ...g, ...(opts.key === undefined ? {} : { key: opts.key }) });
-      const files = await attachments(opts.attach);
-      await submitAndReport(
-        g,
-        key,
-        'workflow',
-        'submit',
-        { workflow, form: jsonObject(opts.form, '--form'), ...(files.length === 0 ? {} : { attachments: files }) },
-        { describe: (r) => `case ${(r as { case: string }).case} at step ${(r as { step: string }).step}` },
-      );
-    });
+    .action(
+      async (
+        workflow: string,
+        opts: { form: string; attach: string[]; subject?: string; key?: string },
+        cmd: Command,
+      ) => {
+        const g = cmd.optsWithGlobals<GlobalOptions>();
+        const key = await resolveKey({ ...g, ...(opts.key === undefined ? {} : { key: opts.key }) });
+        const files = await attachments(opts.attach);
+        const registered = await registerPlainPersonal(g, key, workflow, jsonObject(opts.form, '--form'), opts.subject);
+        for (const r of registered.records) {
+          process.stderr.write(
+            `${r.field}: registered personal record ${r.record} (${r.category}); keep its salt ${r.salt}\n`,
+          );
+        }
+        await submitAndReport(
+          g,
+          key,
+          'workflow',
+          'submit',
+          { workflow, form: registered.form, ...(files.length === 0 ? {} : { attachments: files }) },
+          { describe: (r) => `case ${(r as { case: string }).case} at step ${(r as { step: string }).step}` },
+        );
+      },
+    );
 
   wf.command('act <case> <action>')
     .description('act on the current step of a case (approve, reject, …) with a form, comment, attachments')
@@ -241,7 +295,10 @@ export function registerWorkflow(program: Command): void {
     });
 
   wf.command('commit <value>')
-    .description('the commitment to put in a personal field instead of the value (keep value and salt off chain)')
+    .description(
+      'the commitment of a value and salt (to check what a record stands for); a form takes only registered ' +
+        'records: put the plain value in the form (`submit` registers it) or `privacy register` it first',
+    )
     .option('--salt <hex>', 'a salt (default: 16 random bytes)')
     .action(async (value: string, opts: { salt?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();

@@ -13,7 +13,10 @@ import {
   LianzhengError,
   type Policy,
   type PolicyOrg,
+  PRIVACY_CONTRACT,
   type Principal,
+  type PrivateRecord,
+  privacyKeys,
 } from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
 import {
@@ -24,7 +27,7 @@ import {
   WORKFLOW_ID_PATTERN,
   type WorkflowDefinition,
 } from '../workflows/definition.js';
-import { COMMITMENT_PATTERN, validateForm } from '../workflows/formSchema.js';
+import { COMMITMENT_PATTERN, type PersonalField, validateForm } from '../workflows/formSchema.js';
 import {
   argOptionalString,
   argString,
@@ -279,6 +282,34 @@ function contractContext(ctx: CallContext) {
   };
 }
 
+/**
+ * Each personal field of a form must hold the commitment of a registered personal record (`privacy`), not erased, of
+ * the category the schema names: so the value itself sits encrypted in the holders' stores, and every read of it by
+ * those handling the case is a recorded read with the case as its purpose.
+ */
+function checkPersonal(ctx: CallContext, fields: readonly PersonalField[]): void {
+  for (const f of fields) {
+    const r = ctx.readOther(PRIVACY_CONTRACT, privacyKeys.record(f.commitment)) as PrivateRecord | null;
+    if (r === null) {
+      throw runtimeError(
+        'WORKFLOW_PERSONAL_UNREGISTERED',
+        `${f.field} holds a commitment that is not a registered personal record: register the value first`,
+        { field: f.field },
+      );
+    }
+    if (r.status === 'erased') {
+      throw runtimeError('PRIVATE_RECORD_ERASED', `${f.field} holds a record that was erased`, { field: f.field });
+    }
+    if (f.category !== undefined && r.category !== f.category) {
+      throw runtimeError(
+        'WORKFLOW_PERSONAL_CATEGORY',
+        `${f.field} must hold a record of category ${f.category}, not ${r.category}`,
+        { field: f.field, expected: f.category, category: r.category },
+      );
+    }
+  }
+}
+
 /** Runs automatic checks; the first that does not give its expected result fails the transaction. */
 function runChecks(ctx: CallContext, checks: readonly Check[] | undefined, view: JsonObject): void {
   for (const check of checks ?? []) {
@@ -466,7 +497,7 @@ export const workflowContract: SystemContract = {
             requires: def.applicant as unknown as JsonValue,
           });
         }
-        validateForm(def.form, args.form);
+        checkPersonal(ctx, validateForm(def.form, args.form));
         runChecks(ctx, def.checks, viewOf(c, ctx));
         pushHistory(c, { ...historyBase(ctx), action: 'submitted', attachments: args.attachments });
         ctx.emit('submitted', { case: c.id, workflow: def.id, version: def.version, owner: def.owner });
@@ -551,7 +582,7 @@ export const workflowContract: SystemContract = {
         const rejecting =
           transitionOf.to.startsWith('@') && def.outcomes[transitionOf.to.slice(1)]?.status === 'rejected';
         if (step.form !== undefined && (!rejecting || args.form !== undefined))
-          validateForm(step.form, args.form ?? {});
+          checkPersonal(ctx, validateForm(step.form, args.form ?? {}));
         if (args.form !== undefined) c.steps = { ...c.steps, [stepId]: args.form };
         if (!rejecting) runChecks(ctx, step.checks, viewOf(c, ctx));
         const late = noteBreach(ctx, c, def);

@@ -5,7 +5,9 @@
  *
  * A field marked `"x-personal": true` holds personal data. It never goes on chain in plain text: the value must be a
  * commitment — 64 lower-case hex characters, `H(salt ‖ value)` computed by the client (the SDK's `commitPersonal`),
- * the plain value kept off chain. Anything else in such a field is WORKFLOW_PERSONAL_PLAINTEXT.
+ * the plain value kept off chain. Anything else in such a field is WORKFLOW_PERSONAL_PLAINTEXT. `"x-category"` names
+ * the data category of the `privacy` catalogue the field's record must have; the workflow contract checks that each
+ * commitment is a registered, unerased personal record (PROTOCOL.md §17.3, §19).
  */
 import type { JsonValue } from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
@@ -30,6 +32,7 @@ const KEYWORDS = new Set([
   'minimum',
   'maximum',
   'x-personal',
+  'x-category',
   'x-order',
   'x-widget',
   'default',
@@ -131,6 +134,11 @@ export function assertFormSchema(schema: unknown, at = 'form', depth = 0): FormS
     if (schema['x-personal'] !== true || type !== 'string')
       bad(`${at}.x-personal`, 'may only be true, on a string field');
   }
+  if (schema['x-category'] !== undefined) {
+    const c = schema['x-category'];
+    if (schema['x-personal'] !== true || typeof c !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(c))
+      bad(`${at}.x-category`, 'names a data category (a-z, 0-9, -; at most 32) of a field marked x-personal');
+  }
   return schema;
 }
 
@@ -182,8 +190,23 @@ function formError(field: string, message: string): never {
 
 const sameJson = (a: JsonValue, b: JsonValue): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-/** Checks a filled-in form against its schema; throws WORKFLOW_FORM_INVALID / WORKFLOW_PERSONAL_PLAINTEXT. */
-export function validateForm(schema: FormSchema, value: unknown, at = 'form'): void {
+/** A personal field of a filled-in form: where it is, the commitment it holds, the category its schema asks for. */
+export interface PersonalField {
+  readonly field: string;
+  readonly commitment: string;
+  readonly category?: string;
+}
+
+/**
+ * Checks a filled-in form against its schema; throws WORKFLOW_FORM_INVALID / WORKFLOW_PERSONAL_PLAINTEXT. Returns the
+ * personal fields it holds (in document order), for the caller to check against the `privacy` records.
+ */
+export function validateForm(
+  schema: FormSchema,
+  value: unknown,
+  personal: PersonalField[] = [],
+  at = 'form',
+): PersonalField[] {
   const type = schema.type as string;
   if (schema.const !== undefined && !sameJson(schema.const, value as JsonValue)) formError(at, 'has the wrong value');
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => sameJson(e, value as JsonValue))) {
@@ -200,9 +223,9 @@ export function validateForm(schema: FormSchema, value: unknown, at = 'form'): v
       for (const [name, v] of Object.entries(value)) {
         const sub = Object.hasOwn(props, name) ? props[name] : undefined;
         if (sub === undefined) formError(`${at}.${name}`, 'is not a field of this form');
-        validateForm(sub, v, `${at}.${name}`);
+        validateForm(sub, v, personal, `${at}.${name}`);
       }
-      return;
+      return personal;
     }
     case 'array': {
       if (!Array.isArray(value)) formError(at, 'must be a list');
@@ -211,9 +234,9 @@ export function validateForm(schema: FormSchema, value: unknown, at = 'form'): v
       if (typeof schema.maxItems === 'number' && value.length > schema.maxItems)
         formError(at, `has more than ${schema.maxItems} items`);
       value.forEach((item, i) => {
-        validateForm(schema.items as FormSchema, item, `${at}[${i}]`);
+        validateForm(schema.items as FormSchema, item, personal, `${at}[${i}]`);
       });
-      return;
+      return personal;
     }
     case 'string': {
       if (typeof value !== 'string') formError(at, 'must be text');
@@ -225,7 +248,9 @@ export function validateForm(schema: FormSchema, value: unknown, at = 'form'): v
             { field: at },
           );
         }
-        return;
+        const category = schema['x-category'];
+        personal.push({ field: at, commitment: value, ...(typeof category === 'string' ? { category } : {}) });
+        return personal;
       }
       const length = [...value].length;
       if (typeof schema.minLength === 'number' && length < schema.minLength)
@@ -238,7 +263,7 @@ export function validateForm(schema: FormSchema, value: unknown, at = 'form'): v
         formError(at, 'must be a date YYYY-MM-DD');
       if (schema.format === 'hash' && !COMMITMENT_PATTERN.test(value))
         formError(at, 'must be a hash (64 hex characters)');
-      return;
+      return personal;
     }
     case 'integer':
     case 'number': {
@@ -248,10 +273,11 @@ export function validateForm(schema: FormSchema, value: unknown, at = 'form'): v
         formError(at, `must be at least ${schema.minimum}`);
       if (typeof schema.maximum === 'number' && value > schema.maximum)
         formError(at, `must be at most ${schema.maximum}`);
-      return;
+      return personal;
     }
     case 'boolean':
       if (typeof value !== 'boolean') formError(at, 'must be yes or no');
-      return;
+      return personal;
   }
+  return personal;
 }
