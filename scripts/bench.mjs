@@ -6,10 +6,11 @@ import { build, ensureDebianPackages, ensureNodeModules, root, run } from './set
 ensureNodeModules();
 ensureDebianPackages(['etcd-server']);
 build();
-// `npm run bench -- --cluster [options]`: the consortium benchmark (bench/cluster.mjs) instead of the single node.
+// `npm run bench -- --cluster [options]`: the consortium benchmark (bench/cluster.mjs) instead of the single node;
+// `npm run bench -- --privacy [options]`: personal-data registrations and reads per second (bench/privacy.mjs).
 const argv = process.argv.slice(2);
-const cluster = argv.includes('--cluster');
+const script = argv.includes('--cluster') ? 'cluster.mjs' : argv.includes('--privacy') ? 'privacy.mjs' : 'run.mjs';
 run(process.execPath, [
-  path.join(root, 'bench', cluster ? 'cluster.mjs' : 'run.mjs'),
-  ...argv.filter((a) => a !== '--cluster'),
+  path.join(root, 'bench', script),
+  ...argv.filter((a) => a !== '--cluster' && a !== '--privacy'),
 ]);

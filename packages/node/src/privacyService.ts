@@ -237,7 +237,7 @@ export class PrivacyService {
    */
   private settle(id: string): Promise<void> {
     return this.withLock(id, async () => {
-      if (!(await this.store.pending()).some((p) => p.id === id)) return;
+      if (!(await this.store.isPending(id))) return;
       const record = this.record(id);
       if (record !== null && record.status === 'active') {
         if (!this.store.has(id)) await this.store.commit(id);
@@ -374,8 +374,7 @@ export class PrivacyService {
 
   private async afterRegistered(id: string, org: string, readers: readonly string[]): Promise<void> {
     try {
-      const staged = (await this.store.pending()).some((p) => p.id === id);
-      if (staged) {
+      if (await this.store.isPending(id)) {
         await this.commitStaged(id);
         return;
       }

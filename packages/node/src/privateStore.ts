@@ -301,8 +301,7 @@ export class PrivateStore {
         if (await exists(this.#recordPath(id))) return;
         throw nodeError('INTERNAL', `no private record is staged under ${id}`, { id });
       }
-      await fsyncDir(path.join(this.#dir, RECORDS_DIR));
-      await fsyncDir(path.join(this.#dir, PENDING_DIR));
+      await Promise.all([fsyncDir(path.join(this.#dir, RECORDS_DIR)), fsyncDir(path.join(this.#dir, PENDING_DIR))]);
       this.#committed.add(id);
     });
   }
@@ -332,6 +331,13 @@ export class PrivateStore {
   }
 
   /** The staged entries, sorted by id. */
+  /** Whether `id` has a staged entry (one file lookup; `pending()` reads and checks them all). */
+  async isPending(id: string): Promise<boolean> {
+    this.#checkOpen();
+    checkId(id);
+    return exists(this.#pendingPath(id));
+  }
+
   async pending(): Promise<PendingRecord[]> {
     this.#checkOpen();
     const out: PendingRecord[] = [];

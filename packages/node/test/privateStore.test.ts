@@ -243,6 +243,7 @@ describe.each(SUITES)('PrivateStore (%s)', (suite) => {
     expect(store.has(id)).toBe(false);
     expect(await store.exportRecord(id)).toBeUndefined();
     expect(await store.pending()).toEqual([{ id, tx: TX, expiresAt: 123 }]);
+    expect([await store.isPending(id), await store.isPending(idOf('never staged'))]).toEqual([true, false]);
     await expectNoPlaintext(dir);
     expect(await filesHolding(dir, plaintextNeedles(ID_NUMBER, plain.salt))).toEqual([]);
 
@@ -252,6 +253,7 @@ describe.each(SUITES)('PrivateStore (%s)', (suite) => {
     expect(store.has(id)).toBe(true);
     expect(store.ids()).toEqual([id]);
     expect(await store.pending()).toEqual([]);
+    expect(await store.isPending(id)).toBe(false);
     expect(await filesHolding(dir, plaintextNeedles(ID_NUMBER, plain.salt))).toEqual([]);
 
     const record = await readJson(recordPath(dir, id));
