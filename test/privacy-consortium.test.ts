@@ -79,7 +79,8 @@ async function until(what: string, test: () => boolean | Promise<boolean>, timeo
   }
 }
 
-describe('personal data between real department nodes', () => {
+// Both suites: under sm2-sm3 the records are sealed with SM4-CTR + HMAC-SM3 and move under an SM2 key agreement.
+describe.each(['ed25519-sha256', 'sm2-sm3'] as const)('personal data between real department nodes (%s)', (suiteId) => {
   let dir: string;
   let c: Consortium;
   let market: ConsortiumNode;
@@ -132,7 +133,7 @@ describe('personal data between real department nodes', () => {
 
   beforeAll(async () => {
     dir = tempDir('privacy-consortium');
-    c = await Consortium.start(dir, { orgs: 3 });
+    c = await Consortium.start(dir, { orgs: 3, suite: suiteId });
     [market, realestate, police] = [c.nodes[0]!, c.nodes[1]!, c.nodes[2]!];
     expect([market.org, realestate.org, police.org]).toEqual(['market', 'realestate', 'police']);
     const ids = [
@@ -165,7 +166,7 @@ describe('personal data between real department nodes', () => {
 
   afterAll(async () => {
     await c?.stop();
-    console.log(`privacy consortium figures: ${JSON.stringify(figures)}`);
+    console.log(`privacy consortium figures (${suiteId}): ${JSON.stringify(figures)}`);
     if (dir !== undefined) removeDir(dir);
   }, 120_000);
 

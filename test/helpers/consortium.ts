@@ -52,7 +52,10 @@ export class Consortium {
    * `partitionable`: index of a node whose every connection (etcd members, peers) goes through a {@link TcpProxy},
    * so the test can cut it off the network.
    */
-  static async start(dir: string, opts: { orgs: number; partitionable?: number }): Promise<Consortium> {
+  static async start(
+    dir: string,
+    opts: { orgs: number; partitionable?: number; suite?: 'ed25519-sha256' | 'sm2-sm3' },
+  ): Promise<Consortium> {
     const etcd = await EtcdCluster.start({ dir: path.join(dir, 'etcd') });
     const base = await freePort();
     const nodeOrgs = DEMO_ORGS.slice(0, opts.orgs).map((o) => o.id);
@@ -65,7 +68,7 @@ export class Consortium {
       staff: demoStaff(DEMO_ORGS),
       scryptN: 2 ** 12,
       chainId: 'consortium-test',
-      suite: 'ed25519-sha256',
+      suite: opts.suite ?? 'ed25519-sha256',
       orgs: DEMO_ORGS,
       time: Date.now(),
     });
