@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   childEnv,
   cli,
+  demoIdentities,
   E2E_PASSPHRASE,
   freePort,
   getJson,
@@ -182,13 +183,7 @@ describe.each(['ed25519-sha256', 'sm2-sm3'] as const)('lianzheng CLI end to end 
   });
 
   it('the demo’s personal data: in the store, not on chain — 0 plaintext hits in blocks, state and files', async () => {
-    // The seed writes identities.json last.
-    const file = path.join(home, 'identities.json');
-    for (let i = 0; !existsSync(file); i++) {
-      if (i > 600) throw new Error('the demo seed did not finish');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const identities = JSON.parse(readFileSync(file, 'utf8')) as DemoIdentity[];
+    const identities = await demoIdentities<DemoIdentity>(home);
     const records = identities.flatMap((i) => i.records ?? []);
     expect(records).toHaveLength(DEMO_PERSONAL.length);
     for (const r of records) {

@@ -44,6 +44,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cli,
+  demoIdentities,
   E2E_PASSPHRASE,
   freePort,
   type NodeHandle,
@@ -234,18 +235,8 @@ describe('purpose-bound reads at scale, through a real node', () => {
     const init = await cli(['--home', home, 'init', '--demo', '--kdf-cost', '12', '--port', String(port)]);
     expect(init.code, init.stderr).toBe(0);
     node = await startNode(home, port, ['--seed-demo']);
-    const file = path.join(home, 'identities.json');
-    for (let i = 0; ; i++) {
-      try {
-        readFileSync(file);
-        break;
-      } catch {
-        if (i > 600) throw new Error('the demo seed did not finish');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
     genesis = JSON.parse(readFileSync(path.join(home, 'genesis.json'), 'utf8')) as Genesis;
-    const identities = JSON.parse(readFileSync(file, 'utf8')) as DemoIdentity[];
+    const identities = await demoIdentities<DemoIdentity>(home);
     for (const i of identities) {
       readers.push({
         id: i.id,

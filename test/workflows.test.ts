@@ -10,7 +10,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, freePort, type NodeHandle, removeDir, startNode, tempDir } from './helpers/nodeProcess.js';
+import {
+  cli,
+  demoIdentities,
+  freePort,
+  type NodeHandle,
+  removeDir,
+  startNode,
+  tempDir,
+} from './helpers/nodeProcess.js';
 
 interface Outcome {
   exit: number;
@@ -101,15 +109,8 @@ describe('the five workflow templates through the CLI', () => {
     const init = await cli(['--home', home, 'init', '--demo', '--kdf-cost', '12', '--port', String(port)]);
     expect(init.code, init.stderr).toBe(0);
     node = await startNode(home, port, ['--seed-demo']);
-    // The node answers /health before it has recorded the demo history: wait for the deployment and the two cases.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const list = (await (await fetch(`${node.url}/v1/workflows`)).json()) as { workflows: unknown[] };
-      const height = ((await (await fetch(`${node.url}/v1/chain`)).json()) as { height: number }).height;
-      if (list.workflows.length === 5 && height >= 2) break;
-      if (Date.now() > deadline) throw new Error('the demo did not deploy the workflows in time');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    // The node answers /health before it has recorded the demo history: wait for it (deployment, records, cases).
+    await demoIdentities(home);
   }, 120_000);
 
   afterAll(async () => {
@@ -276,32 +277,12 @@ describe('the five workflow templates through the CLI', () => {
     await refuseAct('WORKFLOW_NOT_YOUR_TASK', id, 'approve', 'health-hospital', '{"certificateVerified":true}');
     await ok('workflow', 'act', id, 'approve', '--key', 'health-caseworker', '--form', '{"certificateVerified":true}');
     // The bureau holding the task reads the child's details for the case; a bureau without the task may not.
-    const read = await cli([
-      ...g(),
-      'privacy',
-      'read',
-      child,
-      '--purpose',
-      'case-handling',
-      '--case',
-      id,
-      '--key',
-      'police-east',
-    ]);
+    const readForCase = (key: string) =>
+      cli([...g(), 'privacy', 'read', child, '--purpose', 'case-handling', '--case', id, '--key', key]);
+    const read = await readForCase('police-east');
     expect(read.code, read.stderr).toBe(0);
     expect((JSON.parse(read.stdout) as { value: string }).value).toBe(form.childId);
-    const denied = await cli([
-      ...g(),
-      'privacy',
-      'read',
-      child,
-      '--purpose',
-      'case-handling',
-      '--case',
-      id,
-      '--key',
-      'police-west',
-    ]);
+    const denied = await readForCase('police-west');
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toContain('PRIVACY_CASE_MISMATCH');
     expect(await ok('workflow', 'act', id, 'approve', '--key', 'police-east')).toMatchObject({ outcome: 'registered' });

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,6 +127,17 @@ export async function startNode(
       return exited;
     },
   };
+}
+
+/** Waits until a node started with `--seed-demo` has recorded the demo (it writes `identities.json` last). */
+export async function demoIdentities<T = Record<string, unknown>>(home: string, timeoutMs = 60_000): Promise<T[]> {
+  const file = path.join(home, 'identities.json');
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error('the demo seed did not finish in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as T[];
 }
 
 export interface Signer {
