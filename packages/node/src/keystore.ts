@@ -30,8 +30,7 @@
 import crypto from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { open } from 'node:fs/promises';
 import tty from 'node:tty';
 import {
   bytesToHex,
@@ -43,6 +42,7 @@ import {
   parseJsonStrict,
   type SuiteId,
 } from '@lianzheng/protocol';
+import { writeFileDurably } from './durableFile.js';
 import { nodeError } from './errors.js';
 import { nativeSuite } from './nativeSuite.js';
 
@@ -747,30 +747,9 @@ async function promptPassphrase(terminal: PassphraseTerminal, label: string, con
 }
 
 async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      // The umask can only take bits away from 0600; chmod makes the mode exact whatever it is.
-      await handle.chmod(0o600);
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
-    if (process.platform !== 'win32') {
-      const d = await open(dir, 'r');
-      try {
-        await d.sync();
-      } finally {
-        await d.close();
-      }
-    }
+    await writeFileDurably(file, text, { createDir: true });
   } catch (cause) {
-    await rm(tmp, { force: true });
     throw nodeError('KEY_FILE_INVALID', `cannot write key file ${file}`, { file }, cause);
   }
 }

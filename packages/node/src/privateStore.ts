@@ -26,7 +26,7 @@
  */
 import crypto from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { chmod, mkdir, open as openFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open as openFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
   canonicalize,
@@ -39,6 +39,7 @@ import {
 } from '@lianzheng/protocol';
 import { AEAD_KEY_BYTES, type AeadAlg, aeadParams, open as openSealed, type Sealed, seal } from './aead.js';
 import { type Clock, systemClock } from './clock.js';
+import { fsyncDir as syncDirectory, writeFileDurably } from './durableFile.js';
 import { nodeError } from './errors.js';
 
 /** A personal record as the chain commits to it: TH("lianzheng/personal", JCS({ salt, value })). */
@@ -1034,14 +1035,8 @@ async function readCapped(file: string, max: number): Promise<Buffer | null> {
 }
 
 async function fsyncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
   try {
-    const d = await openFile(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+    await syncDirectory(dir);
   } catch (cause) {
     throw ioFailure(`cannot sync directory ${dir}`, dir, cause);
   }
@@ -1049,23 +1044,11 @@ async function fsyncDir(dir: string): Promise<void> {
 
 /** tmp file, fsync, rename over `file`, fsync the directory. */
 async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${crypto.randomBytes(6).toString('hex')}${TMP_SUFFIX}`);
   try {
-    const handle = await openFile(tmp, 'wx', 0o600);
-    try {
-      await handle.chmod(0o600);
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
+    await writeFileDurably(file, text, { tmpSuffix: TMP_SUFFIX });
   } catch (cause) {
-    await rm(tmp, { force: true });
     throw ioFailure(`cannot write ${file}`, file, cause);
   }
-  await fsyncDir(dir);
 }
 
 /**
