@@ -245,6 +245,21 @@ export const protocolErrors = defineErrors({
     category: 'invalid',
     description: 'The k of small-cell suppression (k-anonymity) must be a positive integer.',
   },
+  SD_JWT_MALFORMED: {
+    category: 'invalid',
+    description:
+      'An SD-JWT, its JWS parts or a key (`cnf.jwk`) does not have the documented form (PROTOCOL.md §20): not canonical base64url, not a JSON object, a reserved claim made disclosable, nested selective disclosure, more than 64 disclosures or 64 KiB. `details.field` names the part.',
+  },
+  SD_JWT_DISCLOSURE_INVALID: {
+    category: 'integrity',
+    description:
+      'A disclosure is not one the issuer signed (its digest is not in `_sd`), is sent twice, is not `[salt, name, value]`, or discloses a reserved or already visible claim: the presentation was tampered with.',
+  },
+  SD_JWT_KB_INVALID: {
+    category: 'unauthenticated',
+    description:
+      "The presentation's key binding (KB-JWT) fails: missing, not signed by the credential's holder, for another verifier or nonce (a replay), too old, or not covering what is presented. `details.reason` is one of missing, typ, signature, aud, nonce, iat, sd-hash.",
+  },
 });
 
 export type ProtocolErrorCode = keyof typeof protocolErrors;

@@ -194,6 +194,35 @@ export {
   statsTableCsv,
   suppressSmallCells,
 } from './privacy.js';
+export {
+  base64urlDecode,
+  base64urlEncode,
+  createDisclosure,
+  type Disclosure,
+  disclosedClaims,
+  disclosureDigest,
+  type IssueSdJwtParameters,
+  issueSdJwt,
+  type JwsAlg,
+  jwkToPublicKey,
+  jwsAlgOf,
+  KB_JWT_TYP,
+  type KbCheck,
+  type KeyBinding,
+  MAX_SD_JWT_LENGTH,
+  type ParsedJws,
+  type ParsedSdJwt,
+  parseJws,
+  parseSdJwt,
+  presentSdJwt,
+  publicKeyToJwk,
+  SD_JWT_VC_TYP,
+  type SdAlg,
+  sdAlgOf,
+  signJws,
+  verifyJws,
+  verifyKeyBinding,
+} from './sdJwt.js';
 export { SM2_DEFAULT_USER_ID, sm2PublicKeyFromSecret, sm2RandomSecretKey, sm2Sign, sm2Verify, sm2Za } from './sm2.js';
 export { sm2CompressPublicKey, sm2DecompressPublicKey } from './sm2Point.js';
 export { sm3 } from './sm3.js';
