@@ -5,6 +5,7 @@
  * docs/PROTOCOL.md §15).
  */
 import { hexToBytes, isHex } from './bytes.js';
+import { assertCredentialsConfig, type CredentialsConfig } from './credential.js';
 import { protocolError } from './errors.js';
 import { KEY_ID_PATTERN, ORG_ID_PATTERN } from './ids.js';
 import {
@@ -97,6 +98,8 @@ export interface ConsortiumConfig {
   readonly checkpoint: CheckpointConfig;
   /** Personal data: categories, the purpose catalogue, k of published statistics; absent: the default catalogue. */
   readonly privacy?: PrivacyConfig;
+  /** E-licences: which organisation may issue which credential type; absent: the default types. */
+  readonly credentials?: CredentialsConfig;
 }
 
 /** The value stored under `gov` / `config`. */
@@ -119,6 +122,7 @@ export const CONFIG_FIELDS = [
   'limits',
   'checkpoint',
   'privacy',
+  'credentials',
 ] as const;
 
 export const POLICY_KEY_PATTERN = /^[a-z][a-z0-9_-]{0,63}\.([a-zA-Z][a-zA-Z0-9_]{0,63}|\*)$/;
@@ -339,6 +343,10 @@ export function assertConsortiumConfig(value: unknown, expectSuite?: SuiteId): C
   const den = positiveInt(checkpoint.quorum.denominator, 'checkpoint.quorum.denominator', 1000);
   if (num >= den) invalid('checkpoint.quorum', 'the numerator must be below the denominator');
   if (value.privacy !== undefined) assertPrivacyConfig(value.privacy);
+  if (value.credentials !== undefined) {
+    const orgIds = new Set((value.orgs as { id: string }[]).map((o) => o.id));
+    assertCredentialsConfig(value.credentials, orgIds);
+  }
   return value as unknown as ConsortiumConfig;
 }
 

@@ -81,6 +81,25 @@ export {
   type RolesConfig,
   reachabilityProblems,
 } from './config.js';
+export {
+  assertCredentialsConfig,
+  CREDENTIAL_CONTRACT,
+  CREDENTIAL_ID_PATTERN,
+  CREDENTIAL_REASONS,
+  CREDENTIAL_TYPE_PATTERN,
+  type CredentialAnchor,
+  type CredentialStatus,
+  type CredentialStatusChange,
+  type CredentialsConfig,
+  type CredentialType,
+  credentialKeys,
+  credentialsConfigOf,
+  credentialTypeOf,
+  defaultCredentialsConfig,
+  ISSUER_ROLE,
+  issuerUriOf,
+  vctOf,
+} from './credential.js';
 export { type DidKeyPublicKey, didKeyFromPublicKey, publicKeyFromDidKey } from './didKey.js';
 export {
   defineErrors,
@@ -167,6 +186,7 @@ export {
 export {
   type AccessDecision,
   type AccessEntry,
+  assertBilingualText,
   assertPrivacyConfig,
   assertRecordPolicy,
   type BilingualText,

@@ -134,7 +134,8 @@ function only(value: Record<string, unknown>, field: string, allowed: readonly s
   for (const key of Object.keys(value)) if (!allowed.includes(key)) invalid(`${field}.${key}`, 'unknown field');
 }
 
-function text(value: unknown, field: string): void {
+/** Checks a `{ zh, en }` text of a configuration section (each 1–256 characters). */
+export function assertBilingualText(value: unknown, field: string): void {
   if (!isRecord(value)) invalid(field, 'must be { zh, en }');
   only(value, field, ['zh', 'en']);
   for (const lang of ['zh', 'en'] as const) {
@@ -168,7 +169,7 @@ export function assertPrivacyConfig(value: unknown, field = 'privacy'): PrivacyC
     if (typeof c.id !== 'string' || !CATEGORY_ID_PATTERN.test(c.id)) invalid(`${f}.id`, 'malformed');
     if (categories.has(c.id)) invalid(`${f}.id`, `duplicate category ${c.id}`);
     categories.add(c.id);
-    text(c.title, `${f}.title`);
+    assertBilingualText(c.title, `${f}.title`);
   });
   if (!Array.isArray(value.purposes) || value.purposes.length === 0 || value.purposes.length > 128) {
     invalid(`${field}.purposes`, 'must list 1–128 purposes');
@@ -183,8 +184,8 @@ export function assertPrivacyConfig(value: unknown, field = 'privacy'): PrivacyC
     }
     if (purposes.has(p.id)) invalid(`${f}.id`, `duplicate purpose ${p.id}`);
     purposes.add(p.id);
-    text(p.title, `${f}.title`);
-    text(p.legalBasis, `${f}.legalBasis`);
+    assertBilingualText(p.title, `${f}.title`);
+    assertBilingualText(p.legalBasis, `${f}.legalBasis`);
     idList(p.categories, `${f}.categories`, CATEGORY_ID_PATTERN, categories);
     if (p.roles !== undefined) idList(p.roles, `${f}.roles`, ROLE_PATTERN);
     if (p.case !== undefined && typeof p.case !== 'boolean') invalid(`${f}.case`, 'must be true or false');

@@ -15,6 +15,7 @@ import {
   policyOrgs,
   reachabilityProblems,
 } from '../src/config.js';
+import { defaultCredentialsConfig } from '../src/credential.js';
 import { isLianzhengError, type LianzhengError } from '../src/errors.js';
 import type { Policy } from '../src/policy.js';
 import { defaultPrivacyConfig } from '../src/privacy.js';
@@ -127,7 +128,7 @@ describe('assertConsortiumConfig accepts valid configurations', () => {
     const c = validConfig();
     expect(assertConsortiumConfig(c)).toBe(c);
     expect(assertConsortiumConfig(c, SuiteId.ed25519Sha256)).toBe(c);
-    expect(Object.keys(c).sort()).toEqual(CONFIG_FIELDS.filter((f) => f !== 'privacy').sort());
+    expect(Object.keys(c).sort()).toEqual(CONFIG_FIELDS.filter((f) => f !== 'privacy' && f !== 'credentials').sort());
   });
 
   it('an optional privacy section: the default catalogue, and malformed ones refused by field', () => {
@@ -146,6 +147,42 @@ describe('assertConsortiumConfig accepts valid configurations', () => {
     bad({ ...d, purposes: [d.purposes[0], d.purposes[0]] }, 'privacy.purposes[1].id');
     bad({ ...d, purposes: [{ ...d.purposes[0], legalBasis: { zh: '法' } }] }, 'privacy.purposes[0].legalBasis.en');
     bad({ ...d, purposes: [{ ...d.purposes[0], roles: ['Bad Role'] }] }, 'privacy.purposes[0].roles');
+  });
+
+  it('an optional credentials section: which organisation issues which licence type', () => {
+    const orgs = validConfig().orgs.map((o: { id: string }) => o.id);
+    const types = [
+      {
+        id: 'business-licence',
+        title: { zh: '营业执照', en: 'Business licence' },
+        issuers: [orgs[0]],
+        validityDays: 3650,
+      },
+    ];
+    const c = { ...validConfig(), credentials: { types } };
+    expect(assertConsortiumConfig(c)).toBe(c);
+    const bad = (credentials: unknown, field: string) =>
+      expect(() => assertConsortiumConfig({ ...validConfig(), credentials })).toThrow(
+        expect.objectContaining({ code: 'CONSORTIUM_CONFIG_INVALID', details: { field } }),
+      );
+    const x = types[0];
+    bad({ types: [] }, 'credentials.types');
+    bad({ types, extra: 1 }, 'credentials.extra');
+    bad({ types: [{ ...x, issuers: ['nobody'] }] }, 'credentials.types[0].issuers');
+    bad({ types: [{ ...x, issuers: [orgs[0], orgs[0]] }] }, 'credentials.types[0].issuers');
+    bad({ types: [{ ...x, validityDays: 0 }] }, 'credentials.types[0].validityDays');
+    bad({ types: [{ ...x, validityDays: 1.5 }] }, 'credentials.types[0].validityDays');
+    bad({ types: [x, x] }, 'credentials.types[1].id');
+    bad({ types: [{ ...x, id: 'Business Licence' }] }, 'credentials.types[0].id');
+    bad({ types: [{ ...x, title: { zh: '证' } }] }, 'credentials.types[0].title.en');
+    bad({ types: [{ ...x, colour: 'red' }] }, 'credentials.types[0].colour');
+    // The default types name the demo organisations.
+    expect(defaultCredentialsConfig.types.map((t) => [t.id, t.issuers])).toEqual([
+      ['business-licence', ['market']],
+      ['real-estate-certificate', ['realestate']],
+      ['birth-certificate', ['health']],
+      ['household-record', ['police']],
+    ]);
   });
 
   it('the default parameters with the default policies', () => {
