@@ -22,7 +22,7 @@ import { nodeError } from './errors.js';
  * their keys are looked up, never listed, and indexing every one would add a random-key B-tree insert per
  * transaction to each group commit.
  */
-export const LISTED_CONTRACTS: ReadonlySet<string> = new Set(['identity', 'gov', 'workflow', 'privacy']);
+export const LISTED_CONTRACTS: ReadonlySet<string> = new Set(['identity', 'gov', 'workflow', 'privacy', 'credential']);
 
 export interface StoredTx {
   readonly body: Uint8Array;

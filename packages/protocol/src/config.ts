@@ -158,6 +158,12 @@ export const defaultPolicies: Readonly<Record<string, Policy>> = {
   'privacy.revokeConsent': { kind: 'subject' },
   'privacy.requestErasure': 'anyone',
   'privacy.decideErasure': { all: [{ role: ['secadmin', 'admin'] }, 'ownOrg'] },
+  // E-licences: the contract checks that the seal's organisation may issue the type, and that status changes are the
+  // issuing organisation's (ADR 0015).
+  'credential.issue': { role: 'issuer' },
+  'credential.suspend': { all: [{ role: ['registrar', 'admin'] }, 'ownOrg'] },
+  'credential.reinstate': { all: [{ role: ['registrar', 'admin'] }, 'ownOrg'] },
+  'credential.revoke': { all: [{ role: ['registrar', 'admin'] }, 'ownOrg'] },
   // Node routes: a signed-in citizen's own access log and records.
   'privacy.accessLog': { kind: 'subject' },
 };

@@ -46,6 +46,7 @@ import {
   type StateReader,
   type SystemContract,
 } from './contracts/contract.js';
+import { credentialContract } from './contracts/credential.js';
 import { GOV_CONFIG_KEY, GOV_CONTRACT, govContract, govKeys } from './contracts/gov.js';
 import { identityContract } from './contracts/identity.js';
 import { kvContract } from './contracts/kv.js';
@@ -148,7 +149,15 @@ export interface BlockExecutorOptions {
 }
 
 export const defaultBlockExecutorOptions: BlockExecutorOptions = {
-  contracts: [notaryContract, kvContract, identityContract, govContract, workflowContract, privacyContract],
+  contracts: [
+    notaryContract,
+    kvContract,
+    identityContract,
+    govContract,
+    workflowContract,
+    privacyContract,
+    credentialContract,
+  ],
 };
 
 export interface BlockExecutorDeps {

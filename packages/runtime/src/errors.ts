@@ -221,6 +221,29 @@ export const runtimeErrors = defineErrors({
   },
   KV_NOT_FOUND: { category: 'not_found', description: 'kv.delete on a key that does not exist.' },
   ORG_UNKNOWN: { category: 'not_found', description: 'No organisation of the consortium has this id.' },
+  CREDENTIAL_TYPE_UNKNOWN: {
+    category: 'invalid',
+    description: 'No credential type of the configuration (`credentials` section) has this id.',
+  },
+  CREDENTIAL_ISSUER_NOT_AUTHORISED: {
+    category: 'forbidden',
+    description:
+      'Only a seal key (a member with role `issuer`) of an organisation the configuration lists for the type may issue it; `details.issuers` lists them.',
+  },
+  CREDENTIAL_EXISTS: {
+    category: 'conflict',
+    description: 'A credential with this id is already anchored (ids are 32 random bytes chosen by the issuer).',
+  },
+  CREDENTIAL_UNKNOWN: { category: 'not_found', description: 'No credential is anchored under this id.' },
+  CREDENTIAL_STATUS_CONFLICT: {
+    category: 'conflict',
+    description:
+      'The status change does not apply: only a valid credential is suspended, only a suspended one reinstated, and a revoked one stays revoked.',
+  },
+  CREDENTIAL_REASON_UNKNOWN: {
+    category: 'invalid',
+    description: 'A status change needs a reason code from the fixed list (`details.reasons`).',
+  },
   PRIVATE_RECORD_UNKNOWN: { category: 'not_found', description: 'No personal record has this id (commitment).' },
   PRIVATE_RECORD_EXISTS: {
     category: 'conflict',

@@ -21,6 +21,7 @@ export type {
   StateReader,
   SystemContract,
 } from './contracts/contract.js';
+export { CREDENTIAL_CONTRACT_NAME, credentialContract } from './contracts/credential.js';
 export {
   applyActions,
   type ContractDeployment,

@@ -163,6 +163,8 @@ export interface TestOrg {
   readonly registrar: TestMember;
   readonly secadmin: TestMember;
   readonly auditor: TestMember;
+  /** The department's seal (role `issuer`): signs and anchors its e-licences. */
+  readonly seal: TestMember;
 }
 
 const STAFF = [
@@ -171,6 +173,7 @@ const STAFF = [
   ['registrar', ['registrar']],
   ['secadmin', ['secadmin']],
   ['auditor', ['auditor']],
+  ['seal', ['issuer']],
 ] as const;
 
 /** An organisation with its CA and one member per role (not yet part of any genesis). */
