@@ -213,10 +213,14 @@ export async function seedDemo(node: LianzhengNode, home: string, passphrase: st
     const registrarFile = path.join(keyDir, `${r.registrar}.key.json`);
     if (owner === undefined || (r.registrar !== r.owner && !existsSync(registrarFile))) continue;
     const registrar = r.registrar === r.owner ? owner.key : await loadKeyFile(registrarFile, passphrase);
+    // A record goes to a node of its organisation or of a reader: in a consortium (`cluster up`) only those this
+    // node may hold are seeded here.
+    const recordOrg = r.registrar === r.owner ? (r.policy[0]?.org ?? 'market') : registrar.org;
+    if (!node.privacy.mayHold({ org: recordOrg, policy: r.policy })) continue;
     const salt = bytesToHex(randomBytes(16));
     const commitment = commitPersonal(suite, r.value, salt);
     const subject = subjectIdFromTx(suite, hexToBytes(owner.txId));
-    const owned = r.registrar === r.owner ? { org: r.policy[0]?.org ?? 'market' } : {};
+    const owned = r.registrar === r.owner ? { org: recordOrg } : {};
     const registration = tx(registrar, 'privacy', 'register', {
       commitment,
       category: r.category,

@@ -195,6 +195,8 @@ export function demoStaff(orgs: readonly OrgSpec[]): StaffSpec[] {
     // commission (birth declarations), the tax officer of the finance bureau (transfer tax clearance), the real-estate
     // centre's registrar.
     { id: `${o.id}-leader`, org: o.id, roles: ['leader'] },
+    // The department's seal (电子印章): signs and anchors its e-licences (ADR 0015); its key stays on the node.
+    { id: `${o.id}-seal`, org: o.id, roles: ['issuer'] },
     ...(o.id === 'police'
       ? [
           { id: 'police-east', org: o.id, roles: ['household-officer'], attrs: { bureau: 'east' } },

@@ -3,9 +3,31 @@
  * section of the consortium configuration), what the chain keeps about an issued credential (its anchor: digest,
  * type, issuer, holder pseudonym, validity, status with reason), and the names a credential uses.
  */
+import { base64 } from '@scure/base';
+import type { StateView } from './apiTypes.js';
+import { bytesToHex, hexToBytes, randomBytes, utf8ToBytes } from './bytes.js';
+import type { JsonObject } from './canonicalJson.js';
+import { assertCheckpoint, verifyCheckpoint } from './checkpoint.js';
+import type { ConsortiumView } from './config.js';
 import { protocolError } from './errors.js';
+import type { Consortium } from './genesis.js';
+import { checkMemberCertificate } from './identity.js';
 import { ORG_ID_PATTERN } from './ids.js';
 import { assertBilingualText, type BilingualText } from './privacy.js';
+import {
+  base64urlEncode,
+  disclosedClaims,
+  issueSdJwt,
+  jwkToPublicKey,
+  parseSdJwt,
+  publicKeyToJwk,
+  SD_JWT_VC_TYP,
+  verifyJws,
+  verifyKeyBinding,
+} from './sdJwt.js';
+import { stateProofFromJson, verifyStateProof } from './stateProof.js';
+import type { CryptoSuite } from './suite.js';
+import { certificateFromBase64 } from './x509.js';
 
 export const CREDENTIAL_CONTRACT = 'credential';
 export const CREDENTIAL_TYPE_PATTERN = /^[a-z][a-z0-9-]{0,47}$/;
@@ -174,3 +196,235 @@ export const credentialKeys = {
   holder: (subject: string, id: string) => `holder/${subject}/${id}`,
   holderPrefix: (subject: string) => `holder/${subject}/`,
 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issuing and verifying a credential (PROTOCOL.md §20.7)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** `b64u(H(ASCII(issuer-signed JWT)))`: what the anchor records. */
+export function credentialDigest(suite: CryptoSuite, issuerJwt: string): string {
+  return base64urlEncode(suite.hash(utf8ToBytes(issuerJwt)));
+}
+
+export interface IssueCredentialParameters {
+  readonly chainId: string;
+  readonly type: string;
+  /** The seal: its member certificate (DER) and secret key. */
+  readonly sealCertificate: Uint8Array;
+  readonly sealSecretKey: Uint8Array;
+  readonly org: string;
+  /** 32 random bytes hex; default fresh. */
+  readonly id?: string;
+  readonly holderSubject: string;
+  readonly holderPublicKey: Uint8Array;
+  /** ms since the epoch. */
+  readonly validFrom: number;
+  readonly validUntil: number;
+  readonly issuedAt: number;
+  /** Claims always shown (e.g. the licence number). */
+  readonly claims: JsonObject;
+  /** Claims the holder chooses to show or hide. */
+  readonly disclosable: JsonObject;
+}
+
+/** Signs an SD-JWT VC with a department's seal; returns it with its id and the digest to anchor. */
+export function issueCredential(
+  suite: CryptoSuite,
+  p: IssueCredentialParameters,
+): { sdJwt: string; id: string; digest: string } {
+  const id = p.id ?? bytesToHex(randomBytes(32));
+  const seconds = (ms: number) => Math.floor(ms / 1000);
+  const sdJwt = issueSdJwt(suite, {
+    header: { typ: SD_JWT_VC_TYP, x5c: [base64.encode(p.sealCertificate)] },
+    claims: {
+      ...p.claims,
+      iss: issuerUriOf(p.chainId, p.org),
+      vct: vctOf(p.type),
+      jti: id,
+      sub: p.holderSubject,
+      iat: seconds(p.issuedAt),
+      nbf: seconds(p.validFrom),
+      exp: seconds(p.validUntil),
+      cnf: { jwk: publicKeyToJwk(suite, p.holderPublicKey) },
+    },
+    disclosable: p.disclosable,
+    secretKey: p.sealSecretKey,
+  });
+  const jwt = sdJwt.slice(0, sdJwt.indexOf('~'));
+  return { sdJwt, id, digest: credentialDigest(suite, jwt) };
+}
+
+export interface CredentialCheck {
+  /** The verifier's audience and the nonce it gave the holder. */
+  readonly aud: string;
+  readonly nonce: string;
+  /** ms since the epoch. */
+  readonly now: number;
+  /**
+   * The newest checkpoint height this verifier has accepted before: an older one is a rollback. Default 0; verifiers
+   * that check repeatedly keep the highest `checkpointHeight` they were given.
+   */
+  readonly minCheckpointHeight?: number;
+  /** The status must come from a checkpoint at most this old (ms); default 24 h. */
+  readonly maxStatusAgeMs?: number;
+  /** KB-JWT age allowed, seconds (default 300). */
+  readonly maxPresentationAgeSeconds?: number;
+}
+
+export interface VerifiedCredential {
+  readonly id: string;
+  readonly type: string;
+  readonly org: string;
+  readonly holder: string;
+  /** The claims the holder disclosed, with the always-visible ones (no `_sd`). */
+  readonly claims: JsonObject;
+  readonly validFrom: number;
+  readonly validUntil: number;
+  readonly status: 'valid';
+  readonly anchorHeight: number;
+  readonly checkpointHeight: number;
+  readonly checkpointTime: number;
+}
+
+function fail(code: CredentialErrorCode, message: string, details: Record<string, unknown> = {}): never {
+  throw protocolError(code, message, details);
+}
+type CredentialErrorCode =
+  | 'CREDENTIAL_MALFORMED'
+  | 'CREDENTIAL_ISSUER_UNTRUSTED'
+  | 'CREDENTIAL_SIGNATURE_INVALID'
+  | 'CREDENTIAL_NOT_ANCHORED'
+  | 'CREDENTIAL_STATUS_PROOF_INVALID'
+  | 'CREDENTIAL_STATUS_STALE'
+  | 'CREDENTIAL_REVOKED'
+  | 'CREDENTIAL_SUSPENDED'
+  | 'CREDENTIAL_EXPIRED'
+  | 'CREDENTIAL_NOT_YET_VALID';
+
+/**
+ * Verifies a presentation of a Lianzheng credential trusting no node: the seal certificate against the pinned
+ * configuration's CAs, the issuer signature, the key binding (audience, nonce, age), the disclosures, and the status
+ * from `status` — a state view of `credential/<id>` with its proof and the certified checkpoint it belongs to. The
+ * checkpoint must verify against `trust`, be no older than `minCheckpointHeight` and `maxStatusAgeMs`, and the anchor
+ * must name exactly this credential, its seal and type; then revoked, suspended, expired and not-yet-valid are refused.
+ */
+export function verifyCredentialPresentation(
+  suite: CryptoSuite,
+  trust: Consortium,
+  view: ConsortiumView,
+  presentation: string,
+  status: StateView,
+  check: CredentialCheck,
+): VerifiedCredential {
+  const parsed = parseSdJwt(suite, presentation);
+  const { header, payload } = parsed.jws;
+  if (header.typ !== SD_JWT_VC_TYP) fail('CREDENTIAL_MALFORMED', `typ must be ${SD_JWT_VC_TYP}`, { field: 'typ' });
+  const x5c = header.x5c;
+  if (!Array.isArray(x5c) || x5c.length !== 1 || typeof x5c[0] !== 'string') {
+    fail('CREDENTIAL_MALFORMED', 'x5c must hold the seal certificate', { field: 'x5c' });
+  }
+  const id = payload.jti;
+  const type = typeof payload.vct === 'string' ? payload.vct.replace(/^urn:lianzheng:credential:/, '') : '';
+  if (typeof id !== 'string' || !CREDENTIAL_ID_PATTERN.test(id)) fail('CREDENTIAL_MALFORMED', 'jti', { field: 'jti' });
+  if (type === payload.vct || !CREDENTIAL_TYPE_PATTERN.test(type))
+    fail('CREDENTIAL_MALFORMED', 'vct', { field: 'vct' });
+  for (const f of ['iat', 'nbf', 'exp'] as const) {
+    if (!Number.isSafeInteger(payload[f])) fail('CREDENTIAL_MALFORMED', `${f} must be seconds`, { field: f });
+  }
+  if (typeof payload.sub !== 'string') fail('CREDENTIAL_MALFORMED', 'sub must be the holder', { field: 'sub' });
+
+  // The seal: a member certificate of the issuing organisation with role issuer, valid when it signed.
+  let seal: ReturnType<typeof checkMemberCertificate>;
+  try {
+    seal = checkMemberCertificate(suite, view, certificateFromBase64(x5c[0] as string), (payload.iat as number) * 1000);
+  } catch (cause) {
+    throw protocolError('CREDENTIAL_ISSUER_UNTRUSTED', 'the seal certificate is not one of the consortium', {}, cause);
+  }
+  if (seal.kind !== 'member' || !seal.roles.includes(ISSUER_ROLE)) {
+    fail('CREDENTIAL_ISSUER_UNTRUSTED', `the certificate is not a seal (role ${ISSUER_ROLE})`);
+  }
+  if (payload.iss !== issuerUriOf(trust.chainId, seal.org)) {
+    fail('CREDENTIAL_ISSUER_UNTRUSTED', 'iss is not the organisation of the seal certificate', { org: seal.org });
+  }
+  const sealKey = hexToBytes(seal.publicKey, 'seal');
+  if (!verifyJws(suite, parsed.jws, sealKey))
+    fail('CREDENTIAL_SIGNATURE_INVALID', 'the seal signature does not verify');
+
+  // The holder, for this verifier and nonce; then what they chose to show.
+  const holderKey = jwkToPublicKey(suite, (payload.cnf as { jwk?: unknown } | undefined)?.jwk);
+  verifyKeyBinding(suite, parsed, holderKey, {
+    aud: check.aud,
+    nonce: check.nonce,
+    now: Math.floor(check.now / 1000),
+    ...(check.maxPresentationAgeSeconds === undefined ? {} : { maxAgeSeconds: check.maxPresentationAgeSeconds }),
+  });
+  const claims = disclosedClaims(suite, parsed);
+
+  // Status: a certified checkpoint, not rolled back, fresh; the anchor proven in its state.
+  if (status.contract !== CREDENTIAL_CONTRACT || status.key !== credentialKeys.anchor(id as string)) {
+    fail('CREDENTIAL_STATUS_PROOF_INVALID', 'the status is not the anchor of this credential');
+  }
+  if (status.proof === undefined || status.checkpoint === undefined) {
+    fail('CREDENTIAL_STATUS_PROOF_INVALID', 'the status comes without a proof and a checkpoint');
+  }
+  let checkpoint: ReturnType<typeof verifyCheckpoint>;
+  try {
+    checkpoint = verifyCheckpoint(suite, trust, assertCheckpoint(status.checkpoint));
+    if (checkpoint.header.height !== status.height) throw new Error('the checkpoint is for another height');
+    verifyStateProof(
+      suite,
+      hexToBytes(checkpoint.header.stateRoot, 'stateRoot', 32),
+      CREDENTIAL_CONTRACT,
+      status.key,
+      status.value,
+      stateProofFromJson(status.proof),
+    );
+  } catch (cause) {
+    throw protocolError('CREDENTIAL_STATUS_PROOF_INVALID', 'the status proof does not verify', {}, cause);
+  }
+  const height = checkpoint.header.height;
+  if (height < (check.minCheckpointHeight ?? 0)) {
+    fail('CREDENTIAL_STATUS_STALE', 'the checkpoint is older than one already seen (rolled back)', {
+      height,
+      minHeight: check.minCheckpointHeight,
+    });
+  }
+  if (checkpoint.header.time < check.now - (check.maxStatusAgeMs ?? 86_400_000)) {
+    fail('CREDENTIAL_STATUS_STALE', 'the checkpoint is too old to tell the status', { time: checkpoint.header.time });
+  }
+  const anchor = status.value as CredentialAnchor | null;
+  const jwt = parsed.jwt;
+  if (
+    anchor === null ||
+    typeof anchor !== 'object' ||
+    anchor.digest !== credentialDigest(suite, jwt) ||
+    anchor.issuerKey !== seal.publicKey ||
+    anchor.org !== seal.org ||
+    anchor.type !== type ||
+    anchor.holder !== payload.sub
+  ) {
+    fail('CREDENTIAL_NOT_ANCHORED', 'the ledger holds no anchor for exactly this credential', { id });
+  }
+  const a = anchor as CredentialAnchor;
+  if (a.status === 'revoked') fail('CREDENTIAL_REVOKED', 'the credential is revoked', { reason: a.reason ?? '' });
+  if (a.status === 'suspended') fail('CREDENTIAL_SUSPENDED', 'the credential is suspended', { reason: a.reason ?? '' });
+  if (check.now >= a.validUntil || check.now >= (payload.exp as number) * 1000) {
+    fail('CREDENTIAL_EXPIRED', 'the credential has expired', { validUntil: a.validUntil });
+  }
+  if (check.now < a.validFrom || check.now < (payload.nbf as number) * 1000) {
+    fail('CREDENTIAL_NOT_YET_VALID', 'the credential is not valid yet', { validFrom: a.validFrom });
+  }
+  return {
+    id: a.id,
+    type: a.type,
+    org: a.org,
+    holder: a.holder,
+    claims,
+    validFrom: a.validFrom,
+    validUntil: a.validUntil,
+    status: 'valid',
+    anchorHeight: a.height,
+    checkpointHeight: height,
+    checkpointTime: checkpoint.header.time,
+  };
+}

@@ -255,6 +255,46 @@ export const protocolErrors = defineErrors({
     description:
       'A disclosure is not one the issuer signed (its digest is not in `_sd`), is sent twice, is not `[salt, name, value]`, or discloses a reserved or already visible claim: the presentation was tampered with.',
   },
+  CREDENTIAL_MALFORMED: {
+    category: 'invalid',
+    description:
+      'The credential is not a Lianzheng SD-JWT VC (PROTOCOL.md §20.7): wrong `typ`, no seal certificate in `x5c`, a missing or malformed `jti`, `vct`, `sub`, `iat`, `nbf` or `exp`. `details.field` names it.',
+  },
+  CREDENTIAL_ISSUER_UNTRUSTED: {
+    category: 'unauthenticated',
+    description:
+      "The credential's seal certificate does not chain to a CA of the pinned consortium, was not valid when it signed, lacks the `issuer` role, or its organisation is not the `iss` of the credential.",
+  },
+  CREDENTIAL_SIGNATURE_INVALID: {
+    category: 'unauthenticated',
+    description:
+      "The issuer signature does not verify with the seal certificate's key: the credential is forged or altered.",
+  },
+  CREDENTIAL_NOT_ANCHORED: {
+    category: 'integrity',
+    description:
+      'The ledger holds no anchor for exactly this credential (none under its id, or one with another digest, seal, type or holder): it was never issued on chain.',
+  },
+  CREDENTIAL_STATUS_PROOF_INVALID: {
+    category: 'integrity',
+    description:
+      "The status evidence does not verify: not the anchor's key, no proof or checkpoint, a checkpoint without the quorum of departments, or a state proof that does not lead to its state root. A node's answer was forged.",
+  },
+  CREDENTIAL_STATUS_STALE: {
+    category: 'integrity',
+    description:
+      'The status comes from a checkpoint older than one the verifier has already seen (rolled back) or older than the freshness bound (default 24 h): ask for a current one.',
+  },
+  CREDENTIAL_REVOKED: {
+    category: 'forbidden',
+    description: 'The issuing department has revoked the credential (`details.reason` is the reason code).',
+  },
+  CREDENTIAL_SUSPENDED: {
+    category: 'forbidden',
+    description: 'The issuing department has suspended the credential (`details.reason`); it may be reinstated.',
+  },
+  CREDENTIAL_EXPIRED: { category: 'forbidden', description: 'The credential is past its validity.' },
+  CREDENTIAL_NOT_YET_VALID: { category: 'forbidden', description: 'The credential is not valid yet.' },
   SD_JWT_KB_INVALID: {
     category: 'unauthenticated',
     description:

@@ -88,17 +88,23 @@ export {
   CREDENTIAL_REASONS,
   CREDENTIAL_TYPE_PATTERN,
   type CredentialAnchor,
+  type CredentialCheck,
   type CredentialStatus,
   type CredentialStatusChange,
   type CredentialsConfig,
   type CredentialType,
+  credentialDigest,
   credentialKeys,
   credentialsConfigOf,
   credentialTypeOf,
   defaultCredentialsConfig,
   ISSUER_ROLE,
+  type IssueCredentialParameters,
+  issueCredential,
   issuerUriOf,
+  type VerifiedCredential,
   vctOf,
+  verifyCredentialPresentation,
 } from './credential.js';
 export { type DidKeyPublicKey, didKeyFromPublicKey, publicKeyFromDidKey } from './didKey.js';
 export {
