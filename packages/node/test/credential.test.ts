@@ -24,6 +24,7 @@ import {
   type StateView,
   verifyCredentialPresentation,
 } from '@lianzheng/protocol';
+import { createClient, createCredentialVerifier, httpTransport } from '@lianzheng/sdk';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelledKey, openTestNode, signedTx, submitForReceipt, type TestNode } from './nodeHarness.js';
@@ -301,5 +302,45 @@ describe('a business licence, verified trusting no node', () => {
     // The good one still verifies after all that.
     expect(codeOf(() => verify(present(good.sdJwt, 'final'), goodStatus, 'final'))).toBe('accepted');
     process.stdout.write(`credential verification: ${JSON.stringify({ cases, accepted, tried })}\n`);
+  });
+
+  it('the SDK verifier: single-use nonces, status from an untrusted node, and a node that rolls back is caught', async () => {
+    const c = await issue('market-seal', 'market');
+    await anchoredStatus(c.id);
+    /** A node's API in-process; `rollback` makes it answer status questions from an older certified block. */
+    let rollback: number | undefined;
+    const fetchFn = (async (input: string | URL, init?: RequestInit) => {
+      const u = new URL(String(input));
+      if (rollback !== undefined && u.pathname.startsWith('/v1/state/')) u.searchParams.set('height', String(rollback));
+      const r = await t.app.inject({
+        method: (init?.method ?? 'GET') as 'GET',
+        url: u.pathname + u.search,
+        headers: (init?.headers ?? {}) as Record<string, string>,
+      });
+      return new Response(r.body, { status: r.statusCode, headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+    const verifier = createCredentialVerifier({
+      client: createClient({ transport: httpTransport('http://node.test', { fetch: fetchFn }) }),
+      genesis: t.genesis,
+      aud: AUD,
+      now: () => t.node.clock.now(),
+    });
+    const n1 = verifier.nonce();
+    const v = await verifier.verify(present(c.sdJwt, n1, ['company_name', 'address']), n1);
+    expect(v.claims).toMatchObject({ company_name: '链政科技有限公司', address: '杭州市西湖区文三路 100 号' });
+    expect(verifier.highestCheckpoint).toBeGreaterThanOrEqual(v.anchorHeight);
+    // The same nonce again (a replay), and a nonce it never handed out.
+    await expect(verifier.verify(present(c.sdJwt, n1), n1)).rejects.toMatchObject({ code: 'SD_JWT_KB_INVALID' });
+    await expect(verifier.verify(present(c.sdJwt, 'made-up'), 'made-up')).rejects.toMatchObject({
+      code: 'SD_JWT_KB_INVALID',
+    });
+    // Revoked afterwards; a hostile node answers from the block before the revocation: refused as rolled back.
+    await call(t.staff['market-registrar'] as KeyPair, 'credential', 'revoke', { id: c.id, reason: 'cancelled' });
+    await anchoredStatus(c.id, t.node.ledger.durableHeight);
+    const n2 = verifier.nonce();
+    await expect(verifier.verify(present(c.sdJwt, n2), n2)).rejects.toMatchObject({ code: 'CREDENTIAL_REVOKED' });
+    rollback = v.checkpointHeight;
+    const n3 = verifier.nonce();
+    await expect(verifier.verify(present(c.sdJwt, n3), n3)).rejects.toMatchObject({ code: 'CREDENTIAL_STATUS_STALE' });
   });
 });

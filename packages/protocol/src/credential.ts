@@ -392,6 +392,7 @@ export function verifyCredentialPresentation(
   if (checkpoint.header.time < check.now - (check.maxStatusAgeMs ?? 86_400_000)) {
     fail('CREDENTIAL_STATUS_STALE', 'the checkpoint is too old to tell the status', { time: checkpoint.header.time });
   }
+  // From here on the checkpoint is good: refusals say its height, so a verifier still learns it (no rollback later).
   const anchor = status.value as CredentialAnchor | null;
   const jwt = parsed.jwt;
   if (
@@ -403,16 +404,27 @@ export function verifyCredentialPresentation(
     anchor.type !== type ||
     anchor.holder !== payload.sub
   ) {
-    fail('CREDENTIAL_NOT_ANCHORED', 'the ledger holds no anchor for exactly this credential', { id });
+    fail('CREDENTIAL_NOT_ANCHORED', 'the ledger holds no anchor for exactly this credential', {
+      id,
+      checkpointHeight: height,
+    });
   }
   const a = anchor as CredentialAnchor;
-  if (a.status === 'revoked') fail('CREDENTIAL_REVOKED', 'the credential is revoked', { reason: a.reason ?? '' });
-  if (a.status === 'suspended') fail('CREDENTIAL_SUSPENDED', 'the credential is suspended', { reason: a.reason ?? '' });
+  if (a.status === 'revoked')
+    fail('CREDENTIAL_REVOKED', 'the credential is revoked', { reason: a.reason ?? '', checkpointHeight: height });
+  if (a.status === 'suspended')
+    fail('CREDENTIAL_SUSPENDED', 'the credential is suspended', {
+      reason: a.reason ?? '',
+      checkpointHeight: height,
+    });
   if (check.now >= a.validUntil || check.now >= (payload.exp as number) * 1000) {
-    fail('CREDENTIAL_EXPIRED', 'the credential has expired', { validUntil: a.validUntil });
+    fail('CREDENTIAL_EXPIRED', 'the credential has expired', { validUntil: a.validUntil, checkpointHeight: height });
   }
   if (check.now < a.validFrom || check.now < (payload.nbf as number) * 1000) {
-    fail('CREDENTIAL_NOT_YET_VALID', 'the credential is not valid yet', { validFrom: a.validFrom });
+    fail('CREDENTIAL_NOT_YET_VALID', 'the credential is not valid yet', {
+      validFrom: a.validFrom,
+      checkpointHeight: height,
+    });
   }
   return {
     id: a.id,

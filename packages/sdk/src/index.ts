@@ -20,6 +20,11 @@ export {
   submitBatch,
   submitTransaction,
 } from './actions.js';
+export {
+  type CreateCredentialVerifierParameters,
+  type CredentialVerifier,
+  createCredentialVerifier,
+} from './credentials.js';
 export { sdkErrors } from './errors.js';
 export {
   cosignTransaction,
