@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCa } from './commands/ca.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerContract } from './commands/contract.js';
+import { registerCredential } from './commands/credential.js';
 import { registerGov } from './commands/gov.js';
 import { registerIdentity } from './commands/identity.js';
 import { registerInit } from './commands/init.js';
@@ -47,6 +48,7 @@ export function createProgram(): Command {
   registerGov(program);
   registerContract(program);
   registerWorkflow(program);
+  registerCredential(program);
   registerPrivacy(program);
   registerStats(program);
   return program;

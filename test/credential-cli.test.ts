@@ -1,0 +1,167 @@
+/**
+ * E-licences the way people use them (ADR 0015): a real demo node, the market regulator's seal issues a business
+ * licence to an enterprise with `lianzheng credential issue`, the enterprise presents the company name only, bound to
+ * a bank's nonce — verified online, and offline from a bundle with the status proof while no node is reachable — then
+ * the regulator revokes it and the same checks refuse it with coded errors.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cli,
+  demoIdentities,
+  freePort,
+  type NodeHandle,
+  removeDir,
+  startNode,
+  tempDir,
+} from './helpers/nodeProcess.js';
+
+describe('lianzheng credential: issue, present, verify online and offline, revoke', () => {
+  let home: string;
+  let node: NodeHandle;
+  const g = () => ['--home', home, '--url', node.url];
+
+  beforeAll(async () => {
+    home = tempDir('credential-cli');
+    const port = await freePort();
+    const init = await cli(['--home', home, 'init', '--demo', '--kdf-cost', '12', '--port', String(port)]);
+    expect(init.code, init.stderr).toBe(0);
+    node = await startNode(home, port, ['--seed-demo']);
+    await demoIdentities(home);
+  }, 120_000);
+
+  afterAll(async () => {
+    await node?.stop();
+    removeDir(home);
+  });
+
+  it('the whole life of a business licence', async () => {
+    const ids = await demoIdentities<{ id: string; subject?: string; publicKey: string }>(home);
+    const holder = ids.find((i) => i.id === 'enterprise-1') as { subject: string; publicKey: string };
+    const file = path.join(home, 'licence.sdjwt');
+    const issued = await cli([
+      ...g(),
+      '--json',
+      'credential',
+      'issue',
+      '--type',
+      'business-licence',
+      '--holder',
+      holder.subject,
+      '--holder-key',
+      holder.publicKey,
+      '--claims',
+      JSON.stringify({ licence_no: '91330106MA2AB3CD4E' }),
+      '--disclosable',
+      JSON.stringify({ company_name: '西湖数字科技有限公司', legal_representative_id: '330106197903033318' }),
+      '--key',
+      'market-seal',
+      '--out',
+      file,
+    ]);
+    expect(issued.code, issued.stderr).toBe(0);
+    const id = (JSON.parse(issued.stdout) as { receipt: { result: { id: string } } }).receipt.result.id;
+    expect(readFileSync(file, 'utf8')).toContain('~');
+
+    // Another department's seal may not issue this type.
+    const wrong = await cli([
+      ...g(),
+      'credential',
+      'issue',
+      '--type',
+      'business-licence',
+      '--holder',
+      holder.subject,
+      '--holder-key',
+      holder.publicKey,
+      '--key',
+      'police-seal',
+      '--out',
+      path.join(home, 'x.sdjwt'),
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(`${wrong.stdout}${wrong.stderr}`).toContain('CREDENTIAL_ISSUER_NOT_AUTHORISED');
+
+    const present = (nonce: string, withStatus: boolean) =>
+      cli([
+        ...g(),
+        'credential',
+        'present',
+        file,
+        '--aud',
+        'bank.example',
+        '--nonce',
+        nonce,
+        '--disclose',
+        'company_name',
+        '--key',
+        'enterprise-1',
+        ...(withStatus ? ['--with-status'] : []),
+      ]);
+    const verify = (input: string, nonce: string, extra: string[] = [], url = node.url) =>
+      cli([
+        '--home',
+        home,
+        '--url',
+        url,
+        '--json',
+        'credential',
+        'verify',
+        input,
+        '--aud',
+        'bank.example',
+        '--nonce',
+        nonce,
+        ...extra,
+      ]);
+
+    // Online: the verifier fetches the status and its proof from the node (and trusts only genesis.json).
+    const p1 = await present('n-1', false);
+    expect(p1.code, p1.stderr).toBe(0);
+    const ok = await verify(p1.stdout.trim(), 'n-1');
+    expect(ok.code, ok.stderr).toBe(0);
+    const v = JSON.parse(ok.stdout) as { type: string; org: string; claims: Record<string, unknown> };
+    expect(v).toMatchObject({ type: 'business-licence', org: 'market' });
+    expect(v.claims.company_name).toBe('西湖数字科技有限公司');
+    expect(v.claims.legal_representative_id).toBeUndefined();
+    // Replayed to another verifier session (another nonce): refused.
+    const replay = await verify(p1.stdout.trim(), 'n-2');
+    expect(replay.code).not.toBe(0);
+    expect(replay.stderr).toContain('SD_JWT_KB_INVALID');
+
+    // Offline: a bundle with the status proof; no node is reachable at all.
+    const bundle = path.join(home, 'bundle.json');
+    const p2 = await present('n-3', true);
+    expect(p2.code, p2.stderr).toBe(0);
+    writeFileSync(bundle, p2.stdout);
+    const offline = await verify(bundle, 'n-3', [], 'http://127.0.0.1:1');
+    expect(offline.code, offline.stderr).toBe(0);
+    const checkpointHeight = (JSON.parse(offline.stdout) as { checkpointHeight: number }).checkpointHeight;
+
+    // Revoked: online it is refused; the old bundle is refused by a verifier that has seen a newer block.
+    const revoke = await cli([
+      ...g(),
+      'credential',
+      'revoke',
+      id,
+      '--reason',
+      'revoked-by-decision',
+      '--key',
+      'market-registrar',
+    ]);
+    expect(revoke.code, revoke.stderr).toBe(0);
+    let revoked = '';
+    for (let i = 0; i < 100 && !revoked.includes('CREDENTIAL_REVOKED'); i++) {
+      const p = await present(`n-r${i}`, false);
+      revoked = (await verify(p.stdout.trim(), `n-r${i}`)).stderr;
+      if (!revoked.includes('CREDENTIAL_REVOKED')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(revoked).toContain('CREDENTIAL_REVOKED');
+    const stale = await verify(bundle, 'n-3', ['--min-checkpoint', String(checkpointHeight + 1)], 'http://127.0.0.1:1');
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toContain('CREDENTIAL_STATUS_STALE');
+    const status = await cli([...g(), 'credential', 'status', id]);
+    expect(status.stdout).toContain('revoked');
+  });
+});
