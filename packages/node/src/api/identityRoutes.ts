@@ -379,7 +379,9 @@ export function registerIdentityRoutes(
       const now = node.clock.now();
       const proposals = node
         .stateKeys('gov', 'proposal/')
-        .map((k) => withExpiry(node.chain.state('gov', k).value as unknown as ProposalView, now))
+        .map((k) => stateValue(node, 'gov', k) as unknown as ProposalView | null)
+        .filter((p): p is ProposalView => p !== null)
+        .map((p) => withExpiry(p, now))
         .filter((p) => request.query.status === undefined || p.status === request.query.status)
         .sort((a, b) => b.height - a.height);
       return { proposals };

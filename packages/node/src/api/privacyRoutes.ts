@@ -183,8 +183,15 @@ export function registerPrivacyRoutes(
         limit: LOG_PAGE,
       });
       const withProofs = request.query.proofs !== 'false';
-      const entries = keys.map((key) => {
-        const entry = stateValue(node, PRIVACY_CONTRACT, key) as unknown as AccessEntry;
+      // The key index is written with the block, a moment before the block is published as durable: an entry whose
+      // value is not readable yet ends the page (entries are in height order; it is listed at the next request).
+      const ready: { key: string; entry: AccessEntry }[] = [];
+      for (const key of keys) {
+        const entry = stateValue(node, PRIVACY_CONTRACT, key) as unknown as AccessEntry | null;
+        if (entry === null) break;
+        ready.push({ key, entry });
+      }
+      const entries = ready.map(({ key, entry }) => {
         if (!withProofs) return { key, entry };
         try {
           return { key, entry, proof: node.chain.txProof(entry.tx), proofStatus: 'ok' };
@@ -195,7 +202,7 @@ export function registerPrivacyRoutes(
       return {
         subject,
         entries,
-        ...(keys.length === LOG_PAGE ? { next: keys[keys.length - 1] } : {}),
+        ...(keys.length === LOG_PAGE && ready.length === keys.length ? { next: keys[keys.length - 1] } : {}),
       };
     },
   );
@@ -217,7 +224,8 @@ export function registerPrivacyRoutes(
         .filter((r): r is NonNullable<typeof r> => r !== null) as unknown as PrivateRecord[];
       const consents = node
         .stateKeys(PRIVACY_CONTRACT, privacyKeys.consentPrefix(subject), { limit: 10_000 })
-        .map((k) => stateValue(node, PRIVACY_CONTRACT, k)) as unknown as Consent[];
+        .map((k) => stateValue(node, PRIVACY_CONTRACT, k))
+        .filter((c) => c !== null) as unknown as Consent[];
       const height = node.ledger.durableHeight;
       return {
         subject,
