@@ -7,15 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cli,
-  demoIdentities,
-  freePort,
-  type NodeHandle,
-  removeDir,
-  startNode,
-  tempDir,
-} from './helpers/nodeProcess.js';
+import { cli, demoIdentities, type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
 
 describe('lianzheng credential: issue, present, verify online and offline, revoke', () => {
   let home: string;
@@ -23,12 +15,7 @@ describe('lianzheng credential: issue, present, verify online and offline, revok
   const g = () => ['--home', home, '--url', node.url];
 
   beforeAll(async () => {
-    home = tempDir('credential-cli');
-    const port = await freePort();
-    const init = await cli(['--home', home, 'init', '--demo', '--kdf-cost', '12', '--port', String(port)]);
-    expect(init.code, init.stderr).toBe(0);
-    node = await startNode(home, port, ['--seed-demo']);
-    await demoIdentities(home);
+    ({ home, node } = await startDemoNode('credential-cli'));
   }, 120_000);
 
   afterAll(async () => {

@@ -42,16 +42,7 @@ import {
   withSession,
 } from '@lianzheng/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cli,
-  demoIdentities,
-  E2E_PASSPHRASE,
-  freePort,
-  type NodeHandle,
-  removeDir,
-  startNode,
-  tempDir,
-} from './helpers/nodeProcess.js';
+import { demoIdentities, E2E_PASSPHRASE, type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
 
 interface Reader {
   readonly id: string;
@@ -230,11 +221,7 @@ describe('purpose-bound reads at scale, through a real node', () => {
   const NO_CONSENT = { erased: false, consent: 'none', consentOrg: '', consentCategory: '' } as const;
 
   beforeAll(async () => {
-    home = tempDir('privacy-matrix');
-    const port = await freePort();
-    const init = await cli(['--home', home, 'init', '--demo', '--kdf-cost', '12', '--port', String(port)]);
-    expect(init.code, init.stderr).toBe(0);
-    node = await startNode(home, port, ['--seed-demo']);
+    ({ home, node } = await startDemoNode('privacy-matrix'));
     genesis = JSON.parse(readFileSync(path.join(home, 'genesis.json'), 'utf8')) as Genesis;
     const identities = await demoIdentities<DemoIdentity>(home);
     for (const i of identities) {

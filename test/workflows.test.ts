@@ -10,15 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cli,
-  demoIdentities,
-  freePort,
-  type NodeHandle,
-  removeDir,
-  startNode,
-  tempDir,
-} from './helpers/nodeProcess.js';
+import { cli, type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
 
 interface Outcome {
   exit: number;
@@ -104,13 +96,8 @@ describe('the five workflow templates through the CLI', () => {
     (await ok('workflow', 'submit', workflow, '--key', key, '--form', JSON.stringify(form))).case as string;
 
   beforeAll(async () => {
-    home = tempDir('workflows');
-    const port = await freePort();
-    const init = await cli(['--home', home, 'init', '--demo', '--kdf-cost', '12', '--port', String(port)]);
-    expect(init.code, init.stderr).toBe(0);
-    node = await startNode(home, port, ['--seed-demo']);
-    // The node answers /health before it has recorded the demo history: wait for it (deployment, records, cases).
-    await demoIdentities(home);
+    // The demo deploys the templates through governance, registers the personal records and leaves two cases.
+    ({ home, node } = await startDemoNode('workflows'));
   }, 120_000);
 
   afterAll(async () => {

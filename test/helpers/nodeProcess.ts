@@ -140,6 +140,23 @@ export async function demoIdentities<T = Record<string, unknown>>(home: string, 
   return JSON.parse(readFileSync(file, 'utf8')) as T[];
 }
 
+/**
+ * `lianzheng init --demo` in a fresh directory and `lianzheng start --seed-demo`, waiting until the demo history is
+ * recorded. The caller stops the node and removes `home`.
+ */
+export async function startDemoNode(
+  prefix: string,
+  initArgs: readonly string[] = [],
+): Promise<{ home: string; node: NodeHandle }> {
+  const home = tempDir(prefix);
+  const port = await freePort();
+  const init = await cli(['--home', home, 'init', '--demo', '--kdf-cost', '12', '--port', String(port), ...initArgs]);
+  if (init.code !== 0) throw new Error(`init failed:\n${init.stderr}`);
+  const node = await startNode(home, port, ['--seed-demo']);
+  await demoIdentities(home);
+  return { home, node };
+}
+
 export interface Signer {
   readonly org: string;
   readonly publicKey: Uint8Array;

@@ -19,6 +19,7 @@ import {
   type JsonObject,
   type JsonValue,
   LianzhengError,
+  parseJsonStrict,
 } from '@lianzheng/protocol';
 import {
   buildTransaction,
@@ -42,6 +43,17 @@ export const cliErrors = defineErrors({
   },
   FILE_UNREADABLE: { category: 'not_found', description: 'A file named on the command line cannot be read.' },
 });
+
+/** An option's JSON object (`--form`, `--claims`, …), or a CLI_USAGE error naming the option. */
+export function jsonObjectOption(text: string, option: string): JsonObject {
+  try {
+    const v = parseJsonStrict(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v;
+  } catch {
+    usage(`${option} must be a JSON object`);
+  }
+}
 
 export function usage(message: string): never {
   throw new LianzhengError('CLI_USAGE', message);

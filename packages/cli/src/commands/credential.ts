@@ -10,7 +10,6 @@ import {
   credentialsConfigOf,
   hexToBytes,
   issueCredential,
-  type JsonObject,
   parseCertificate,
   parseJsonStrict,
   parseSdJwt,
@@ -24,6 +23,7 @@ import {
   client,
   formatTime,
   type GlobalOptions,
+  jsonObjectOption,
   pinnedGenesis,
   print,
   resolveKey,
@@ -32,17 +32,6 @@ import {
 } from '../context.js';
 
 const DAY = 86_400_000;
-
-function jsonObjectOption(text: string | undefined, option: string): JsonObject {
-  if (text === undefined) return {};
-  try {
-    const v = parseJsonStrict(text);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-    return v;
-  } catch {
-    usage(`${option} must be a JSON object`);
-  }
-}
 
 /** A file's text, or the argument itself when it is no file (a presentation pasted or read from a QR code). */
 async function textOf(fileOrText: string): Promise<string> {
@@ -114,8 +103,8 @@ export function registerCredential(program: Command): void {
           validFrom: now,
           validUntil: now + days * DAY,
           issuedAt: now,
-          claims: jsonObjectOption(o.claims, '--claims'),
-          disclosable: jsonObjectOption(o.disclosable, '--disclosable'),
+          claims: o.claims === undefined ? {} : jsonObjectOption(o.claims, '--claims'),
+          disclosable: o.disclosable === undefined ? {} : jsonObjectOption(o.disclosable, '--disclosable'),
         });
         const r = await submitAndReport(g, seal, 'credential', 'issue', {
           id: c.id,

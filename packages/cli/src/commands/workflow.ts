@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { nativeSuite, templateActions } from '@lianzheng/node';
-import { type JsonObject, type JsonValue, parseJsonStrict, type SuiteId } from '@lianzheng/protocol';
+import type { JsonObject, JsonValue, SuiteId } from '@lianzheng/protocol';
 import { assertWorkflowDefinition, type FormSchema, validateForm } from '@lianzheng/runtime';
 import {
   commitPersonal,
@@ -21,21 +21,20 @@ import {
   type WorkflowFormDefinition,
 } from '@lianzheng/sdk';
 import type { Command } from 'commander';
-import { client, type GlobalOptions, print, resolveKey, sessionClient, submitAndReport, usage } from '../context.js';
+import {
+  client,
+  type GlobalOptions,
+  jsonObjectOption,
+  print,
+  resolveKey,
+  sessionClient,
+  submitAndReport,
+  usage,
+} from '../context.js';
 import { privacySigner } from './privacy.js';
 
 type Label = string | { zh?: string; en?: string } | undefined;
 const zh = (l: Label): string => (typeof l === 'string' ? l : (l?.zh ?? l?.en ?? ''));
-
-function jsonObject(text: string, option: string): JsonObject {
-  try {
-    const v = parseJsonStrict(text);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-    return v;
-  } catch {
-    usage(`${option} must be a JSON object`);
-  }
-}
 
 /**
  * Registers the plain values of a form's personal fields as personal records (for the workflow's owner, readable by
@@ -122,7 +121,7 @@ export function registerWorkflow(program: Command): void {
     .option('--key <file|id>', 'an admin key')
     .action(async (file: string, opts: { note?: string; key?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const definition = jsonObject(await readFile(file, 'utf8').catch(() => usage(`cannot read ${file}`)), file);
+      const definition = jsonObjectOption(await readFile(file, 'utf8').catch(() => usage(`cannot read ${file}`)), file);
       assertWorkflowDefinition(definition);
       const key = await resolveKey({ ...g, ...(opts.key === undefined ? {} : { key: opts.key }) });
       await submitAndReport(g, key, 'gov', 'propose', {
@@ -161,7 +160,13 @@ export function registerWorkflow(program: Command): void {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         const key = await resolveKey({ ...g, ...(opts.key === undefined ? {} : { key: opts.key }) });
         const files = await attachments(opts.attach);
-        const registered = await registerPlainPersonal(g, key, workflow, jsonObject(opts.form, '--form'), opts.subject);
+        const registered = await registerPlainPersonal(
+          g,
+          key,
+          workflow,
+          jsonObjectOption(opts.form, '--form'),
+          opts.subject,
+        );
         for (const r of registered.records) {
           process.stderr.write(
             `${r.field}: registered personal record ${r.record} (${r.category}); keep its salt ${r.salt}\n`,
@@ -202,7 +207,7 @@ export function registerWorkflow(program: Command): void {
           {
             case: caseId,
             action,
-            ...(opts.form === undefined ? {} : { form: jsonObject(opts.form, '--form') }),
+            ...(opts.form === undefined ? {} : { form: jsonObjectOption(opts.form, '--form') }),
             ...(opts.comment === undefined ? {} : { comment: opts.comment }),
             ...(files.length === 0 ? {} : { attachments: files }),
           },
