@@ -552,6 +552,10 @@ describe('HTTP API: happy path', () => {
     ['GET', '/v1/stats/cases', '/v1/stats/cases'],
     ['GET', '/v1/stats/processing', '/v1/stats/processing'],
     ['GET', '/v1/stats/access', '/v1/stats/access'],
+    ['GET', '/v1/credentials/types', '/v1/credentials/types'],
+    ['GET', '/v1/credentials/mine', '/v1/credentials/mine'],
+    ['GET', '/v1/credentials/:id/status', '/v1/credentials/{id}/status'],
+    ['POST', '/v1/credentials/verify', '/v1/credentials/verify'],
   ] as const;
 
   it('/openapi.json is OpenAPI 3.1 and documents every REST /v1 route', async () => {

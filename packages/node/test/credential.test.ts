@@ -27,7 +27,7 @@ import {
 import { createClient, createCredentialVerifier, httpTransport } from '@lianzheng/sdk';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelledKey, openTestNode, signedTx, submitForReceipt, type TestNode } from './nodeHarness.js';
+import { labelledKey, openTestNode, signedTx, signInToken, submitForReceipt, type TestNode } from './nodeHarness.js';
 
 let t: TestNode;
 let suite: CryptoSuite;
@@ -342,5 +342,40 @@ describe('a business licence, verified trusting no node', () => {
     rollback = v.checkpointHeight;
     const n3 = verifier.nonce();
     await expect(verifier.verify(present(c.sdJwt, n3), n3)).rejects.toMatchObject({ code: 'CREDENTIAL_STATUS_STALE' });
+  });
+
+  it('routes: types, the holder’s credentials, status with proof, and verification by the node', async () => {
+    const c = await issue('market-seal', 'market');
+    await anchoredStatus(c.id);
+    const types = (await t.app.inject({ method: 'GET', url: '/v1/credentials/types' })).json() as {
+      types: { id: string }[];
+    };
+    expect(types.types.map((x) => x.id)).toContain('business-licence');
+    const mine = await t.app.inject({
+      method: 'GET',
+      url: '/v1/credentials/mine',
+      headers: { authorization: `Bearer ${await signInToken(t, holder)}` },
+    });
+    expect(mine.statusCode).toBe(200);
+    expect((mine.json() as { credentials: { id: string }[] }).credentials.map((x) => x.id)).toContain(c.id);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/credentials/mine' })).statusCode).toBe(401);
+    const status = await t.app.inject({ method: 'GET', url: `/v1/credentials/${c.id}/status` });
+    expect(status.statusCode).toBe(200);
+    expect(status.json()).toMatchObject({ contract: 'credential', value: { id: c.id, status: 'valid' } });
+    const post = (body: unknown) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/credentials/verify',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      });
+    const ok = await post({ presentation: present(c.sdJwt, 'route-1'), aud: AUD, nonce: 'route-1' });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ id: c.id, status: 'valid', claims: { company_name: '链政科技有限公司' } });
+    const replay = await post({ presentation: present(c.sdJwt, 'route-1'), aud: AUD, nonce: 'route-2' });
+    expect([replay.statusCode, replay.json().error.code]).toEqual([401, 'SD_JWT_KB_INVALID']);
+    const garbage = await post({ presentation: 'not-a-jws~', aud: AUD, nonce: 'x' });
+    expect(garbage.json().error.code).toBe('SD_JWT_MALFORMED');
+    expect((await post({ presentation: 'x', aud: AUD })).json().error.code).toBe('REQUEST_MALFORMED');
   });
 });

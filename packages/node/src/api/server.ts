@@ -10,6 +10,7 @@ import { nodeError } from '../errors.js';
 import type { DurableBlock } from '../ledger.js';
 import type { LianzhengNode } from '../lianzhengNode.js';
 import { certificateHealth } from './certificateHealth.js';
+import { registerCredentialRoutes } from './credentialRoutes.js';
 import { registerIdentityRoutes } from './identityRoutes.js';
 import { registerPrivacyRoutes } from './privacyRoutes.js';
 import {
@@ -416,6 +417,7 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
   registerWorkflowRoutes(app, node, sessions);
   registerPrivacyRoutes(app, node, sessions, node.privacy);
   registerStatsRoutes(app, node);
+  registerCredentialRoutes(app, node, sessions);
 
   app.get('/health', { schema: { tags: ['node'], summary: 'Liveness and basic status' } }, async () => ({
     // red: this node computed a block other than the one a quorum certified (etcd ordering)
