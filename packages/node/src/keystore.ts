@@ -434,7 +434,16 @@ function aadOf(h: KeyIdentity & { readonly publicKey: string; readonly kdf: Scry
   return Buffer.from(canonicalize({ ...header, publicKey: h.publicKey, kdf: { name, N, r, p, salt } }), 'utf8');
 }
 
-function deriveKey(file: string, passphrase: string, kdf: ScryptParams, length: number): Promise<Buffer> {
+/**
+ * scrypt of a passphrase (NFC, UTF-8) on the thread pool, never cached; shared by key files and the private-data
+ * store's master key. The parameters must have been bounded by the caller.
+ */
+export function deriveKey(
+  file: string,
+  passphrase: string,
+  kdf: Pick<ScryptParams, 'N' | 'r' | 'p' | 'salt'>,
+  length: number,
+): Promise<Buffer> {
   const password = Buffer.from(passphrase.normalize('NFC'), 'utf8');
   const salt = Buffer.from(kdf.salt, 'hex');
   // OpenSSL needs 128·r·(N + 2) bytes for V plus 128·r·p for B; the parameters were bounded before we got here.

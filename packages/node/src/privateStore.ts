@@ -41,6 +41,7 @@ import { AEAD_KEY_BYTES, type AeadAlg, aeadParams, open as openSealed, type Seal
 import { type Clock, systemClock } from './clock.js';
 import { fsyncDir as syncDirectory, writeFileDurably } from './durableFile.js';
 import { nodeError } from './errors.js';
+import { deriveKey } from './keystore.js';
 
 /** A personal record as the chain commits to it: TH("lianzheng/personal", JCS({ salt, value })). */
 export interface PrivatePlain {
@@ -721,17 +722,7 @@ function masterFileText(master: MasterFileJson): string {
 }
 
 function deriveKek(file: string, passphrase: string, kdf: KdfJson): Promise<Buffer> {
-  const password = Buffer.from(passphrase.normalize('NFC'), 'utf8');
-  const salt = Buffer.from(kdf.salt, 'hex');
-  // OpenSSL needs 128·r·(N + 2) bytes for V plus 128·r·p for B; the parameters were bounded before we got here.
-  const maxmem = 128 * kdf.r * (kdf.N + 2 + kdf.p) + 64 * 1024;
-  return new Promise((resolve, reject) => {
-    crypto.scrypt(password, salt, AEAD_KEY_BYTES, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem }, (err, key) => {
-      password.fill(0);
-      if (err === null) resolve(key);
-      else reject(nodeError('INTERNAL', `key derivation failed for ${file}`, { file }, err));
-    });
-  });
+  return deriveKey(file, passphrase, kdf, AEAD_KEY_BYTES);
 }
 
 function isKdf(kdf: unknown): kdf is PrivateStoreKdf {

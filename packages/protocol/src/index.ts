@@ -209,6 +209,7 @@ export {
   type PrivacyConfig,
   type PrivacyPurpose,
   type PrivateRecord,
+  type ProcessingStatsTable,
   PURPOSE_ID_PATTERN,
   privacyConfigOf,
   privacyKeys,
@@ -217,6 +218,7 @@ export {
   SALT_PATTERN,
   SELF_ACCESS_PURPOSE,
   type StatCell,
+  type StatsTable,
   statsTableCsv,
   suppressSmallCells,
 } from './privacy.js';

@@ -361,6 +361,28 @@ export interface StatCell {
   readonly suppressed: boolean;
 }
 
+/** A published table (`/v1/stats/*`): cells below k are `null` with `suppressed: true`; never the true total. */
+export interface StatsTable {
+  readonly k: number;
+  /** The dimensions of `cells[].key` (and, for processing times, `bucket`). */
+  readonly by: readonly string[];
+  readonly cells: readonly StatCell[];
+  /** Sum of the published cells only. */
+  readonly publishedTotal: number;
+  readonly suppressedCells: number;
+  /** ms since the epoch. */
+  readonly generatedAt: number;
+  /** The durable block the figures were read at. */
+  readonly height: number;
+}
+
+/** Processing times: cell keys add `bucket` (`<1h`, `1h–1d`, `1–3d`, `3–7d`, `>7d`); `breached` per group. */
+export interface ProcessingStatsTable extends StatsTable {
+  readonly buckets: readonly string[];
+  /** Suppressed like the other cells; not part of `publishedTotal` (these cases are also counted in a bucket). */
+  readonly breached: readonly StatCell[];
+}
+
 /**
  * Small-cell suppression: every cell counting fewer than `k` (but more than 0) is replaced by `null`, and so is the
  * total of the table when fewer than k suppressed cells could otherwise be recovered from it by subtraction — here

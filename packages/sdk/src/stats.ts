@@ -2,31 +2,15 @@
  * Published statistics (docs/statistics.md): anonymised counts of approval cases, processing times and reads of
  * personal data, with small-cell suppression. Public routes: no session needed.
  */
-import { type StatCell, statsTableCsv } from '@lianzheng/protocol';
+import { type ProcessingStatsTable, type StatsTable, statsTableCsv } from '@lianzheng/protocol';
+
+export type { ProcessingStatsTable, StatsTable } from '@lianzheng/protocol';
+
 import type { Client } from './actions.js';
 
 export type CaseStatsDim = 'workflow' | 'owner' | 'status' | 'month' | 'breached';
 export type ProcessingStatsDim = 'workflow' | 'owner';
 export type AccessStatsDim = 'purpose' | 'org' | 'decision';
-
-/** A published table: cells below k are `null` with `suppressed: true`; never the true total. */
-export interface StatsTable {
-  readonly k: number;
-  readonly by: readonly string[];
-  readonly cells: readonly StatCell[];
-  /** Sum of the published cells only. */
-  readonly publishedTotal: number;
-  readonly suppressedCells: number;
-  /** ms since the epoch. */
-  readonly generatedAt: number;
-  readonly height: number;
-}
-
-/** Processing times: cell keys add `bucket` (`<1h`, `1h–1d`, `1–3d`, `3–7d`, `>7d`); `breached` per group. */
-export interface ProcessingStatsTable extends StatsTable {
-  readonly buckets: readonly string[];
-  readonly breached: readonly StatCell[];
-}
 
 function path(route: string, by: readonly string[] | undefined): string {
   return by === undefined ? route : `${route}?by=${encodeURIComponent(by.join(','))}`;

@@ -11,8 +11,9 @@ import {
   isLianzhengError,
   type JsonValue,
   PRIVACY_CONTRACT,
+  type ProcessingStatsTable,
   privacyConfigOf,
-  type StatCell,
+  type StatsTable,
   statsTableCsv,
   suppressSmallCells,
 } from '@lianzheng/protocol';
@@ -107,27 +108,6 @@ export function countBy<R>(
     else cell.count += weight(row);
   }
   return [...cells.values()].sort((a, b) => compareKeys(dims, a.key, b.key));
-}
-
-/** A published table. `cells[].key` holds the dimensions of `by` (and, for processing times, `bucket`). */
-export interface StatsTable {
-  readonly k: number;
-  readonly by: readonly string[];
-  readonly cells: readonly StatCell[];
-  /** Sum of the published cells: never the true total. */
-  readonly publishedTotal: number;
-  readonly suppressedCells: number;
-  /** ms since the epoch. */
-  readonly generatedAt: number;
-  /** The durable block the figures were read at. */
-  readonly height: number;
-}
-
-/** Processing times: a cell per group and bucket, and per group the decided cases with an SLA breach. */
-export interface ProcessingStatsTable extends StatsTable {
-  readonly buckets: readonly ProcessingBucket[];
-  /** Suppressed like the other cells; not part of `publishedTotal` (these cases are also counted in a bucket). */
-  readonly breached: readonly StatCell[];
 }
 
 export function statsCsv(table: StatsTable | ProcessingStatsTable): string {
