@@ -1,6 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Genesis } from '@lianzheng/protocol';
+import { type Genesis, ISSUER_ROLE } from '@lianzheng/protocol';
 import { HOME_FILES, type InitHomeParameters, initHome, type NodeConfig } from './home.js';
 
 export interface InitClusterParameters
@@ -57,11 +57,17 @@ export async function initCluster(
     await copyFile(path.join(first.home, HOME_FILES.genesis), path.join(n.home, HOME_FILES.genesis));
     const keyFile = path.join(HOME_FILES.keys, `${n.nodeId}.key.json`);
     await copyFile(path.join(first.home, keyFile), path.join(n.home, keyFile));
+    // The department's seal stays with its own node.
+    const seals = (p.staff ?? [])
+      .filter((s) => s.org === n.org && s.roles.includes(ISSUER_ROLE))
+      .map((s) => path.join(HOME_FILES.keys, `${s.id}.key.json`));
+    for (const f of seals) await copyFile(path.join(first.home, f), path.join(n.home, f));
     const config: NodeConfig = {
       nodeId: n.nodeId,
       org: n.org,
       keyFile,
       listen: { host, port: n.port },
+      ...(seals.length === 0 ? {} : { seals }),
       etcd,
       peers: peersOf(n),
     };

@@ -148,6 +148,16 @@ export const nodeErrors = defineErrors({
     description:
       'The content of a recorded read is released again only for 10 minutes after its block; sign a new read.',
   },
+  CREDENTIAL_NOT_IN_OUTBOX: {
+    category: 'not_found',
+    description:
+      'No credential of the signed-in holder with this id waits on this node: it was collected already (the node keeps no copy after that), it is issued by another department’s node, or it is not yours.',
+  },
+  CREDENTIAL_CLAIM_MISSING: {
+    category: 'invalid',
+    description:
+      'The workflow maps a licence claim to a member of a personal record that the record does not have (e.g. `name`); the issuing node retries, and the workflow or the record must be corrected.',
+  },
   PRIVATE_RECORD_UNAVAILABLE: {
     category: 'unavailable',
     description:

@@ -8,6 +8,7 @@ import {
   defaultConfigParameters,
   defaultPolicies,
   type Genesis,
+  ISSUER_ROLE,
   KEY_ID_PATTERN,
   type MemberExtension,
   ORG_ID_PATTERN,
@@ -39,6 +40,8 @@ export const HOME_FILES = {
   db: 'db',
   /** The encrypted private-data store (privateStore.ts). */
   private: 'private',
+  /** Issued e-licences, sealed until their holders collect them (credentialIssuer.ts). */
+  outbox: 'outbox',
 } as const;
 
 export interface KeyPair {
@@ -106,6 +109,11 @@ export const nodeConfigSchema = z
       .optional(),
     /** The other nodes' API base URLs (catching up past compacted etcd history, joining). */
     peers: z.array(z.string().url()).max(64).optional(),
+    /**
+     * Key files of the departments' seals (电子印章, role `issuer`) this node signs e-licences with, relative to the
+     * home; each opens with the node passphrase (ADR 0015).
+     */
+    seals: z.array(z.string().min(1)).max(64).optional(),
     /** Sign-in limits per client address (auth.ts defaults: 30 challenges a minute). */
     signIn: z
       .object({ challengesPerMinute: z.number().int().min(1).max(100_000).optional() })
@@ -316,10 +324,16 @@ export async function initHome(p: InitHomeParameters): Promise<InitHomeResult> {
     `${JSON.stringify(JSON.parse(canonicalize(genesis)), null, 2)}\n`,
   );
   const host = nodeOrgs[0]!;
+  // A solo node serves every department, so it holds every seal; in a consortium each node holds its own.
+  const sealed = (p.ordering ?? 'solo') === 'solo' ? p.orgs.map((o) => o.id) : [host];
+  const seals = staff
+    .filter((s) => s.roles.includes(ISSUER_ROLE) && sealed.includes(s.org))
+    .map((s) => path.join(HOME_FILES.keys, `${s.id}.key.json`));
   const config: NodeConfig = {
     nodeId: `${host}-node`,
     org: host,
     keyFile: path.join(HOME_FILES.keys, `${host}-node.key.json`),
+    ...(seals.length === 0 ? {} : { seals }),
     listen: { host: '127.0.0.1', port: p.port ?? 7070 },
     ...(p.etcd === undefined ? {} : { etcd: p.etcd }),
     ...(p.peers === undefined ? {} : { peers: [...p.peers] }),

@@ -28,6 +28,7 @@ import { ChainStore } from './chainStore.js';
 import { type VerifyReport, verifyChain } from './chainVerifier.js';
 import { type AdmitResult, candidateOf, toWireError, type WireError, workerConfigFromGenesis } from './chainWorker.js';
 import { type Clock, systemClock } from './clock.js';
+import { CredentialIssuer, type SealKey } from './credentialIssuer.js';
 import { nodeError } from './errors.js';
 import { HOME_FILES, loadGenesis, loadNodeConfig, type NodeConfig } from './home.js';
 import { openKeyFile, resolvePassphrase, type Signer } from './keystore.js';
@@ -145,6 +146,8 @@ export class LianzhengNode {
   readonly clock: Clock;
   /** Personal data: the private-data store kept in step with the chain (privacyService.ts). Set by `open`. */
   privacy!: PrivacyService;
+  /** E-licences: issues the credentials workflow outcomes entitle applicants to (credentialIssuer.ts). Set by `open`. */
+  credentials!: CredentialIssuer;
   private admissionBacklog = 0;
   private stopping = false;
 
@@ -325,6 +328,18 @@ export class LianzhengNode {
       { dir: path.join(home, HOME_FILES.private), suite: genesis.suite, passphrase },
       { log },
     );
+    let outbox: PrivateStore;
+    let seals: SealKey[];
+    try {
+      outbox = await PrivateStore.open(
+        { dir: path.join(home, HOME_FILES.outbox), suite: genesis.suite, passphrase },
+        { log },
+      );
+      seals = await Promise.all((config.seals ?? []).map((f) => openSeal(path.resolve(home, f), passphrase, genesis)));
+    } catch (error) {
+      privateStore.close();
+      throw error;
+    }
     const store = ChainStore.open({ path: path.join(home, HOME_FILES.db) });
     const metrics = new NodeMetrics();
     const pool = new WorkerPool({ threads: options.workers }, workerConfigFromGenesis(genesis, options.maxBatchTxs));
@@ -385,6 +400,8 @@ export class LianzhengNode {
       }
       node.privacy = new PrivacyService(node, privateStore);
       node.privacy.start();
+      node.credentials = new CredentialIssuer(node, outbox, seals);
+      node.credentials.start();
       node.startLoops(onFatal);
       log.info({ chainId: genesis.chainId, height, node: identity.node }, 'node started');
       return node;
@@ -392,6 +409,7 @@ export class LianzhengNode {
       await pool.close();
       await store.close();
       privateStore.close();
+      outbox.close();
       throw error;
     }
   }
@@ -520,8 +538,10 @@ export class LianzhengNode {
   async close(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.credentials.stop();
     await this.ledger.stop();
     this.privacy.close();
+    this.credentials.outbox.close();
     if (this.consortiumMode !== null) {
       await this.consortiumMode.orderer.stopped();
       await this.consortiumMode.certifier.close();
@@ -533,6 +553,15 @@ export class LianzhengNode {
     this.metrics.close();
     this.log.info({ height: this.ledger.durableHeight }, 'node stopped');
   }
+}
+
+/** Opens a seal key file of `node.json` `seals`: a key of one of the consortium's organisations. */
+async function openSeal(file: string, passphrase: string, genesis: Genesis): Promise<SealKey> {
+  const key = await openKeyFile(file, passphrase);
+  if (key.suite !== genesis.suite || !genesis.orgs.some((o) => o.id === key.org)) {
+    throw nodeError('CONFIG_INVALID', `${file} is not a seal key of an organisation of this chain`, { field: 'seals' });
+  }
+  return { id: key.id, org: key.org, publicKey: key.publicKey, exportSecretKey: () => key.exportSecretKey() };
 }
 
 function checkIdentity(genesis: Genesis, config: NodeConfig, key: Signer): NodeIdentity {

@@ -105,6 +105,21 @@ export class NodeMetrics {
     help: 'Active personal records this node should hold (its organisation owns or reads them) but does not, at the last check',
     registers: [this.registry],
   });
+  readonly credentialsIssued = new Counter({
+    name: 'lianzheng_credentials_issued_total',
+    help: 'E-licences this node signed with a seal and anchored for a workflow outcome',
+    registers: [this.registry],
+  });
+  readonly credentialsCollected = new Counter({
+    name: 'lianzheng_credentials_collected_total',
+    help: 'E-licences collected by their holders (the node copy destroyed)',
+    registers: [this.registry],
+  });
+  readonly credentialIssueFailures = new Counter({
+    name: 'lianzheng_credential_issue_failures_total',
+    help: 'Attempts to issue an e-licence that failed (retried every 30 s)',
+    registers: [this.registry],
+  });
   readonly privateErasures = new Counter({
     name: 'lianzheng_private_erasures_total',
     help: 'Personal records whose key material this node destroyed after an approved erasure',

@@ -25,7 +25,7 @@
  * rewrap a pending entry while it is committed.
  */
 import crypto from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { type Dirent, existsSync } from 'node:fs';
 import { chmod, mkdir, open as openFile, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -344,21 +344,36 @@ export class PrivateStore {
     this.#checkOpen();
     const out: PendingRecord[] = [];
     for (const id of await listIds(path.join(this.#dir, PENDING_DIR))) {
-      const file = this.#pendingPath(id);
-      const bytes = await readCapped(file, MAX_RECORD_FILE_BYTES);
-      // Committed or erased since the listing.
-      if (bytes === null) continue;
-      let record: ReturnType<typeof decodeRecordFile>;
-      try {
-        record = decodeRecordFile(file, bytes, id, this.#suite, true);
-      } catch (error) {
-        // One damaged staged entry must not block every other one (it holds no committed record).
-        this.#log.warn({ err: error, file }, 'skipping a staged entry that does not decode');
-        continue;
-      }
-      out.push({ id, tx: record.tx as string, expiresAt: record.expiresAt as number });
+      const entry = await this.pendingEntry(id);
+      if (entry !== undefined) out.push(entry);
     }
     return out;
+  }
+
+  /** Whether `id` has a staged entry, without waiting (a synchronous stat). */
+  isPendingSync(id: string): boolean {
+    this.#checkOpen();
+    checkId(id);
+    return existsSync(this.#pendingPath(id));
+  }
+
+  /** The staged entry `id` (its transaction and expiry), if there is one that decodes. */
+  async pendingEntry(id: string): Promise<PendingRecord | undefined> {
+    this.#checkOpen();
+    checkId(id);
+    const file = this.#pendingPath(id);
+    const bytes = await readCapped(file, MAX_RECORD_FILE_BYTES);
+    // Committed or erased since the listing.
+    if (bytes === null) return undefined;
+    let record: ReturnType<typeof decodeRecordFile>;
+    try {
+      record = decodeRecordFile(file, bytes, id, this.#suite, true);
+    } catch (error) {
+      // One damaged staged entry must not block every other one (it holds no committed record).
+      this.#log.warn({ err: error, file }, 'skipping a staged entry that does not decode');
+      return undefined;
+    }
+    return { id, tx: record.tx as string, expiresAt: record.expiresAt as number };
   }
 
   /** The committed record's data key in clear and its sealed content as stored, for transfer to another node. */

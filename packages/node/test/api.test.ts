@@ -556,6 +556,11 @@ describe('HTTP API: happy path', () => {
     ['GET', '/v1/credentials/mine', '/v1/credentials/mine'],
     ['GET', '/v1/credentials/:id/status', '/v1/credentials/{id}/status'],
     ['POST', '/v1/credentials/verify', '/v1/credentials/verify'],
+    ['GET', '/v1/wallet/inbox', '/v1/wallet/inbox'],
+    ['GET', '/v1/wallet/inbox/:id', '/v1/wallet/inbox/{id}'],
+    ['DELETE', '/v1/wallet/inbox/:id', '/v1/wallet/inbox/{id}'],
+    ['POST', '/v1/presentations', '/v1/presentations'],
+    ['GET', '/v1/presentations/:id', '/v1/presentations/{id}'],
   ] as const;
 
   it('/openapi.json is OpenAPI 3.1 and documents every REST /v1 route', async () => {

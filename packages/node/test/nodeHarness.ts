@@ -380,3 +380,13 @@ export async function signInToken(t: TestNode, key: KeyPair, client = '203.0.113
   if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.body}`);
   return (res.json() as { token: string }).token;
 }
+
+/** Waits until the node's credential issuer has issued (or failed for good) every entitlement it seals for. */
+export async function credentialsSettled(t: TestNode, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!t.node.credentials.settled()) {
+    if (Date.now() > until) throw new Error('credential issuance did not settle');
+    t.node.credentials.sweep();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

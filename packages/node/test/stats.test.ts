@@ -35,6 +35,7 @@ import {
   statsCsv,
 } from '../src/api/statsRoutes.js';
 import {
+  credentialsSettled,
   expectError,
   labelledKey,
   openTestNode,
@@ -281,6 +282,13 @@ beforeAll(async () => {
   );
   ids.open.push(...licences.slice(10), late, ...budgets);
 
+  // The market regulator's seal reads each approved licence's legal representative (7 recorded reads for the case);
+  // these test records are bare ID numbers without the `name` the licence names, so no licence is issued.
+  await credentialsSettled(t);
+  expect([...t.node.credentials.failures.values()].map((f) => f.code)).toEqual(
+    Array.from({ length: 7 }, () => 'CREDENTIAL_CLAIM_MISSING'),
+  );
+
   // A personal record of a citizen, read for audit: five reads allowed (police), three denied (market, and a police
   // caseworker without the auditor role).
   recordId = createHash('sha256').update('stats test: alice identity card').digest('hex');
@@ -398,13 +406,17 @@ describe('GET /v1/stats/processing', () => {
 
 describe('GET /v1/stats/access', () => {
   it('reads per purpose, organisation and decision from the privacy counters', async () => {
-    expect(cellsOf((await get('/v1/stats/access')).body)).toEqual([{ purpose: 'audit', count: 8 }]);
+    // 8 audit reads, and the market seal's 7 reads for the approved licences.
+    expect(cellsOf((await get('/v1/stats/access')).body)).toEqual([
+      { purpose: 'audit', count: 8 },
+      { purpose: 'case-handling', count: 7 },
+    ]);
     expect(cellsOf((await get('/v1/stats/access?by=org')).body)).toEqual([
-      { org: 'market', count: null },
+      { org: 'market', count: 9 },
       { org: 'police', count: 6 },
     ]);
     expect(cellsOf((await get('/v1/stats/access?by=decision')).body)).toEqual([
-      { decision: 'allowed', count: 5 },
+      { decision: 'allowed', count: 12 },
       { decision: 'denied', count: null },
     ]);
     const { body } = await get('/v1/stats/access?by=purpose,org,decision');
@@ -413,8 +425,9 @@ describe('GET /v1/stats/access', () => {
       { purpose: 'audit', org: 'market', decision: 'denied', count: null },
       { purpose: 'audit', org: 'police', decision: 'allowed', count: 5 },
       { purpose: 'audit', org: 'police', decision: 'denied', count: null },
+      { purpose: 'case-handling', org: 'market', decision: 'allowed', count: 7 },
     ]);
-    expect(body.publishedTotal).toBe(5);
+    expect(body.publishedTotal).toBe(12);
   });
 });
 

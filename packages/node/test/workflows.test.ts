@@ -17,6 +17,7 @@ import {
 } from '@lianzheng/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  credentialsSettled,
   labelledKey,
   openTestNode,
   signedTx,
@@ -63,11 +64,11 @@ const HANDLERS: Record<string, string[]> = {
 async function personal(
   workflow: string,
   about: KeyPair,
-  value: string,
+  value: JsonValue,
   category = 'identity',
   registrant: KeyPair = about,
 ): Promise<string> {
-  const salt = documentHash(`salt of ${value}`).slice(0, 32);
+  const salt = documentHash(`salt of ${JSON.stringify(value)}`).slice(0, 32);
   const commitment = commitPersonal(t.suite, value, salt);
   if (t.node.privacy.store.has(commitment)) return commitment;
   const readers = (HANDLERS[workflow] ?? []).map((org) => ({ org, purposes: ['case-handling'] }));
@@ -142,7 +143,7 @@ afterAll(async () => {
 describe('营业执照 business-licence', () => {
   let representative: string;
   beforeAll(async () => {
-    representative = await personal('business-licence', acme, '330106199001011234');
+    representative = await personal('business-licence', acme, { name: '赵志远', idNumber: '330106199001011234' });
   });
   const form = (name: string): JsonObject => ({
     companyName: name,
@@ -171,7 +172,7 @@ describe('营业执照 business-licence', () => {
     expect((await act(staff('market-caseworker'), id, 'approve', { form: { opinion: '材料齐全' } })).status).toBe('ok');
     const issued = await act(staff('market-registrar'), id, 'approve', { form: { licenceNo: '91330106MA2AB3CD4E' } });
     expect(issued.status, JSON.stringify(issued)).toBe('ok');
-    expect(eventNames(issued)).toEqual(['licenceIssued', 'decided', 'acted']);
+    expect(eventNames(issued)).toEqual(['licenceIssued', 'credentialEntitled', 'decided', 'acted']);
     expect(caseOf(id)).toMatchObject({ status: 'approved', outcome: 'issued' });
     expect(t.node.chain.state('business-registry', 'company/链政科技有限公司').value).toMatchObject({
       licenceNo: '91330106MA2AB3CD4E',
@@ -241,8 +242,8 @@ describe('不动产登记 realestate-transfer', () => {
   let sellerId: string;
   let buyerId: string;
   beforeAll(async () => {
-    sellerId = await personal('realestate-transfer', alice, 'seller alice 110101198001010011');
-    buyerId = await personal('realestate-transfer', bob, 'buyer bob 110101198502020022');
+    sellerId = await personal('realestate-transfer', alice, { name: '钱一', idNumber: '110101198001010011' });
+    buyerId = await personal('realestate-transfer', bob, { name: '孙二', idNumber: '110101198502020022' });
   });
   const seller = () => sellerId;
   const buyer = () => buyerId;
@@ -305,7 +306,11 @@ describe('不动产登记 realestate-transfer', () => {
 describe('户口迁移 household-migration', () => {
   let personId: string;
   beforeAll(async () => {
-    personId = await personal('household-migration', carol, 'carol 330102199203030033');
+    personId = await personal('household-migration', carol, {
+      name: '周三',
+      idNumber: '330102199203030033',
+      birthDate: '1992-03-03',
+    });
   });
   const person = () => personId;
 
@@ -613,5 +618,27 @@ describe('workflow definitions are governed', () => {
     });
     expect(bad).toMatchObject({ status: 'failed', code: 'GOV_ACTION_INVALID' });
     expect(bad.message).toContain('@nowhere');
+  });
+});
+
+describe('licences at the outcome (电子证照)', () => {
+  it("the issuing department's node signs and anchors the licence each approved case entitles its applicant to", async () => {
+    await credentialsSettled(t);
+    expect(Object.fromEntries(t.node.credentials.failures)).toEqual({});
+    const types = new Set<string>();
+    for (const key of t.node.stateKeys('workflow', 'entitlement/')) {
+      const caseId = key.slice('entitlement/'.length);
+      const e = t.node.chain.state('workflow', key).value as { type: string; holder: string };
+      const id = t.node.chain.state('credential', `case/${caseId}`).value as string;
+      expect(t.node.chain.state('credential', `credential/${id}`).value).toMatchObject({
+        type: e.type,
+        holder: e.holder,
+        case: caseId,
+        status: 'valid',
+      });
+      expect(t.node.credentials.outbox.has(caseId)).toBe(true);
+      types.add(e.type);
+    }
+    expect([...types].sort()).toEqual(['business-licence', 'household-record', 'real-estate-certificate']);
   });
 });

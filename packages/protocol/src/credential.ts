@@ -195,7 +195,66 @@ export const credentialKeys = {
   anchor: (id: string) => `credential/${id}`,
   holder: (subject: string, id: string) => `holder/${subject}/${id}`,
   holderPrefix: (subject: string) => `holder/${subject}/`,
+  /** The credential issued for a case's entitlement: its id. */
+  byCase: (caseId: string) => `case/${caseId}`,
 };
+
+/** The `workflow` contract's key of a case's entitlement to a credential. */
+export const entitlementKey = (caseId: string): string => `entitlement/${caseId}`;
+export const ENTITLEMENT_PREFIX = 'entitlement/';
+
+/** A claim name a workflow may map case values to: top-level, not one the profile sets itself. */
+export const CLAIM_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+export const RESERVED_CLAIM_NAMES: ReadonlySet<string> = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'iat',
+  'nbf',
+  'exp',
+  'jti',
+  'cnf',
+  'vct',
+  'status',
+  'nonce',
+  'sd_hash',
+  '_sd',
+  '_sd_alg',
+]);
+
+/** A claim whose value is (a field of) a personal record: the issuing node reads it from its store, as a recorded read. */
+export interface PersonalClaim {
+  /** The record's commitment, as the case's form holds it. */
+  readonly record: string;
+  /** A member of the record's value (an object); the whole value when absent. */
+  readonly field?: string;
+}
+
+/**
+ * What a workflow outcome records when it entitles the applicant to a credential (`workflow` / `entitlement/<case>`,
+ * PROTOCOL.md §20.8): the issuing department's node signs a credential with exactly these claims, anchors it for the
+ * case and keeps it sealed until the holder collects it.
+ */
+export interface CredentialEntitlement {
+  readonly case: string;
+  readonly workflow: string;
+  readonly type: string;
+  /** The issuing organisation (the workflow's owner). */
+  readonly org: string;
+  /** The applicant: subject id (pseudonym) and the key that signed the application (the credential's `cnf`). */
+  readonly holder: string;
+  readonly holderKey: string;
+  /** Claims with their values taken from the case (never personal data: those are in `personal`). */
+  readonly claims: JsonObject;
+  readonly personal: Readonly<Record<string, PersonalClaim>>;
+  /** Claim names the holder may hide (the others are always shown). */
+  readonly disclosable: readonly string[];
+  /** ms since the epoch. */
+  readonly validFrom: number;
+  readonly validUntil: number;
+  readonly tx: string;
+  readonly height: number;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Issuing and verifying a credential (PROTOCOL.md §20.7)

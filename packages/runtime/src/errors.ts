@@ -235,6 +235,16 @@ export const runtimeErrors = defineErrors({
     description: 'A credential with this id is already anchored (ids are 32 random bytes chosen by the issuer).',
   },
   CREDENTIAL_UNKNOWN: { category: 'not_found', description: 'No credential is anchored under this id.' },
+  CREDENTIAL_ENTITLEMENT_MISMATCH: {
+    category: 'conflict',
+    description:
+      "The credential is anchored for a case whose outcome entitled the applicant to a credential, but not as the entitlement says: another type, holder, validity or issuing organisation, or the case's credential is already issued (`details.field`).",
+  },
+  WORKFLOW_CREDENTIAL_HOLDER: {
+    category: 'invalid',
+    description:
+      'The outcome issues a licence, and only a citizen or an enterprise (a subject of the identity registry) can hold one; the applicant is neither.',
+  },
   CREDENTIAL_STATUS_CONFLICT: {
     category: 'conflict',
     description:

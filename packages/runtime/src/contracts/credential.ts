@@ -11,10 +11,12 @@ import {
   CREDENTIAL_REASONS,
   CREDENTIAL_TYPE_PATTERN,
   type CredentialAnchor,
+  type CredentialEntitlement,
   type CredentialStatus,
   credentialKeys,
   credentialsConfigOf,
   credentialTypeOf,
+  entitlementKey,
   IDENTITY_CONTRACT,
   ISSUER_ROLE,
   identityKeys,
@@ -25,6 +27,8 @@ import { runtimeError } from '../errors.js';
 import { argOptionalString, argString, argsObject, type CallContext, type SystemContract } from './contract.js';
 
 export const CREDENTIAL_CONTRACT_NAME = 'credential';
+/** The `workflow` contract, which records entitlements (named here: importing it would be circular). */
+const WORKFLOW_CONTRACT_NAME = 'workflow';
 
 /** b64u of a 32-byte digest. */
 const DIGEST_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -111,6 +115,26 @@ function statusMethod(method: keyof typeof TRANSITIONS): SystemContract['methods
   };
 }
 
+/**
+ * A credential anchored for a case whose outcome recorded an entitlement must be that entitlement's credential: its
+ * type, holder, validity and issuing organisation, and only one per case.
+ */
+function checkEntitlement(ctx: CallContext, args: IssueArgs, org: string): void {
+  const caseId = args.case as string;
+  const e = ctx.readOther(WORKFLOW_CONTRACT_NAME, entitlementKey(caseId)) as CredentialEntitlement | null;
+  if (e === null) return;
+  const mismatch = (field: string, message: string): never => {
+    throw runtimeError('CREDENTIAL_ENTITLEMENT_MISMATCH', message, { field: `args.${field}`, case: caseId });
+  };
+  if (ctx.get(credentialKeys.byCase(caseId)) !== null) mismatch('case', "the case's credential is already issued");
+  if (e.type !== args.type) mismatch('type', `the case entitles its applicant to a ${e.type}`);
+  if (e.org !== org) mismatch('case', `the case's credential is issued by ${e.org}`);
+  if (e.holder !== args.holder) mismatch('holder', "the case's credential belongs to its applicant");
+  if (e.validFrom !== args.validFrom || e.validUntil !== args.validUntil) {
+    mismatch('validUntil', 'the validity must be the one the outcome recorded');
+  }
+}
+
 export const credentialContract: SystemContract = {
   name: CREDENTIAL_CONTRACT_NAME,
   methods: {
@@ -165,6 +189,7 @@ export const credentialContract: SystemContract = {
         if (ctx.get(credentialKeys.anchor(args.id)) !== null) {
           throw runtimeError('CREDENTIAL_EXISTS', 'a credential with this id is already anchored', { id: args.id });
         }
+        if (args.case !== undefined) checkEntitlement(ctx, args, p.org);
         const anchor: CredentialAnchor = {
           id: args.id,
           type: type.id,
@@ -183,6 +208,7 @@ export const credentialContract: SystemContract = {
         };
         ctx.put(credentialKeys.anchor(args.id), anchor as unknown as JsonObject);
         ctx.put(credentialKeys.holder(args.holder, args.id), {});
+        if (args.case !== undefined) ctx.put(credentialKeys.byCase(args.case), args.id);
         ctx.emit('credentialIssued', { id: args.id, type: type.id, org: p.org, holder: args.holder });
         return { id: args.id, height: ctx.height };
       },

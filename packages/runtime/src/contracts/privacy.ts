@@ -12,7 +12,12 @@ import {
   CATEGORY_ID_PATTERN,
   COMMITMENT_PATTERN,
   type Consent,
+  CREDENTIAL_CONTRACT,
+  type CredentialEntitlement,
+  credentialKeys,
+  entitlementKey,
   IDENTITY_CONTRACT,
+  ISSUER_ROLE,
   identityKeys,
   type JsonObject,
   type JsonValue,
@@ -173,12 +178,25 @@ function caseAllows(
   const forms: JsonValue[] = [c.form, ...Object.values(c.steps)];
   if (!forms.some((f) => holds(f, record))) return false;
   if (c.applicant.key === who.key || c.history.some((h) => h.actor.key === who.key)) return true;
+  if (sealMayRead(ctx, who, record, caseId)) return true;
   try {
     const def = definitionOf(ctx, c.workflow, c.version);
     return taskFor(who, ctx.config.policyOrgs, def, c, ctx) !== undefined;
   } catch {
     return false;
   }
+}
+
+/**
+ * The issuing department's seal reads the personal claims of a credential the case entitles its applicant to, until
+ * that credential is anchored (PROTOCOL.md §20.8).
+ */
+function sealMayRead(ctx: StateReader, who: Principal, record: string, caseId: string): boolean {
+  if (who.org === undefined || !who.roles.includes(ISSUER_ROLE)) return false;
+  const e = ctx.readOther(WORKFLOW_CONTRACT, entitlementKey(caseId)) as CredentialEntitlement | null;
+  if (e === null || e.org !== who.org) return false;
+  if (ctx.readOther(CREDENTIAL_CONTRACT, credentialKeys.byCase(caseId)) !== null) return false;
+  return Object.values(e.personal).some((claim) => claim.record === record);
 }
 
 function holds(value: JsonValue, needle: string): boolean {

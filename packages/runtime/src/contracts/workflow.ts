@@ -7,6 +7,10 @@
  * or by `checkDeadlines`, whichever comes first. PROTOCOL.md §17.
  */
 import {
+  type CredentialEntitlement,
+  credentialsConfigOf,
+  credentialTypeOf,
+  entitlementKey,
   evaluatePolicy,
   type JsonObject,
   type JsonValue,
@@ -22,6 +26,8 @@ import { runtimeError } from '../errors.js';
 import {
   type Check,
   type Effect,
+  isPersonalClaim,
+  type OutcomeCredential,
   resolveTemplate,
   type Step,
   WORKFLOW_ID_PATTERN,
@@ -456,9 +462,86 @@ function transition(ctx: CallContext, c: Mutable<CaseRecord>, def: WorkflowDefin
   delete c.stepSince;
   delete c.deadlineAt;
   delete c.signed;
-  const results = runEffects(ctx, outcome.effects, viewOf(c, ctx));
+  const view = viewOf(c, ctx);
+  const results = runEffects(ctx, outcome.effects, view);
   if (results.length > 0) c.results = results;
+  if (outcome.credential !== undefined) entitle(ctx, c, def, outcome.credential, view);
   ctx.emit('decided', { case: c.id, workflow: c.workflow, outcome: name, status: c.status, owner: def.owner });
+}
+
+const DAY = 86_400_000;
+
+/**
+ * Records the applicant's entitlement to the outcome's credential (PROTOCOL.md §20.8): the type must exist and the
+ * workflow's owner must issue it; the applicant must be a citizen or enterprise (a subject); personal claims must
+ * name registered, unerased records. The owner's node then signs, anchors and keeps the credential for the holder.
+ */
+function entitle(
+  ctx: CallContext,
+  c: CaseRecord,
+  def: WorkflowDefinition,
+  spec: OutcomeCredential,
+  view: JsonObject,
+): void {
+  const type = credentialTypeOf(credentialsConfigOf(ctx.config.config), spec.type);
+  if (type === undefined) {
+    throw runtimeError('CREDENTIAL_TYPE_UNKNOWN', `the outcome issues ${spec.type}, which is not a credential type`, {
+      type: spec.type,
+    });
+  }
+  if (!type.issuers.includes(def.owner)) {
+    throw runtimeError('CREDENTIAL_ISSUER_NOT_AUTHORISED', `${def.owner} does not issue ${type.id}`, {
+      type: type.id,
+      issuers: [...type.issuers],
+    });
+  }
+  if (c.applicant.subject === undefined) {
+    throw runtimeError(
+      'WORKFLOW_CREDENTIAL_HOLDER',
+      'only a citizen or an enterprise can hold the licence this outcome issues',
+      {
+        type: type.id,
+      },
+    );
+  }
+  const claims: Record<string, JsonValue> = {};
+  const personal: Record<string, { record: string; field?: string }> = {};
+  for (const [name, template] of Object.entries(spec.claims)) {
+    if (!isPersonalClaim(template)) {
+      claims[name] = resolveTemplate(template, view);
+      continue;
+    }
+    const record = resolveTemplate(template.$personal, view);
+    const r =
+      typeof record === 'string'
+        ? (ctx.readOther(PRIVACY_CONTRACT, privacyKeys.record(record)) as PrivateRecord | null)
+        : null;
+    if (r === null || r.status !== 'active') {
+      throw runtimeError(
+        'WORKFLOW_PERSONAL_UNREGISTERED',
+        `claim ${name} must come from a registered personal record (${template.$personal})`,
+        { field: name },
+      );
+    }
+    personal[name] = { record: r.id, ...(template.field === undefined ? {} : { field: template.field }) };
+  }
+  const entitlement: CredentialEntitlement = {
+    case: c.id,
+    workflow: c.workflow,
+    type: type.id,
+    org: def.owner,
+    holder: c.applicant.subject,
+    holderKey: c.applicant.key,
+    claims,
+    personal,
+    disclosable: [...(spec.disclosable ?? [])],
+    validFrom: ctx.time,
+    validUntil: ctx.time + (spec.validDays ?? type.validityDays) * DAY,
+    tx: ctx.txId,
+    height: ctx.height,
+  };
+  ctx.put(entitlementKey(c.id), entitlement as unknown as JsonObject);
+  ctx.emit('credentialEntitled', { case: c.id, type: type.id, org: def.owner, holder: c.applicant.subject });
 }
 
 export const workflowContract: SystemContract = {

@@ -6,7 +6,16 @@
  * (read-only contract calls), deadlines, and what each outcome does (contract calls that issue a licence or update a
  * registry).
  */
-import { assertPolicy, isLianzhengError, type JsonObject, type JsonValue, type Policy } from '@lianzheng/protocol';
+import {
+  assertPolicy,
+  CLAIM_NAME_PATTERN,
+  CREDENTIAL_TYPE_PATTERN,
+  isLianzhengError,
+  type JsonObject,
+  type JsonValue,
+  type Policy,
+  RESERVED_CLAIM_NAMES,
+} from '@lianzheng/protocol';
 import { runtimeError } from '../errors.js';
 import { assertFormSchema, type FormSchema } from './formSchema.js';
 
@@ -59,11 +68,31 @@ export interface Step {
   readonly actions: Readonly<Record<string, Transition>>;
 }
 
+/** A claim taken from a personal record the case's form holds: `{ "$personal": "$.form.x", "field": "idNumber" }`. */
+export interface PersonalClaimTemplate {
+  readonly $personal: string;
+  readonly field?: string;
+}
+
+/** The licence an outcome entitles the applicant to (PROTOCOL.md §20.8). */
+export interface OutcomeCredential {
+  /** A credential type of the configuration that the workflow's owner may issue. */
+  readonly type: string;
+  /** Claim name → a template resolved against the case, or a personal claim. */
+  readonly claims: Readonly<Record<string, Template | PersonalClaimTemplate>>;
+  /** Claims the holder may hide; the others are always shown. */
+  readonly disclosable?: readonly string[];
+  /** Validity in days (default: the type's). */
+  readonly validDays?: number;
+}
+
 export interface Outcome {
   readonly title: Label;
   /** The case's final status. */
   readonly status: 'approved' | 'rejected';
   readonly effects?: readonly Effect[];
+  /** An approved outcome may entitle the applicant to a credential, issued by the owner's seal. */
+  readonly credential?: OutcomeCredential;
 }
 
 export interface WorkflowDefinition {
@@ -90,6 +119,8 @@ const STEP_ID_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 const MAX_STEPS = 32;
 const MAX_CHECKS = 8;
 const MAX_EFFECTS = 8;
+const MAX_CLAIMS = 32;
+const MAX_VALID_DAYS = 36_500;
 const MAX_DEADLINE_HOURS = 24 * 366;
 
 function bad(at: string, message: string): never {
@@ -196,7 +227,7 @@ export function assertWorkflowDefinition(value: unknown): WorkflowDefinition {
     const at = `outcomes.${id}`;
     if (!STEP_ID_PATTERN.test(id)) bad(at, 'is not a valid outcome id');
     if (!isRecord(o)) bad(at, 'must be an object');
-    only(o, at, ['title', 'status', 'effects']);
+    only(o, at, ['title', 'status', 'effects', 'credential']);
     label(o.title, `${at}.title`);
     if (o.status !== 'approved' && o.status !== 'rejected') bad(`${at}.status`, 'must be approved or rejected');
     if (o.effects !== undefined) {
@@ -207,6 +238,10 @@ export function assertWorkflowDefinition(value: unknown): WorkflowDefinition {
         only(e, `${at}.effects[${i}]`, ['contract', 'method', 'args']);
         callTarget(e, `${at}.effects[${i}]`);
       });
+    }
+    if (o.credential !== undefined) {
+      if (o.status !== 'approved') bad(`${at}.credential`, 'only an approved outcome issues a credential');
+      outcomeCredential(o.credential, `${at}.credential`);
     }
   }
   const steps = value.steps as Record<string, unknown>;
@@ -262,6 +297,51 @@ export function assertWorkflowDefinition(value: unknown): WorkflowDefinition {
   }
   return value as unknown as WorkflowDefinition;
 }
+
+const isPersonalClaim = (v: unknown): v is PersonalClaimTemplate => isRecord(v) && Object.hasOwn(v, '$personal');
+
+function outcomeCredential(v: unknown, at: string): void {
+  if (!isRecord(v)) bad(at, 'must be { type, claims, disclosable?, validDays? }');
+  only(v, at, ['type', 'claims', 'disclosable', 'validDays']);
+  if (typeof v.type !== 'string' || !CREDENTIAL_TYPE_PATTERN.test(v.type))
+    bad(`${at}.type`, 'must be a credential type id');
+  if (!isRecord(v.claims) || Object.keys(v.claims).length === 0 || Object.keys(v.claims).length > MAX_CLAIMS) {
+    bad(`${at}.claims`, `must map 1–${MAX_CLAIMS} claim names to values`);
+  }
+  for (const [name, c] of Object.entries(v.claims)) {
+    const here = `${at}.claims.${name}`;
+    if (!CLAIM_NAME_PATTERN.test(name) || RESERVED_CLAIM_NAMES.has(name)) {
+      bad(here, 'is not a claim name a workflow may set (letters, digits, _; not a registered JWT claim)');
+    }
+    if (isPersonalClaim(c)) {
+      only(c as unknown as Record<string, unknown>, here, ['$personal', 'field']);
+      if (typeof c.$personal !== 'string' || !c.$personal.startsWith('$.')) {
+        bad(`${here}.$personal`, 'must be a "$.path" to a personal field of the case');
+      }
+      if (c.field !== undefined && (typeof c.field !== 'string' || !CLAIM_NAME_PATTERN.test(c.field))) {
+        bad(`${here}.field`, 'must be a member name of the record');
+      }
+    }
+  }
+  if (v.disclosable !== undefined) {
+    if (!Array.isArray(v.disclosable) || new Set(v.disclosable).size !== v.disclosable.length) {
+      bad(`${at}.disclosable`, 'must list claim names once each');
+    }
+    for (const name of v.disclosable) {
+      if (typeof name !== 'string' || !Object.hasOwn(v.claims, name)) {
+        bad(`${at}.disclosable`, `${String(name)} is not one of the claims`);
+      }
+    }
+  }
+  if (
+    v.validDays !== undefined &&
+    (!Number.isSafeInteger(v.validDays) || (v.validDays as number) < 1 || (v.validDays as number) > MAX_VALID_DAYS)
+  ) {
+    bad(`${at}.validDays`, `must be a whole number of days, 1–${MAX_VALID_DAYS}`);
+  }
+}
+
+export { isPersonalClaim };
 
 function hours(v: unknown, at: string): void {
   if (v !== undefined && (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > MAX_DEADLINE_HOURS)) {
