@@ -558,7 +558,7 @@ describe('HTTP API: happy path', () => {
     ['POST', '/v1/credentials/verify', '/v1/credentials/verify'],
     ['GET', '/v1/wallet/inbox', '/v1/wallet/inbox'],
     ['GET', '/v1/wallet/inbox/:id', '/v1/wallet/inbox/{id}'],
-    ['DELETE', '/v1/wallet/inbox/:id', '/v1/wallet/inbox/{id}'],
+    ['POST', '/v1/wallet/inbox/:id/ack', '/v1/wallet/inbox/{id}/ack'],
     ['POST', '/v1/presentations', '/v1/presentations'],
     ['GET', '/v1/presentations/:id', '/v1/presentations/{id}'],
   ] as const;

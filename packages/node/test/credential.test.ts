@@ -27,7 +27,15 @@ import {
 import { createClient, createCredentialVerifier, httpTransport } from '@lianzheng/sdk';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelledKey, openTestNode, signedTx, signInToken, submitForReceipt, type TestNode } from './nodeHarness.js';
+import {
+  injectFetch,
+  labelledKey,
+  openTestNode,
+  signedTx,
+  signInToken,
+  submitForReceipt,
+  type TestNode,
+} from './nodeHarness.js';
 
 let t: TestNode;
 let suite: CryptoSuite;
@@ -309,16 +317,9 @@ describe('a business licence, verified trusting no node', () => {
     await anchoredStatus(c.id);
     /** A node's API in-process; `rollback` makes it answer status questions from an older certified block. */
     let rollback: number | undefined;
-    const fetchFn = (async (input: string | URL, init?: RequestInit) => {
-      const u = new URL(String(input));
+    const fetchFn = injectFetch(t, (u) => {
       if (rollback !== undefined && u.pathname.startsWith('/v1/state/')) u.searchParams.set('height', String(rollback));
-      const r = await t.app.inject({
-        method: (init?.method ?? 'GET') as 'GET',
-        url: u.pathname + u.search,
-        headers: (init?.headers ?? {}) as Record<string, string>,
-      });
-      return new Response(r.body, { status: r.statusCode, headers: { 'content-type': 'application/json' } });
-    }) as typeof fetch;
+    });
     const verifier = createCredentialVerifier({
       client: createClient({ transport: httpTransport('http://node.test', { fetch: fetchFn }) }),
       genesis: t.genesis,

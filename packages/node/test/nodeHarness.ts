@@ -390,3 +390,21 @@ export async function credentialsSettled(t: TestNode, timeoutMs = 30_000): Promi
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * A `fetch` that answers from the node's API in-process (for the SDK's HTTP transport); `rewrite` may change the URL
+ * first (a test's hostile node).
+ */
+export function injectFetch(t: TestNode, rewrite?: (url: URL) => void): typeof fetch {
+  return (async (input: string | URL, init?: RequestInit) => {
+    const u = new URL(String(input));
+    rewrite?.(u);
+    const r = await t.app.inject({
+      method: (init?.method ?? 'GET') as 'GET' | 'POST',
+      url: u.pathname + u.search,
+      headers: (init?.headers ?? {}) as Record<string, string>,
+      ...(init?.body === undefined || init.body === null ? {} : { payload: String(init.body) }),
+    });
+    return new Response(r.body, { status: r.statusCode, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+}

@@ -19,6 +19,7 @@ import {
   disclosedClaims,
   issueSdJwt,
   jwkToPublicKey,
+  type ParsedSdJwt,
   parseSdJwt,
   publicKeyToJwk,
   SD_JWT_VC_TYP,
@@ -367,15 +368,30 @@ type CredentialErrorCode =
  * checkpoint must verify against `trust`, be no older than `minCheckpointHeight` and `maxStatusAgeMs`, and the anchor
  * must name exactly this credential, its seal and type; then revoked, suspended, expired and not-yet-valid are refused.
  */
-export function verifyCredentialPresentation(
+/** What the issuer part of a credential says, once its seal and signature are checked. */
+export interface CredentialIssuerCheck {
+  readonly id: string;
+  readonly type: string;
+  readonly org: string;
+  /** The seal's public key, hex. */
+  readonly sealKey: string;
+  /** From `iat`, `nbf`, `exp` (ms). */
+  readonly issuedAt: number;
+  readonly validFrom: number;
+  readonly validUntil: number;
+}
+
+/**
+ * Checks the issuer-signed part of a credential or presentation (§20.7 steps 1–3): the `dc+sd-jwt` shape, the seal
+ * certificate in `x5c` against the pinned organisation CAs at `iat` (a member with role `issuer`), `iss` naming that
+ * organisation, and the seal's signature. What a wallet checks before keeping a credential.
+ */
+export function verifyCredentialIssuer(
   suite: CryptoSuite,
   trust: Consortium,
   view: ConsortiumView,
-  presentation: string,
-  status: StateView,
-  check: CredentialCheck,
-): VerifiedCredential {
-  const parsed = parseSdJwt(suite, presentation);
+  parsed: ParsedSdJwt,
+): CredentialIssuerCheck {
   const { header, payload } = parsed.jws;
   if (header.typ !== SD_JWT_VC_TYP) fail('CREDENTIAL_MALFORMED', `typ must be ${SD_JWT_VC_TYP}`, { field: 'typ' });
   const x5c = header.x5c;
@@ -408,6 +424,28 @@ export function verifyCredentialPresentation(
   const sealKey = hexToBytes(seal.publicKey, 'seal');
   if (!verifyJws(suite, parsed.jws, sealKey))
     fail('CREDENTIAL_SIGNATURE_INVALID', 'the seal signature does not verify');
+  return {
+    id: id as string,
+    type,
+    org: seal.org,
+    sealKey: seal.publicKey,
+    issuedAt: (payload.iat as number) * 1000,
+    validFrom: (payload.nbf as number) * 1000,
+    validUntil: (payload.exp as number) * 1000,
+  };
+}
+
+export function verifyCredentialPresentation(
+  suite: CryptoSuite,
+  trust: Consortium,
+  view: ConsortiumView,
+  presentation: string,
+  status: StateView,
+  check: CredentialCheck,
+): VerifiedCredential {
+  const parsed = parseSdJwt(suite, presentation);
+  const { payload } = parsed.jws;
+  const { id, type, org, sealKey } = verifyCredentialIssuer(suite, trust, view, parsed);
 
   // The holder, for this verifier and nonce; then what they chose to show.
   const holderKey = jwkToPublicKey(suite, (payload.cnf as { jwk?: unknown } | undefined)?.jwk);
@@ -458,8 +496,8 @@ export function verifyCredentialPresentation(
     anchor === null ||
     typeof anchor !== 'object' ||
     anchor.digest !== credentialDigest(suite, jwt) ||
-    anchor.issuerKey !== seal.publicKey ||
-    anchor.org !== seal.org ||
+    anchor.issuerKey !== sealKey ||
+    anchor.org !== org ||
     anchor.type !== type ||
     anchor.holder !== payload.sub
   ) {

@@ -91,6 +91,7 @@ export {
   type CredentialAnchor,
   type CredentialCheck,
   type CredentialEntitlement,
+  type CredentialIssuerCheck,
   type CredentialStatus,
   type CredentialStatusChange,
   type CredentialsConfig,
@@ -110,6 +111,7 @@ export {
   RESERVED_CLAIM_NAMES,
   type VerifiedCredential,
   vctOf,
+  verifyCredentialIssuer,
   verifyCredentialPresentation,
 } from './credential.js';
 export { type DidKeyPublicKey, didKeyFromPublicKey, publicKeyFromDidKey } from './didKey.js';

@@ -76,6 +76,17 @@ export {
 } from './stats.js';
 export { type HttpTransportOptions, httpTransport, type Transport } from './transport.js';
 export {
+  type CreateWalletParameters,
+  createWallet,
+  memoryWalletStorage,
+  presentationFromQrText,
+  presentationQrText,
+  QR_INLINE_MAX,
+  type Wallet,
+  type WalletCredential,
+  type WalletStorage,
+} from './wallet.js';
+export {
   COMMITMENT_TAG,
   caseReaders,
   commitPersonal,

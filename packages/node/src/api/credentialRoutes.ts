@@ -142,8 +142,8 @@ export function registerCredentialRoutes(
     },
   );
 
-  app.delete(
-    '/v1/wallet/inbox/:id',
+  app.post(
+    '/v1/wallet/inbox/:id/ack',
     {
       schema: {
         tags: wallet,
