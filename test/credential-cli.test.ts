@@ -151,4 +151,100 @@ describe('lianzheng credential: issue, present, verify online and offline, revok
     const status = await cli([...g(), 'credential', 'status', id]);
     expect(status.stdout).toContain('revoked');
   });
+
+  it('issued at the outcome: the demo licence case approved, collected, shown by QR link, verified, revoked', async () => {
+    const json = async (...args: string[]) => {
+      const r = await cli([...g(), '--json', ...args]);
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    // The demo's business-licence application of enterprise-1, still at review.
+    const { cases } = (await json('workflow', 'cases', '--mine', '--key', 'enterprise-1')) as {
+      cases: { id: string; workflow: string; status: string }[];
+    };
+    const c = cases.find((x) => x.workflow === 'business-licence' && x.status === 'open');
+    expect(c).toBeDefined();
+    const caseId = (c as { id: string }).id;
+    await json('workflow', 'act', caseId, 'approve', '--key', 'market-caseworker', '--form', '{"opinion":"材料齐全"}');
+    await json(
+      'workflow',
+      'act',
+      caseId,
+      'approve',
+      '--key',
+      'market-registrar',
+      '--form',
+      '{"licenceNo":"91330106MA2AB3CD7K"}',
+    );
+
+    // The market node signs and anchors the licence by itself; the enterprise sees it waiting and collects it.
+    let waiting: { id: string; type: string; case: string }[] = [];
+    for (let i = 0; i < 100 && waiting.length === 0; i++) {
+      waiting = ((await json('credential', 'inbox', '--key', 'enterprise-1')) as { credentials: typeof waiting })
+        .credentials;
+      if (waiting.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(waiting).toMatchObject([{ type: 'business-licence', case: caseId }]);
+    const id = (waiting[0] as { id: string }).id;
+    const walletDir = path.join(home, 'wallet-enterprise-1');
+    const collected = (await json('credential', 'collect', '--key', 'enterprise-1', '--wallet', walletDir)) as {
+      collected: { id: string; shown: Record<string, unknown>; disclosable: Record<string, unknown> }[];
+    };
+    expect(collected.collected).toMatchObject([
+      {
+        id,
+        shown: { companyName: '西湖数字科技有限公司', creditCode: '91330106MA2AB3CD7K' },
+        disclosable: { legalRepresentative: '陈立新', legalRepresentativeId: '330106197903033318' },
+      },
+    ]);
+    expect(
+      ((await json('credential', 'inbox', '--key', 'enterprise-1')) as { credentials: unknown[] }).credentials,
+    ).toEqual([]);
+
+    // A presentation for a bank, as the text of a QR code (a link: it is too long for one code), verified from it.
+    const p = await cli([
+      ...g(),
+      'credential',
+      'present',
+      path.join(walletDir, `${id}.sdjwt`),
+      '--aud',
+      'bank.example',
+      '--nonce',
+      'qr-1',
+      '--disclose',
+      'address',
+      '--key',
+      'enterprise-1',
+    ]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).not.toContain('330106197903033318');
+    const qr = (await json('credential', 'qr', p.stdout.trim())) as { qr: string; inline: boolean };
+    expect(qr.inline).toBe(false);
+    expect(qr.qr).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/presentations\//);
+    const verified = await json('credential', 'verify', qr.qr, '--aud', 'bank.example', '--nonce', 'qr-1');
+    expect(verified).toMatchObject({ id, type: 'business-licence', claims: { companyName: '西湖数字科技有限公司' } });
+    expect(verified.claims).not.toHaveProperty('legalRepresentativeId');
+
+    await json('credential', 'revoke', id, '--reason', 'cancelled', '--key', 'market-registrar');
+    let refused = '';
+    for (let i = 0; i < 100 && !refused.includes('CREDENTIAL_REVOKED'); i++) {
+      const again = await cli([
+        ...g(),
+        'credential',
+        'present',
+        path.join(walletDir, `${id}.sdjwt`),
+        '--aud',
+        'bank.example',
+        '--nonce',
+        `qr-r${i}`,
+        '--key',
+        'enterprise-1',
+      ]);
+      refused = (
+        await cli([...g(), 'credential', 'verify', again.stdout.trim(), '--aud', 'bank.example', '--nonce', `qr-r${i}`])
+      ).stderr;
+      if (!refused.includes('CREDENTIAL_REVOKED')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(refused).toContain('CREDENTIAL_REVOKED');
+  });
 });

@@ -1,13 +1,17 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { KeyPair } from '@lianzheng/node';
 import {
   bytesToHex,
   ConsortiumView,
+  CREDENTIAL_ID_PATTERN,
   CREDENTIAL_REASONS,
   type CredentialAnchor,
   certificateFromBase64,
   configOfGenesis,
   credentialKeys,
   credentialsConfigOf,
+  type Genesis,
   hexToBytes,
   issueCredential,
   parseCertificate,
@@ -17,7 +21,16 @@ import {
   type StateView,
   verifyCredentialPresentation,
 } from '@lianzheng/protocol';
-import { getChainInfo, getState } from '@lianzheng/sdk';
+import {
+  type Client,
+  createWallet,
+  getChainInfo,
+  getState,
+  presentationFromQrText,
+  presentationQrText,
+  QR_INLINE_MAX,
+  type Wallet,
+} from '@lianzheng/sdk';
 import type { Command } from 'commander';
 import {
   client,
@@ -26,7 +39,10 @@ import {
   jsonObjectOption,
   pinnedGenesis,
   print,
+  resolveHome,
   resolveKey,
+  resolveUrl,
+  sessionClient,
   submitAndReport,
   usage,
 } from '../context.js';
@@ -48,6 +64,33 @@ function presentationOf(text: string): { presentation: string; status?: StateVie
   const v = parseJsonStrict(text) as { presentation?: unknown; status?: unknown };
   if (typeof v.presentation !== 'string') usage('the bundle has no presentation');
   return { presentation: v.presentation, ...(v.status === undefined ? {} : { status: v.status as StateView }) };
+}
+
+/** A wallet whose credentials are files `<id>.sdjwt` in `dir` (mode 0600). */
+function walletOf(c: Client, genesis: Genesis, key: KeyPair, dir: string): Wallet {
+  const file = (id: string) => {
+    if (!CREDENTIAL_ID_PATTERN.test(id)) usage(`${id} is not a credential id`);
+    return path.join(dir, `${id}.sdjwt`);
+  };
+  return createWallet({
+    client: c,
+    genesis,
+    publicKey: key.publicKey,
+    secretKey: key.secretKey,
+    storage: {
+      get: async (id) => (await readFile(file(id), 'utf8').catch(() => undefined))?.trim(),
+      put: async (id, credential) => {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await writeFile(file(id), `${credential}\n`, { mode: 0o600 });
+      },
+      delete: async (id) => rm(file(id), { force: true }),
+      ids: async () =>
+        (await readdir(dir).catch(() => [] as string[]))
+          .filter((f) => f.endsWith('.sdjwt'))
+          .map((f) => f.slice(0, -'.sdjwt'.length))
+          .sort(),
+    },
+  });
 }
 
 export function registerCredential(program: Command): void {
@@ -174,7 +217,10 @@ export function registerCredential(program: Command): void {
       ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         const { genesis, suite, trust } = await pinnedGenesis(g);
-        const { presentation, status: attached } = presentationOf(await textOf(input));
+        const text = await textOf(input);
+        const { presentation, status: attached } = presentationOf(
+          /^https?:\/\//.test(text) ? await presentationFromQrText(text) : text,
+        );
         const status =
           attached ??
           (await getState(
@@ -205,6 +251,74 @@ export function registerCredential(program: Command): void {
         );
       },
     );
+
+  cr.command('inbox')
+    .description('licences issued to you and waiting on the node to be collected (sign in with --key)')
+    .option('--key <file|id>', 'your key (the one you applied with)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions & { key?: string }>();
+      const key = await resolveKey(g);
+      const { genesis } = await pinnedGenesis(g);
+      const wallet = walletOf(await sessionClient(g, key), genesis, key, '');
+      const waiting = await wallet.inbox();
+      print(
+        g,
+        waiting.length === 0
+          ? 'nothing waiting'
+          : waiting.map((a) => `${a.type} ${a.id} from ${a.org}, case ${a.case ?? '-'} (block ${a.height})`).join('\n'),
+        { credentials: waiting },
+      );
+    });
+
+  cr.command('collect [id]')
+    .description(
+      'collect waiting licences into your wallet directory (each checked against the pinned genesis and bound to your key); the node then destroys its copy',
+    )
+    .option('--key <file|id>', 'your key (the one you applied with)')
+    .option('--wallet <dir>', 'where to keep them (default <home>/wallet/<key id>)')
+    .action(async (id: string | undefined, o: { wallet?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions & { key?: string }>();
+      const key = await resolveKey(g);
+      const { genesis } = await pinnedGenesis(g);
+      const dir = o.wallet ?? path.join(resolveHome(g.home), 'wallet', key.id);
+      const wallet = walletOf(await sessionClient(g, key), genesis, key, dir);
+      const got = id === undefined ? await wallet.collectAll() : [await wallet.collect(id)];
+      print(
+        g,
+        got.length === 0
+          ? 'nothing waiting'
+          : got
+              .map((c) =>
+                [
+                  `✓ ${c.type} ${c.id} from ${c.org} → ${path.join(dir, `${c.id}.sdjwt`)}`,
+                  ...Object.entries(c.shown).map(
+                    ([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`,
+                  ),
+                  ...Object.keys(c.disclosable).map((k) => `  ${k}: (you choose whether to show it)`),
+                ].join('\n'),
+              )
+              .join('\n'),
+        { collected: got, wallet: dir },
+      );
+    });
+
+  cr.command('qr <presentation>')
+    .description(
+      'the text of a QR code for a presentation: the presentation itself when short enough, else a 10-minute link the node keeps',
+    )
+    .option('--inline-max <chars>', `longest presentation carried in the code itself (default ${QR_INLINE_MAX})`)
+    .action(async (input: string, o: { inlineMax?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const { presentation } = presentationOf(await textOf(input));
+      const c = await client(g);
+      const text = await presentationQrText(
+        c,
+        await resolveUrl(g),
+        presentation,
+        o.inlineMax === undefined ? QR_INLINE_MAX : Number(o.inlineMax),
+      );
+      print(g, text, { qr: text, inline: text === presentation });
+    });
 
   cr.command('status <id>')
     .description('the status of a credential on chain (valid / suspended / revoked, with its history)')
