@@ -4,6 +4,7 @@
  * (unmetered) regular-expression engine are refused when a definition is deployed.
  */
 import { describe, expect, it } from 'vitest';
+import { assertWorkflowDefinition } from '../src/workflows/definition.js';
 import { assertFormSchema, backtrackingRisk, validateForm } from '../src/workflows/formSchema.js';
 
 const code = (fn: () => unknown): string | undefined => {
@@ -118,5 +119,51 @@ describe('validateForm', () => {
         JSON.stringify(bad),
       ).toBe('WORKFLOW_DEFINITION_INVALID');
     }
+  });
+});
+
+describe("an outcome's credential section (PROTOCOL.md §20.8)", () => {
+  const definition = (credential: unknown, status = 'approved') => ({
+    id: 'licence-test',
+    version: 1,
+    title: '测试',
+    owner: 'market',
+    applicant: { kind: 'enterprise' },
+    form: { type: 'object', properties: { name: { type: 'string', maxLength: 20 } } },
+    start: 'review',
+    steps: {
+      review: { title: '审查', type: 'single', actors: { role: 'caseworker' }, actions: { approve: { to: '@done' } } },
+    },
+    outcomes: { done: { title: '办结', status, credential } },
+  });
+  const good = {
+    type: 'business-licence',
+    claims: {
+      companyName: '$.form.name',
+      legalRepresentativeId: { $personal: '$.form.rep', field: 'idNumber' },
+      established: '$.time',
+    },
+    disclosable: ['legalRepresentativeId'],
+    validDays: 3650,
+  };
+
+  it('accepts type, claims (templates and personal claims), disclosable and validity', () => {
+    expect(assertWorkflowDefinition(definition(good)).outcomes.done?.credential).toEqual(good);
+  });
+
+  it.each([
+    ['a rejected outcome', definition(good, 'rejected')],
+    ['no claims', definition({ ...good, claims: {} })],
+    ['a registered JWT claim', definition({ ...good, claims: { ...good.claims, sub: '$.form.name' } })],
+    ['a claim name with a dot', definition({ ...good, claims: { 'a.b': 'x' }, disclosable: [] })],
+    ['a disclosable name that is no claim', definition({ ...good, disclosable: ['nope'] })],
+    ['a claim disclosable twice', definition({ ...good, disclosable: ['established', 'established'] })],
+    ['a personal claim without a path', definition({ ...good, claims: { x: { $personal: 'rep' } }, disclosable: [] })],
+    ['a personal claim with extra members', definition({ ...good, claims: { x: { $personal: '$.form.rep', y: 1 } } })],
+    ['a bad type id', definition({ ...good, type: 'Business Licence' })],
+    ['zero days', definition({ ...good, validDays: 0 })],
+    ['an unknown member', definition({ ...good, holder: '$.form.name' })],
+  ])('refuses %s', (_, d) => {
+    expect(code(() => assertWorkflowDefinition(d))).toBe('WORKFLOW_DEFINITION_INVALID');
   });
 });
