@@ -129,8 +129,6 @@ export class CredentialIssuer {
         if (typeof data.case !== 'string' || typeof data.org !== 'string') continue;
         if (e.contract === WORKFLOW_CONTRACT && e.name === 'credentialEntitled' && this.seals.has(data.org)) {
           this.attempt(data.case);
-        } else if (e.contract === CREDENTIAL_CONTRACT && e.name === 'credentialIssued') {
-          this.attempt(data.case);
         }
       }
     }

@@ -33,10 +33,11 @@ const verifyBody = z
   })
   .strict();
 
-const presentationBody = z.object({ presentation: z.string().min(1).max(65_536) }).strict();
+/** A presentation is a few KiB (a business licence: 2.6 KiB); the links are capped in size and number. */
+const presentationBody = z.object({ presentation: z.string().min(1).max(16_384) }).strict();
 
 export const PRESENTATION_TTL_MS = 10 * 60_000;
-const MAX_PRESENTATION_LINKS = 10_000;
+const MAX_PRESENTATION_LINKS = 1_000;
 
 /** Presentations kept in memory for a few minutes under random ids (oldest dropped first when full). */
 class PresentationLinks {
