@@ -17,13 +17,30 @@ const rules = {
   sdk: { internal: ['protocol'], external: [], pure: true },
   node: { internal: ['protocol', 'runtime'], external: ['*'], pure: false },
   cli: { internal: ['protocol', 'runtime', 'node', 'sdk'], external: ['*'], pure: false },
+  // The web app runs in a browser: it reaches nodes through the SDK only, never node or runtime.
+  portal: {
+    internal: ['protocol', 'sdk'],
+    external: [
+      'react',
+      'react-dom',
+      'antd',
+      '@ant-design/icons',
+      'echarts',
+      'i18next',
+      'react-i18next',
+      'react-router',
+      'qrcode.react',
+      'jsqr',
+    ],
+    pure: true,
+  },
 };
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) yield* files(p);
-    else if (p.endsWith('.ts')) yield p;
+    else if (p.endsWith('.ts') || p.endsWith('.tsx')) yield p;
   }
 }
 

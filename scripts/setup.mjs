@@ -1,7 +1,7 @@
 // Set-up shared by `npm start` and `npm test`: everything a fresh machine needs, installed only when missing.
 // Uses nothing but Node built-ins, because it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -31,10 +31,38 @@ export function ensureNodeModules() {
   run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
-/** Incremental TypeScript build of every package (fast when nothing changed). */
+/** Incremental TypeScript build of every package (fast when nothing changed), then the web app when it is stale. */
 export function build() {
   step('Building (tsc -b)…');
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);
+  buildPortal();
+}
+
+function newestMtime(p) {
+  if (!existsSync(p)) return 0;
+  const s = statSync(p);
+  if (!s.isDirectory()) return s.mtimeMs;
+  let newest = s.mtimeMs;
+  for (const name of readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, name)));
+  return newest;
+}
+
+/**
+ * The web app (packages/portal): type-checked, then bundled by Vite into packages/portal/dist, which the node serves.
+ * Skipped when the bundle is newer than its sources and the SDK and protocol builds it includes.
+ */
+export function buildPortal({ force = false } = {}) {
+  const portal = path.join(root, 'packages', 'portal');
+  const built = newestMtime(path.join(portal, 'dist', 'index.html'));
+  const sources = Math.max(
+    ...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newestMtime(path.join(portal, p))),
+    ...['sdk', 'protocol'].map((p) => newestMtime(path.join(root, 'packages', p, 'dist'))),
+  );
+  if (!force && built > sources) return;
+  step('Building the web app (packages/portal: tsc, vite build)…');
+  const bin = (pkg, file) => path.join(root, 'node_modules', pkg, file);
+  run(process.execPath, [bin('typescript', 'bin/tsc'), '-p', portal, '--noEmit']);
+  run(process.execPath, [bin('vite', 'bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: portal });
 }
 
 function dpkgInstalled(pkg) {

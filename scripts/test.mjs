@@ -63,8 +63,9 @@ function phase(name, fn) {
 }
 
 ensureNodeModules();
-// etcd (the consortium tests run a real 3-member cluster) from Debian's etcd-server.
-ensureDebianPackages(['etcd-server']);
+// etcd (the consortium tests run a real 3-member cluster) from Debian's etcd-server; Chromium for the web app's
+// browser tests, with the CJK fonts without which Chinese text renders as empty boxes.
+ensureDebianPackages(['etcd-server', 'chromium', 'fonts-noto-cjk']);
 build();
 phase('lint and format (biome)', () =>
   run(process.execPath, [path.join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'check', '.']),

@@ -168,6 +168,8 @@ export {
 } from './merkle.js';
 export {
   assertNotaryCertificate,
+  type DocumentDigest,
+  documentDigest,
   isNotaryAlgorithm,
   NOTARY_ALGORITHMS,
   NOTARY_CERTIFICATE_TYPE,

@@ -1,6 +1,8 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, equalBytes, hexToBytes, isHex } from './bytes.js';
 import { protocolError } from './errors.js';
 import type { Consortium } from './genesis.js';
+import { createSm3 } from './sm3.js';
 import type { CryptoSuite, SuiteId } from './suite.js';
 import { assertTxProof, type TxProof, verifyTxProof } from './txProof.js';
 
@@ -12,6 +14,25 @@ export type NotaryAlgorithm = (typeof NOTARY_ALGORITHMS)[number];
 
 export function isNotaryAlgorithm(value: unknown): value is NotaryAlgorithm {
   return value === 'sha256' || value === 'sm3';
+}
+
+/** An incremental digest of a file's bytes, for hashing large files piece by piece (a browser reading a stream). */
+export interface DocumentDigest {
+  update(chunk: Uint8Array): DocumentDigest;
+  /** The lower-case hex digest; call once. */
+  hex(): string;
+}
+
+export function documentDigest(alg: NotaryAlgorithm): DocumentDigest {
+  const h = alg === 'sm3' ? createSm3() : sha256.create();
+  const out: DocumentDigest = {
+    update(chunk) {
+      h.update(chunk);
+      return out;
+    },
+    hex: () => bytesToHex(h.digest()),
+  };
+  return out;
 }
 
 /** State key of a notarised document in the `notary` contract. */

@@ -1,4 +1,7 @@
-import { createApiServer, isFaultInjection, LianzhengNode } from '@lianzheng/node';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { createApiServer, defaultApiOptions, isFaultInjection, LianzhengNode } from '@lianzheng/node';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { type GlobalOptions, passphrase, resolveHome, usage } from '../context.js';
@@ -13,9 +16,18 @@ export function registerStart(program: Command): void {
     .option('--workers <n>', 'signature-verification worker threads', (v) => Number.parseInt(v, 10))
     .option('--log-level <level>', 'trace|debug|info|warn|error', 'info')
     .option('--seed-demo', 'on a fresh chain, record a little demo history')
+    .option('--portal <dir>', 'serve this built web app at / (default: the installed @lianzheng/portal)')
+    .option('--no-portal', 'serve the API only')
     .action(
       async (
-        opts: { host?: string; port?: number; workers?: number; logLevel: string; seedDemo?: boolean },
+        opts: {
+          host?: string;
+          port?: number;
+          workers?: number;
+          logLevel: string;
+          seedDemo?: boolean;
+          portal?: string | boolean;
+        },
         cmd: Command,
       ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -46,7 +58,14 @@ export function registerStart(program: Command): void {
             process.exit(70);
           },
         });
-        const app = await createApiServer(node);
+        const portalDir = opts.portal === false ? undefined : findPortal(opts.portal);
+        if (opts.portal !== false && portalDir === undefined) {
+          log.warn('the web app is not built (npm run build); serving the API only');
+        }
+        const app = await createApiServer(node, {
+          ...defaultApiOptions,
+          ...(portalDir === undefined ? {} : { portalDir }),
+        });
         const host = opts.host ?? node.config.listen.host;
         const port = opts.port ?? node.config.listen.port;
         await app.listen({ host, port });
@@ -62,6 +81,7 @@ export function registerStart(program: Command): void {
             `  chain ${node.genesis.chainId} · suite ${node.genesis.suite} · ordering ${node.genesis.ordering.type} · height ${node.ledger.durableHeight}` +
               (seeded > 0 ? ` · ${seeded} demo transactions recorded` : ''),
             `  home      ${home}` + (seeded > 0 ? `   (demo identities: ${home}/identities.json)` : ''),
+            ...(portalDir === undefined ? [] : [`  web app   ${base}/`]),
             `  API       ${base}/v1`,
             `  API docs  ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
             `  events    ws://${host}:${actualPort}/v1/events`,
@@ -85,4 +105,19 @@ export function registerStart(program: Command): void {
         process.on('SIGTERM', () => void shutdown('SIGTERM'));
       },
     );
+}
+
+/** The built web app: `dir` if given, else the dist directory of the installed @lianzheng/portal, if built. */
+function findPortal(dir: string | true | undefined): string | undefined {
+  if (typeof dir === 'string') {
+    if (!existsSync(path.join(dir, 'index.html'))) usage(`--portal: ${dir} holds no index.html`);
+    return path.resolve(dir);
+  }
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@lianzheng/portal/package.json');
+    const dist = path.join(path.dirname(pkg), 'dist');
+    return existsSync(path.join(dist, 'index.html')) ? dist : undefined;
+  } catch {
+    return undefined;
+  }
 }

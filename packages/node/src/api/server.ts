@@ -12,6 +12,7 @@ import type { LianzhengNode } from '../lianzhengNode.js';
 import { certificateHealth } from './certificateHealth.js';
 import { registerCredentialRoutes } from './credentialRoutes.js';
 import { registerIdentityRoutes } from './identityRoutes.js';
+import { registerPortal } from './portal.js';
 import { registerPrivacyRoutes } from './privacyRoutes.js';
 import {
   errorResponses,
@@ -39,6 +40,8 @@ export interface ApiOptions {
   readonly docs: boolean;
   /** Sign-in and session limits. */
   readonly sessions: SessionOptions;
+  /** The built web app (packages/portal/dist) to serve at `/`; none when absent. */
+  readonly portalDir?: string;
 }
 
 export const defaultApiOptions: ApiOptions = {
@@ -181,11 +184,13 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
       .code(status)
       .send(status === 500 ? { error: { ...body.error, details: { requestId: request.id } } } : body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  const portalPage = opts.portalDir === undefined ? undefined : await registerPortal(app, opts.portalDir);
+  app.setNotFoundHandler((request, reply) => {
+    if (portalPage?.(request, reply) === true) return reply;
+    return reply
       .code(404)
-      .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
-  );
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+  });
 
   const requireText = (request: FastifyRequest): string => {
     if (typeof request.body !== 'string' || request.body.length === 0) {

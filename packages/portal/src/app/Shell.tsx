@@ -1,0 +1,179 @@
+import { GlobalOutlined, LogoutOutlined, UserOutlined } from '@ant-design/icons';
+import { Button, Dropdown, Layout, Menu, type MenuProps, Segmented, Space, Typography } from 'antd';
+import { type ReactNode, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { type Language, setLanguage } from './i18n.js';
+import { type TrustAnchor, trustAnchor } from './node.js';
+import { sessionLabel, useSession } from './session.js';
+
+const { Header, Content, Footer } = Layout;
+
+function useMenuItems(): NonNullable<MenuProps['items']> {
+  const { t } = useTranslation();
+  const { session } = useSession();
+  const kind = session?.identity.kind;
+  const items: NonNullable<MenuProps['items']> = [
+    { key: '/', label: <Link to="/">{t('common.nav.home')}</Link> },
+    { key: '/records', label: <Link to="/records">{t('common.nav.records')}</Link> },
+    { key: '/verify', label: <Link to="/verify">{t('common.nav.verify')}</Link> },
+    { key: '/notary', label: <Link to="/notary">{t('common.nav.notary')}</Link> },
+    { key: '/explorer', label: <Link to="/explorer">{t('common.nav.explorer')}</Link> },
+    { key: '/dashboards', label: <Link to="/dashboards">{t('common.nav.dashboards')}</Link> },
+  ];
+  if (kind === 'citizen' || kind === 'enterprise') {
+    items.push({
+      key: '/me',
+      label: t('common.nav.mine'),
+      children: [
+        { key: '/me/cases', label: <Link to="/me/cases">{t('common.nav.myCases')}</Link> },
+        { key: '/me/wallet', label: <Link to="/me/wallet">{t('common.nav.wallet')}</Link> },
+        { key: '/me/access', label: <Link to="/me/access">{t('common.nav.access')}</Link> },
+      ],
+    });
+  }
+  if (kind === 'member') {
+    items.push({ key: '/console', label: <Link to="/console">{t('common.nav.console')}</Link> });
+    items.push({ key: '/admin', label: <Link to="/admin">{t('common.nav.admin')}</Link> });
+  }
+  return items;
+}
+
+function selectedKey(pathname: string): string {
+  if (pathname === '/') return '/';
+  const first = `/${pathname.split('/')[1] ?? ''}`;
+  if (first === '/me') return pathname.split('/').slice(0, 3).join('/');
+  return first;
+}
+
+function LanguageSwitch() {
+  const { t, i18n } = useTranslation();
+  return (
+    <Segmented<Language>
+      aria-label={t('common.language.label')}
+      size="small"
+      value={i18n.language === 'en' ? 'en' : 'zh'}
+      onChange={(v) => setLanguage(v)}
+      options={[
+        { value: 'zh', label: t('common.language.zh') },
+        { value: 'en', label: t('common.language.en') },
+      ]}
+    />
+  );
+}
+
+function UserArea() {
+  const { t } = useTranslation();
+  const { session, signOut } = useSession();
+  const navigate = useNavigate();
+  if (session === undefined) {
+    return (
+      <Link to="/signin">
+        <Button type="primary" ghost icon={<UserOutlined />} data-testid="sign-in">
+          {t('common.signIn')}
+        </Button>
+      </Link>
+    );
+  }
+  return (
+    <Dropdown
+      menu={{
+        items: [
+          {
+            key: 'out',
+            icon: <LogoutOutlined />,
+            label: t('common.signOut'),
+            onClick: () => {
+              void signOut().then(() => navigate('/'));
+            },
+          },
+        ],
+      }}
+    >
+      <Button icon={<UserOutlined />} data-testid="user-menu">
+        {t(`common.kind.${session.identity.kind}`)} · {sessionLabel(session)}
+      </Button>
+    </Dropdown>
+  );
+}
+
+function TrustFooter() {
+  const { t } = useTranslation();
+  const [anchor, setAnchor] = useState<TrustAnchor | undefined>(undefined);
+  useEffect(() => {
+    trustAnchor().then(setAnchor, () => undefined);
+  }, []);
+  return (
+    <Footer style={{ textAlign: 'center', fontSize: 13 }}>
+      <div>{t('common.footer')}</div>
+      {anchor !== undefined && (
+        <Typography.Text
+          type={anchor.matchesPinned ? 'secondary' : 'danger'}
+          style={{ fontSize: 12 }}
+          data-testid="trust-anchor"
+        >
+          {t('common.trust.anchor')}: {t('common.trust.chain')} {anchor.chainId} · {t('common.trust.suite')}{' '}
+          {anchor.suite} · {t('common.trust.genesis')} <code>{anchor.genesisHash}</code>
+          {!anchor.matchesPinned && <div role="alert">{t('common.trust.changed')}</div>}
+        </Typography.Text>
+      )}
+    </Footer>
+  );
+}
+
+export function Shell({ children }: { readonly children: ReactNode }) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const items = useMenuItems();
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <a href="#main" className="lz-skip">
+        {t('common.skipToContent')}
+      </a>
+      <Header
+        style={{
+          display: 'flex',
+          alignItems: 'center',
+          gap: 16,
+          paddingInline: 16,
+          background: '#fff',
+          borderBottom: '1px solid #e5e7eb',
+        }}
+      >
+        <Link
+          to="/"
+          style={{ display: 'flex', alignItems: 'center', gap: 8, whiteSpace: 'nowrap' }}
+          aria-label={t('common.nav.home')}
+        >
+          <img src="/favicon.svg" alt="" width={28} height={28} />
+          <Typography.Text strong style={{ fontSize: 18, color: '#1a4e8a' }}>
+            {t('common.brand')}
+          </Typography.Text>
+          <Typography.Text type="secondary" className="lz-hide-narrow">
+            {t('common.brandLong')}
+          </Typography.Text>
+        </Link>
+        <Menu
+          mode="horizontal"
+          selectedKeys={[selectedKey(location.pathname)]}
+          items={items}
+          style={{ flex: 1, minWidth: 0, borderBottom: 'none' }}
+          aria-label={t('common.nav.public')}
+        />
+        <Space size="middle">
+          <GlobalOutlined aria-hidden className="lz-hide-narrow" />
+          <LanguageSwitch />
+          <UserArea />
+        </Space>
+      </Header>
+      <Content
+        id="main"
+        tabIndex={-1}
+        style={{ padding: '24px 16px', maxWidth: 1200, width: '100%', margin: '0 auto' }}
+      >
+        {children}
+      </Content>
+      <TrustFooter />
+    </Layout>
+  );
+}

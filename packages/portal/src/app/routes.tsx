@@ -1,0 +1,83 @@
+/** Every page, loaded on demand so the public pages stay light (charts and the console load only when opened). */
+import { Button, Result, Spin } from 'antd';
+import { Component, type ComponentType, type ErrorInfo, lazy, type ReactNode, Suspense } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Route, Routes } from 'react-router';
+
+function page<T extends Record<string, ComponentType>>(load: () => Promise<T>, name: keyof T) {
+  return lazy(async () => ({ default: (await load())[name] as ComponentType }));
+}
+
+const Home = page(() => import('../public/Home.js'), 'Home');
+const VerifyLicence = page(() => import('../public/VerifyLicence.js'), 'VerifyLicence');
+const Notary = page(() => import('../public/Notary.js'), 'Notary');
+const Explorer = page(() => import('../public/Explorer.js'), 'Explorer');
+const BlockPage = page(() => import('../public/Explorer.js'), 'BlockPage');
+const TxPage = page(() => import('../public/Explorer.js'), 'TxPage');
+
+export function AppRoutes() {
+  const { t } = useTranslation();
+  return (
+    <PageErrorBoundary>
+      <Suspense
+        fallback={
+          <div style={{ padding: 64, textAlign: 'center' }}>
+            <Spin description={t('common.loading')} />
+          </div>
+        }
+      >
+        <Routes>
+          <Route path="/" element={<Home />} />
+          <Route path="/verify" element={<VerifyLicence />} />
+          <Route path="/notary" element={<Notary />} />
+          <Route path="/explorer" element={<Explorer />} />
+          <Route path="/explorer/blocks/:height" element={<BlockPage />} />
+          <Route path="/explorer/tx/:id" element={<TxPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </Suspense>
+    </PageErrorBoundary>
+  );
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <Result
+      status="404"
+      title={t('common.notFound.title')}
+      subTitle={t('common.notFound.text')}
+      extra={
+        <Link to="/">
+          <Button type="primary">{t('common.notFound.home')}</Button>
+        </Link>
+      }
+    />
+  );
+}
+
+function ErrorPage() {
+  const { t } = useTranslation();
+  return (
+    <Result
+      status="error"
+      title={t('common.errorBoundary.title')}
+      subTitle={t('common.errorBoundary.text')}
+      extra={<Button onClick={() => window.location.reload()}>{t('common.refresh')}</Button>}
+    />
+  );
+}
+
+/** A page that throws while rendering shows a plain message instead of a blank screen. */
+class PageErrorBoundary extends Component<{ readonly children: ReactNode }, { readonly failed: boolean }> {
+  override state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  override componentDidCatch(error: unknown, info: ErrorInfo) {
+    console.error('page failed', error, info.componentStack);
+  }
+  override render() {
+    return this.state.failed ? <ErrorPage /> : this.props.children;
+  }
+}

@@ -1,0 +1,45 @@
+import { defineMessages } from '../app/defineMessages.js';
+
+export const citizenMessages = defineMessages(
+  'citizen',
+  {
+    signIn: {
+      title: '登录',
+      lead: '使用您的密钥文件登录。密钥在本浏览器内解密，只用于签名，绝不发送到任何地方。',
+      keyFile: '密钥文件',
+      chooseFile: '选择密钥文件',
+      remembered: '本浏览器记住的密钥',
+      forget: '移除',
+      remember: '在本浏览器中记住此密钥文件（文件仍受口令保护）',
+      passphrase: '口令',
+      passphraseHelp: '签发密钥时设置的口令。',
+      submit: '登录',
+      opening: '正在解密密钥…',
+      signingIn: '正在登录…',
+      welcome: '欢迎，{{name}}',
+      notKeyFile: '这不是链政密钥文件。',
+      kinds: { member: '工作人员', citizen: '个人', enterprise: '企业', unknown: '身份' },
+      unregistered: '此密钥尚未在平台登记，请到办事窗口办理实名登记。',
+    },
+  },
+  {
+    signIn: {
+      title: 'Sign in',
+      lead: 'Sign in with your key file. The key is decrypted in this browser and only used to sign; it is never sent anywhere.',
+      keyFile: 'Key file',
+      chooseFile: 'Choose a key file',
+      remembered: 'Keys this browser remembers',
+      forget: 'Remove',
+      remember: 'Remember this key file in this browser (it stays protected by its passphrase)',
+      passphrase: 'Passphrase',
+      passphraseHelp: 'The passphrase set when the key was issued.',
+      submit: 'Sign in',
+      opening: 'Decrypting the key…',
+      signingIn: 'Signing in…',
+      welcome: 'Welcome, {{name}}',
+      notKeyFile: 'This is not a Lianzheng key file.',
+      kinds: { member: 'Staff', citizen: 'Citizen', enterprise: 'Enterprise', unknown: 'Identity' },
+      unregistered: 'This key is not registered on the platform yet; register it in person at a service window.',
+    },
+  },
+);

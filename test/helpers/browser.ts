@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { root } from './nodeProcess.js';
+
+/** Screenshots of the web app, kept after the run as test artifacts (gitignored). */
+export const SCREENSHOT_DIR = path.join(root, 'test-artifacts', 'screenshots');
+
+/** Debian's Chromium, headless (the test set-up installs it with fonts-noto-cjk, without which Chinese is boxes). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export type Lang = 'zh' | 'en';
+
+/** A fresh browser profile (its own storage) showing the app in `lang`; phone-sized when `phone`. */
+export async function openContext(
+  browser: Browser,
+  baseURL: string,
+  opts: { lang?: Lang; phone?: boolean } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    baseURL,
+    locale: opts.lang === 'en' ? 'en-GB' : 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    viewport: opts.phone ? { width: 390, height: 844 } : { width: 1280, height: 900 },
+    deviceScaleFactor: 1,
+    ...(opts.phone ? { isMobile: true, hasTouch: true } : {}),
+  });
+  await context.addInitScript((lang) => {
+    try {
+      window.localStorage.setItem('lianzheng.language', lang);
+    } catch {
+      // storage unavailable: the app falls back to Chinese
+    }
+  }, opts.lang ?? 'zh');
+  context.setDefaultTimeout(30_000);
+  return context;
+}
+
+/** Page errors and failed console messages, collected so a test can assert the page ran cleanly. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return errors;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
