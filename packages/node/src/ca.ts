@@ -15,6 +15,7 @@ import {
   issueCertificate,
   type MemberExtension,
   parseCertificate,
+  protocolError,
   type SuiteId,
 } from '@lianzheng/protocol';
 import { nodeError } from './errors.js';
@@ -124,7 +125,7 @@ export async function openCa(home: string, org: string, passphrase: string): Pro
   const der = certificateFromPem(await readFile(files.pem, 'utf8'));
   const cert = parseCertificate(der);
   if (Buffer.compare(Buffer.from(cert.publicKey), Buffer.from(key.publicKey)) !== 0) {
-    throw nodeError('KEY_FILE_INVALID', `${files.pem} is not the certificate of the key in ${files.key}`, {
+    throw protocolError('KEY_FILE_INVALID', `${files.pem} is not the certificate of the key in ${files.key}`, {
       file: files.pem,
     });
   }

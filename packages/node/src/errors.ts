@@ -48,20 +48,6 @@ export const nodeErrors = defineErrors({
     description:
       'The metered contract interpreter built on this machine differs from the one the protocol pins (PROTOCOL.md §16): fuel would differ from the other nodes, so the node does not start. Reinstall with the locked package versions.',
   },
-  KEY_FILE_INVALID: { category: 'invalid', description: 'A key file is missing, unreadable or malformed.' },
-  KEY_PASSPHRASE_REQUIRED: {
-    category: 'unauthenticated',
-    description:
-      'The key file is encrypted and no passphrase was given: set `LIANZHENG_PASSPHRASE`, pass `--passphrase-file`, or run in a terminal to be asked.',
-  },
-  KEY_PASSPHRASE_WRONG: {
-    category: 'unauthenticated',
-    description: 'The passphrase does not decrypt the key file (or the file was altered).',
-  },
-  PASSPHRASE_TOO_WEAK: {
-    category: 'invalid',
-    description: 'A new passphrase is shorter than 12 characters.',
-  },
   AUTH_CHALLENGE_UNKNOWN: {
     category: 'unauthenticated',
     description:

@@ -26,6 +26,10 @@
  * - PASSPHRASE_TOO_WEAK: a new passphrase of fewer than 12 characters (Unicode code points after NFC).
  *
  * Passphrases are normalised to NFC before use, so the same text typed on different systems opens the same file.
+ *
+ * The format's checks (shape, bounds, AAD, passphrase strength) are the protocol's (`keyFile.ts`), which also opens
+ * and seals these files without OpenSSL, in a browser; this module adds files on disk, OpenSSL's crypto (scrypt on
+ * the thread pool) and passphrase sources.
  */
 import crypto from 'node:crypto';
 import type { Stats } from 'node:fs';
@@ -33,13 +37,22 @@ import { closeSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import tty from 'node:tty';
 import {
+  assertKeyFileIdentity,
+  assertStrongPassphrase,
   bytesToHex,
-  canonicalize,
+  decodeKeyFile as decodeKeyFileText,
+  encodeKeyFile,
   hexToBytes,
-  isSuiteId,
-  KEY_ID_PATTERN,
-  ORG_ID_PATTERN,
-  parseJsonStrict,
+  isKeyFileScryptN,
+  isLianzhengError,
+  KEY_FILE_CIPHERS,
+  type KeyFileCipher,
+  type KeyFileJson,
+  type KeyFileScrypt,
+  keyFileAad,
+  keyFileDerivedKeyLength,
+  MAX_KEY_FILE_BYTES,
+  protocolError,
   type SuiteId,
 } from '@lianzheng/protocol';
 import { writeFileDurably } from './durableFile.js';
@@ -89,51 +102,16 @@ export interface KeyFileOptions {
 
 export const defaultKeyFileOptions: KeyFileOptions = { scryptN: 2 ** 15 };
 
-export const MIN_PASSPHRASE_LENGTH = 12;
+export { MIN_PASSPHRASE_LENGTH } from '@lianzheng/protocol';
 
-/**
- * What a file may ask of the KDF. N·r·p is capped at 2^23 (the work of N = 2^20, r = 8, p = 1), which also caps the
- * memory 128·N·r at 1 GiB; anything beyond is refused before deriving, as a file is untrusted input.
- */
-const SCRYPT_LIMITS = { minN: 2 ** 12, maxN: 2 ** 20, maxR: 32, maxP: 16, maxWork: 2 ** 23 } as const;
 const SCRYPT_R = 8;
 const SCRYPT_P = 1;
 const SALT_BYTES = 32;
 const SECRET_BYTES = 32;
-/** A key file is about 1 KiB; a larger one is not a key file, and reading it whole would be a waste. */
-const MAX_KEY_FILE_BYTES = 64 * 1024;
 const MAX_PASSPHRASE_FILE_BYTES = 4096;
-const ROLE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
-const GCM = { name: 'aes-256-gcm', keyBytes: 32, ivBytes: 12, tagBytes: 16 } as const;
-const SM4 = { name: 'sm4-ctr+hmac-sm3', encKeyBytes: 16, macKeyBytes: 32, ivBytes: 16, macBytes: 32 } as const;
-const FILE_FIELDS = ['type', 'v', 'suite', 'id', 'org', 'role', 'publicKey', 'kdf', 'cipher', 'ciphertext'] as const;
-
-interface ScryptParams {
-  readonly name: 'scrypt';
-  readonly N: number;
-  readonly r: number;
-  readonly p: number;
-  readonly salt: string;
-}
-
-type CipherParams =
-  | { readonly name: typeof GCM.name; readonly iv: string; readonly tag: string }
-  | { readonly name: typeof SM4.name; readonly iv: string; readonly mac: string };
-
-/** The file as it is stored: byte strings in lower-case hex. */
-interface KeyFileJson {
-  readonly type: 'lianzheng-key';
-  readonly v: 2;
-  readonly suite: SuiteId;
-  readonly id: string;
-  readonly org: string;
-  readonly role: string;
-  readonly publicKey: string;
-  readonly kdf: ScryptParams;
-  readonly cipher: CipherParams;
-  readonly ciphertext: string;
-}
+const GCM = { name: KEY_FILE_CIPHERS['ed25519-sha256'], keyBytes: 32, ivBytes: 12, tagBytes: 16 } as const;
+const SM4 = { name: KEY_FILE_CIPHERS['sm2-sm3'], encKeyBytes: 16, macKeyBytes: 32, ivBytes: 16, macBytes: 32 } as const;
 
 /**
  * A signer backed by a secret key in memory. The secret is copied into a closure, never kept as a property, so
@@ -163,13 +141,13 @@ export async function writeKeyFile(
   opts: Partial<KeyFileOptions> = {},
 ): Promise<void> {
   const scryptN = opts.scryptN ?? defaultKeyFileOptions.scryptN;
-  if (!isScryptN(scryptN)) {
+  if (!isKeyFileScryptN(scryptN)) {
     throw nodeError('CONFIG_INVALID', 'scryptN must be a power of two from 2^12 to 2^20', { field: 'scryptN' });
   }
-  checkIdentity(file, key);
+  withFile(file, () => assertKeyFileIdentity(key));
   assertStrongPassphrase(passphrase);
   const publicKey = publicKeyOf(file, key.suite, key.secretKey);
-  const kdf: ScryptParams = {
+  const kdf: KeyFileScrypt = {
     name: 'scrypt',
     N: scryptN,
     r: SCRYPT_R,
@@ -177,10 +155,10 @@ export async function writeKeyFile(
     salt: crypto.randomBytes(SALT_BYTES).toString('hex'),
   };
   const header = { id: key.id, org: key.org, role: key.role, suite: key.suite, publicKey: bytesToHex(publicKey), kdf };
-  const aad = aadOf(header);
-  const derived = await deriveKey(file, passphrase, kdf, derivedKeyBytes(key.suite));
+  const aad = Buffer.from(keyFileAad(header));
+  const derived = await deriveKey(file, passphrase, kdf, keyFileDerivedKeyLength(key.suite));
   const secret = Buffer.from(key.secretKey);
-  let sealed: { cipher: CipherParams; ciphertext: Buffer };
+  let sealed: { cipher: KeyFileCipher; ciphertext: Buffer };
   try {
     sealed = key.suite === 'ed25519-sha256' ? sealGcm(derived, aad, secret) : sealSm4(derived, aad, secret);
   } finally {
@@ -199,7 +177,7 @@ export async function writeKeyFile(
     cipher: sealed.cipher,
     ciphertext: sealed.ciphertext.toString('hex'),
   };
-  await writeFileAtomic(file, `${JSON.stringify(content, null, 2)}\n`);
+  await writeFileAtomic(file, encodeKeyFile(content));
 }
 
 /** The identity and public key of a key file, without its passphrase. The whole file is validated. */
@@ -214,7 +192,7 @@ export async function readKeyFileHeader(file: string): Promise<KeyFileHeader> {
  */
 export async function openKeyFile(file: string, passphrase: string): Promise<KeyMaterial> {
   if (typeof passphrase !== 'string' || passphrase === '') {
-    throw nodeError('KEY_PASSPHRASE_REQUIRED', `a passphrase is needed to open ${file}`, { file });
+    throw protocolError('KEY_PASSPHRASE_REQUIRED', `a passphrase is needed to open ${file}`, { file });
   }
   const k = await loadKeyFileJson(file);
   const secret = await unseal(file, k, passphrase);
@@ -330,7 +308,7 @@ export async function resolvePassphrase(
     const terminal = (deps.openTerminal ?? openProcessTerminal)();
     if (terminal !== null) return promptPassphrase(terminal, opts.promptLabel ?? 'Passphrase', opts.confirm === true);
   }
-  throw nodeError(
+  throw protocolError(
     'KEY_PASSPHRASE_REQUIRED',
     'no passphrase: set LIANZHENG_PASSPHRASE or LIANZHENG_PASSPHRASE_FILE, pass --passphrase-file, or run in a terminal',
   );
@@ -373,44 +351,18 @@ function nonEmpty(value: string | undefined): value is string {
   return typeof value === 'string' && value !== '';
 }
 
-function assertStrongPassphrase(passphrase: string): void {
-  if (typeof passphrase !== 'string' || passphrase === '') {
-    throw nodeError('KEY_PASSPHRASE_REQUIRED', 'a new passphrase is needed');
-  }
-  if (!passphrase.isWellFormed() || [...passphrase.normalize('NFC')].length < MIN_PASSPHRASE_LENGTH) {
-    throw nodeError(
-      'PASSPHRASE_TOO_WEAK',
-      `a new passphrase must be text of at least ${MIN_PASSPHRASE_LENGTH} characters`,
-      { minLength: MIN_PASSPHRASE_LENGTH },
-    );
-  }
-}
-
-function isScryptN(n: unknown): n is number {
-  return (
-    typeof n === 'number' &&
-    Number.isInteger(n) &&
-    n >= SCRYPT_LIMITS.minN &&
-    n <= SCRYPT_LIMITS.maxN &&
-    (n & (n - 1)) === 0
-  );
-}
-
-function isIntIn(n: unknown, min: number, max: number): n is number {
-  return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
-}
-
 function invalid(file: string, field: string, reason: string): Error {
-  return nodeError('KEY_FILE_INVALID', `${file} is not a valid key file: ${reason}`, { file, field });
+  return protocolError('KEY_FILE_INVALID', `${file} is not a valid key file: ${reason}`, { file, field });
 }
 
-function checkIdentity(file: string, key: KeyIdentity): void {
-  if (!isSuiteId(key.suite)) throw invalid(file, 'suite', 'unknown crypto suite');
-  if (typeof key.id !== 'string' || !KEY_ID_PATTERN.test(key.id)) throw invalid(file, 'id', 'malformed key id');
-  if (typeof key.org !== 'string' || (key.org !== '' && !ORG_ID_PATTERN.test(key.org))) {
-    throw invalid(file, 'org', 'malformed organisation id');
+/** Runs a check of the protocol's, naming the file in a KEY_FILE_INVALID it throws. */
+function withFile<T>(file: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (!isLianzhengError(e) || e.code !== 'KEY_FILE_INVALID') throw e;
+    throw protocolError('KEY_FILE_INVALID', `${file}: ${e.message}`, { file, ...e.details });
   }
-  if (typeof key.role !== 'string' || !ROLE_PATTERN.test(key.role)) throw invalid(file, 'role', 'malformed role');
 }
 
 function publicKeyOf(file: string, suite: SuiteId, secretKey: Uint8Array): Uint8Array {
@@ -424,16 +376,6 @@ function publicKeyOf(file: string, suite: SuiteId, secretKey: Uint8Array): Uint8
   }
 }
 
-function derivedKeyBytes(suite: SuiteId): number {
-  return suite === 'ed25519-sha256' ? GCM.keyBytes : SM4.encKeyBytes + SM4.macKeyBytes;
-}
-
-function aadOf(h: KeyIdentity & { readonly publicKey: string; readonly kdf: ScryptParams }): Buffer {
-  const { name, N, r, p, salt } = h.kdf;
-  const header = { type: 'lianzheng-key', v: 2, suite: h.suite, id: h.id, org: h.org, role: h.role };
-  return Buffer.from(canonicalize({ ...header, publicKey: h.publicKey, kdf: { name, N, r, p, salt } }), 'utf8');
-}
-
 /**
  * scrypt of a passphrase (NFC, UTF-8) on the thread pool, never cached; shared by key files and the private-data
  * store's master key. The parameters must have been bounded by the caller.
@@ -441,7 +383,7 @@ function aadOf(h: KeyIdentity & { readonly publicKey: string; readonly kdf: Scry
 export function deriveKey(
   file: string,
   passphrase: string,
-  kdf: Pick<ScryptParams, 'N' | 'r' | 'p' | 'salt'>,
+  kdf: Pick<KeyFileScrypt, 'N' | 'r' | 'p' | 'salt'>,
   length: number,
 ): Promise<Buffer> {
   const password = Buffer.from(passphrase.normalize('NFC'), 'utf8');
@@ -457,7 +399,7 @@ export function deriveKey(
   });
 }
 
-function sealGcm(derived: Buffer, aad: Buffer, secret: Buffer): { cipher: CipherParams; ciphertext: Buffer } {
+function sealGcm(derived: Buffer, aad: Buffer, secret: Buffer): { cipher: KeyFileCipher; ciphertext: Buffer } {
   const iv = crypto.randomBytes(GCM.ivBytes);
   const c = crypto.createCipheriv(GCM.name, derived, iv, { authTagLength: GCM.tagBytes });
   c.setAAD(aad);
@@ -469,7 +411,7 @@ function sm4Mac(macKey: Buffer, aad: Buffer, iv: Buffer, ciphertext: Buffer): Bu
   return crypto.createHmac('sm3', macKey).update(aad).update(iv).update(ciphertext).digest();
 }
 
-function sealSm4(derived: Buffer, aad: Buffer, secret: Buffer): { cipher: CipherParams; ciphertext: Buffer } {
+function sealSm4(derived: Buffer, aad: Buffer, secret: Buffer): { cipher: KeyFileCipher; ciphertext: Buffer } {
   const encKey = derived.subarray(0, SM4.encKeyBytes);
   const macKey = derived.subarray(SM4.encKeyBytes, SM4.encKeyBytes + SM4.macKeyBytes);
   const iv = crypto.randomBytes(SM4.ivBytes);
@@ -481,10 +423,10 @@ function sealSm4(derived: Buffer, aad: Buffer, secret: Buffer): { cipher: Cipher
 
 /** Authenticates and decrypts; the caller zeroes the returned secret. */
 async function unseal(file: string, k: KeyFileJson, passphrase: string): Promise<Buffer> {
-  const aad = aadOf(k);
-  const derived = await deriveKey(file, passphrase, k.kdf, derivedKeyBytes(k.suite));
+  const aad = Buffer.from(keyFileAad(k));
+  const derived = await deriveKey(file, passphrase, k.kdf, keyFileDerivedKeyLength(k.suite));
   const wrong = () =>
-    nodeError('KEY_PASSPHRASE_WRONG', `the passphrase does not open ${file} (or the file was altered)`, { file });
+    protocolError('KEY_PASSPHRASE_WRONG', `the passphrase does not open ${file} (or the file was altered)`, { file });
   const iv = Buffer.from(k.cipher.iv, 'hex');
   const ciphertext = Buffer.from(k.ciphertext, 'hex');
   try {
@@ -517,80 +459,20 @@ async function loadKeyFileJson(file: string): Promise<KeyFileJson> {
   try {
     read = await readCapped(file, MAX_KEY_FILE_BYTES, (st) => st.isFile());
   } catch (cause) {
-    throw nodeError('KEY_FILE_INVALID', `cannot read key file ${file}`, { file }, cause);
+    throw protocolError('KEY_FILE_INVALID', `cannot read key file ${file}`, { file }, cause);
   }
   if (read === null) throw invalid(file, '', 'not a regular file');
   const { bytes } = read;
   if (bytes.length > MAX_KEY_FILE_BYTES) throw invalid(file, '', `larger than ${MAX_KEY_FILE_BYTES} bytes`);
-  let value: unknown;
+  let text: string;
   try {
-    value = parseJsonStrict(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    // No cause: JSON.parse's message quotes the text around the error, and the text is the key file.
-    throw invalid(file, '', 'not strict JSON');
+    throw invalid(file, '', 'not UTF-8 text');
+  } finally {
+    bytes.fill(0);
   }
-  return decodeKeyFile(file, value);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function onlyFields(file: string, value: Record<string, unknown>, field: string, allowed: readonly string[]): void {
-  // An unknown member is reported by where it is, not by its name: the name is file content too.
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw invalid(file, field, 'unknown field');
-  }
-  for (const key of allowed) {
-    if (!Object.hasOwn(value, key)) throw invalid(file, field === '' ? key : `${field}.${key}`, 'missing field');
-  }
-}
-
-function isHexOf(value: unknown, bytes: number): value is string {
-  return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-f]*$/.test(value);
-}
-
-/** Checks every field of a parsed key file; nothing from the file reaches the message, only field names. */
-function decodeKeyFile(file: string, k: unknown): KeyFileJson {
-  if (!isRecord(k) || k.type !== 'lianzheng-key') throw invalid(file, 'type', 'not a lianzheng key file');
-  if (k.v === 1) throw invalid(file, 'v', 'an unencrypted version 1 key file: encrypt it into a version 2 file');
-  if (k.v !== 2) throw invalid(file, 'v', 'unsupported version');
-  onlyFields(file, k, '', FILE_FIELDS);
-  const { suite, id, org, role, publicKey, kdf, cipher, ciphertext } = k;
-  if (!isSuiteId(suite)) throw invalid(file, 'suite', 'unknown crypto suite');
-  checkIdentity(file, { suite, id, org, role } as KeyIdentity);
-  const s = nativeSuite(suite);
-  if (!isHexOf(publicKey, s.publicKeyLength) || !s.isValidPublicKey(Buffer.from(publicKey, 'hex'))) {
-    throw invalid(file, 'publicKey', 'not a valid public key of the suite');
-  }
-  if (!isRecord(kdf)) throw invalid(file, 'kdf', 'not an object');
-  onlyFields(file, kdf, 'kdf', ['name', 'N', 'r', 'p', 'salt']);
-  if (kdf.name !== 'scrypt') throw invalid(file, 'kdf.name', 'unsupported KDF');
-  if (!isScryptN(kdf.N)) throw invalid(file, 'kdf.N', 'N must be a power of two from 2^12 to 2^20');
-  if (!isIntIn(kdf.r, 1, SCRYPT_LIMITS.maxR)) throw invalid(file, 'kdf.r', `r must be 1 to ${SCRYPT_LIMITS.maxR}`);
-  if (!isIntIn(kdf.p, 1, SCRYPT_LIMITS.maxP)) throw invalid(file, 'kdf.p', `p must be 1 to ${SCRYPT_LIMITS.maxP}`);
-  if (kdf.N * kdf.r * kdf.p > SCRYPT_LIMITS.maxWork) throw invalid(file, 'kdf', 'N·r·p exceeds 2^23');
-  if (!isHexOf(kdf.salt, SALT_BYTES)) throw invalid(file, 'kdf.salt', `salt must be ${SALT_BYTES} bytes of hex`);
-  if (!isRecord(cipher)) throw invalid(file, 'cipher', 'not an object');
-  if (suite === 'ed25519-sha256') {
-    onlyFields(file, cipher, 'cipher', ['name', 'iv', 'tag']);
-    if (cipher.name !== GCM.name) throw invalid(file, 'cipher.name', `suite ${suite} uses ${GCM.name}`);
-    if (!isHexOf(cipher.iv, GCM.ivBytes)) throw invalid(file, 'cipher.iv', `iv must be ${GCM.ivBytes} bytes of hex`);
-    if (!isHexOf(cipher.tag, GCM.tagBytes)) {
-      throw invalid(file, 'cipher.tag', `tag must be ${GCM.tagBytes} bytes of hex`);
-    }
-  } else {
-    onlyFields(file, cipher, 'cipher', ['name', 'iv', 'mac']);
-    if (cipher.name !== SM4.name) throw invalid(file, 'cipher.name', `suite ${suite} uses ${SM4.name}`);
-    if (!isHexOf(cipher.iv, SM4.ivBytes)) throw invalid(file, 'cipher.iv', `iv must be ${SM4.ivBytes} bytes of hex`);
-    if (!isHexOf(cipher.mac, SM4.macBytes)) {
-      throw invalid(file, 'cipher.mac', `mac must be ${SM4.macBytes} bytes of hex`);
-    }
-  }
-  if (!isHexOf(ciphertext, SECRET_BYTES)) {
-    throw invalid(file, 'ciphertext', `ciphertext must be ${SECRET_BYTES} bytes of hex`);
-  }
-  return k as unknown as KeyFileJson;
+  return withFile(file, () => decodeKeyFileText(text));
 }
 
 interface CappedRead {
@@ -626,12 +508,12 @@ async function readPassphraseFile(file: string, warn: (message: string) => void)
     // Pipes are accepted: `--passphrase-file <(pass show lianzheng)` is a good way to pass one.
     read = await readCapped(file, MAX_PASSPHRASE_FILE_BYTES, (st) => !st.isDirectory());
   } catch (cause) {
-    throw nodeError('KEY_PASSPHRASE_REQUIRED', `cannot read passphrase file ${file}`, { file }, cause);
+    throw protocolError('KEY_PASSPHRASE_REQUIRED', `cannot read passphrase file ${file}`, { file }, cause);
   }
-  if (read === null) throw nodeError('KEY_PASSPHRASE_REQUIRED', `passphrase file ${file} is a directory`, { file });
+  if (read === null) throw protocolError('KEY_PASSPHRASE_REQUIRED', `passphrase file ${file} is a directory`, { file });
   try {
     if (read.bytes.length > MAX_PASSPHRASE_FILE_BYTES) {
-      throw nodeError('KEY_PASSPHRASE_REQUIRED', `passphrase file ${file} is larger than 4 KiB`, { file });
+      throw protocolError('KEY_PASSPHRASE_REQUIRED', `passphrase file ${file} is larger than 4 KiB`, { file });
     }
     if (read.stat.isFile() && process.platform !== 'win32' && (read.stat.mode & 0o077) !== 0) {
       const mode = (read.stat.mode & 0o777).toString(8).padStart(3, '0');
@@ -641,10 +523,10 @@ async function readPassphraseFile(file: string, warn: (message: string) => void)
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
     } catch {
-      throw nodeError('KEY_PASSPHRASE_REQUIRED', `passphrase file ${file} is not UTF-8 text`, { file });
+      throw protocolError('KEY_PASSPHRASE_REQUIRED', `passphrase file ${file} is not UTF-8 text`, { file });
     }
     const passphrase = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
-    if (passphrase === '') throw nodeError('KEY_PASSPHRASE_REQUIRED', `passphrase file ${file} is empty`, { file });
+    if (passphrase === '') throw protocolError('KEY_PASSPHRASE_REQUIRED', `passphrase file ${file} is empty`, { file });
     return passphrase;
   } finally {
     read.bytes.fill(0);
@@ -652,7 +534,7 @@ async function readPassphraseFile(file: string, warn: (message: string) => void)
 }
 
 function cancelled(): Error {
-  return nodeError('KEY_PASSPHRASE_REQUIRED', 'passphrase entry cancelled');
+  return protocolError('KEY_PASSPHRASE_REQUIRED', 'passphrase entry cancelled');
 }
 
 /**
@@ -741,12 +623,12 @@ async function promptPassphrase(terminal: PassphraseTerminal, label: string, con
   };
   try {
     const first = await ask(label);
-    if (first === '') throw nodeError('KEY_PASSPHRASE_REQUIRED', 'no passphrase entered');
+    if (first === '') throw protocolError('KEY_PASSPHRASE_REQUIRED', 'no passphrase entered');
     if (!confirm) return first;
     assertStrongPassphrase(first);
     const second = await ask(`${label} (again)`);
     if (second.normalize('NFC') !== first.normalize('NFC')) {
-      throw nodeError('KEY_PASSPHRASE_REQUIRED', 'the two passphrases differ');
+      throw protocolError('KEY_PASSPHRASE_REQUIRED', 'the two passphrases differ');
     }
     return first;
   } finally {
@@ -759,6 +641,6 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
   try {
     await writeFileDurably(file, text, { createDir: true });
   } catch (cause) {
-    throw nodeError('KEY_FILE_INVALID', `cannot write key file ${file}`, { file }, cause);
+    throw protocolError('KEY_FILE_INVALID', `cannot write key file ${file}`, { file }, cause);
   }
 }

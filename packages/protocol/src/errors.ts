@@ -300,6 +300,29 @@ export const protocolErrors = defineErrors({
     description:
       "The presentation's key binding (KB-JWT) fails: missing, not signed by the credential's holder, for another verifier or nonce (a replay), too old, or not covering what is presented. `details.reason` is one of missing, typ, signature, aud, nonce, iat, sd-hash.",
   },
+  KEY_FILE_INVALID: {
+    category: 'invalid',
+    description:
+      'A key file is missing, unreadable or malformed (not JSON, a wrong shape, KDF parameters out of range), or its secret does not give the public key it states; `details.field` names the bad field.',
+  },
+  KEY_PASSPHRASE_REQUIRED: {
+    category: 'unauthenticated',
+    description:
+      'The key file is encrypted and no passphrase was given: set `LIANZHENG_PASSPHRASE`, pass `--passphrase-file`, or run in a terminal to be asked (in a browser: type it).',
+  },
+  KEY_PASSPHRASE_WRONG: {
+    category: 'unauthenticated',
+    description: 'The passphrase does not decrypt the key file (or the file was altered).',
+  },
+  PASSPHRASE_TOO_WEAK: {
+    category: 'invalid',
+    description: 'A new passphrase is shorter than 12 characters.',
+  },
+  CRYPTO_UNAVAILABLE: {
+    category: 'unavailable',
+    description:
+      'Web Crypto (`crypto.subtle`, needed for the AES-GCM of `ed25519-sha256` key files) is missing: browsers offer it only to pages served over https or from localhost.',
+  },
 });
 
 export type ProtocolErrorCode = keyof typeof protocolErrors;

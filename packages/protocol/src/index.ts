@@ -156,6 +156,34 @@ export {
 } from './identity.js';
 export { KEY_ID_PATTERN, ORG_ID_PATTERN } from './ids.js';
 export {
+  assertKeyFileIdentity,
+  assertStrongPassphrase,
+  decodeKeyFile,
+  defaultSealKeyFileOptions,
+  encodeKeyFile,
+  isKeyFileScryptN,
+  KEY_FILE_CIPHERS,
+  KEY_FILE_SCRYPT_LIMITS,
+  KEY_FILE_TYPE,
+  KEY_FILE_VERSION,
+  type KeyFileCipher,
+  type KeyFileHeader,
+  type KeyFileIdentity,
+  type KeyFileJson,
+  type KeyFileScrypt,
+  keyFileAad,
+  keyFileDerivedKeyLength,
+  MAX_KEY_FILE_BYTES,
+  MIN_PASSPHRASE_LENGTH,
+  type NewKeyFile,
+  type OpenedKeyFile,
+  type OpenKeyFileOptions,
+  openKeyFile,
+  readKeyFileHeader,
+  type SealKeyFileOptions,
+  sealKeyFile,
+} from './keyFile.js';
+export {
   merkleInclusionPath,
   merkleLeafHash,
   merkleLevels,
@@ -264,6 +292,7 @@ export {
 export { SM2_DEFAULT_USER_ID, sm2PublicKeyFromSecret, sm2RandomSecretKey, sm2Sign, sm2Verify, sm2Za } from './sm2.js';
 export { sm2CompressPublicKey, sm2DecompressPublicKey } from './sm2Point.js';
 export { sm3 } from './sm3.js';
+export { createSm4, type Sm4, sm4Ctr } from './sm4.js';
 export {
   pathBit,
   type StateProof,

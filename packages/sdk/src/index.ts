@@ -44,6 +44,17 @@ export {
   withSession,
 } from './identity.js';
 export {
+  type KeyFileHeader,
+  keyFileSigner,
+  type NewKeyFile,
+  type OpenedKeyFile,
+  type OpenKeyFileOptions,
+  openKeyFile,
+  readKeyFileHeader,
+  type SealKeyFileOptions,
+  sealKeyFile,
+} from './keyFiles.js';
+export {
   type AccessLogItem,
   decideErasureTx,
   getAccessLog,
