@@ -4,6 +4,7 @@
  * (and a tampered one refused), notarisation with the file hashed in the browser. Screenshots of every page, in both
  * languages, are kept in test-artifacts/screenshots.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,4 +71,100 @@ describe('web app: public portal', () => {
       }
     });
   }
+
+  it('a transaction’s inclusion proof verifies in the browser; a tampered proof is refused', async () => {
+    const block = (await (await fetch(`${node.url}/v1/blocks/1`)).json()) as { txIds: string[] };
+    const id = block.txIds[0]!;
+    const context = await openContext(browser, node.url, { lang: 'zh' });
+    const page = await context.newPage();
+    await page.goto(`/explorer/tx/${id}`);
+    await page.getByTestId('verify-tx-proof').click();
+    await page.getByTestId('proof-ok').waitFor();
+    expect(await page.getByTestId('proof-ok').innerText()).toMatch(/已包含在区块 1 中/);
+    await screenshot(page, 'transaction-zh');
+
+    // A node that lies about the outcome: the receipt in the proof no longer matches the certified receipt root.
+    await page.route(`**/v1/transactions/${id}/proof`, async (route) => {
+      const response = await route.fetch();
+      const proof = (await response.json()) as { receipt: { status: string; code?: string } };
+      proof.receipt.status = 'failed';
+      proof.receipt.code = 'FORGED';
+      await route.fulfill({ response, json: proof });
+    });
+    await page.reload();
+    await page.getByTestId('verify-tx-proof').click();
+    const alert = page.getByRole('alert').filter({ hasText: /错误代码/ });
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/PROOF|RECEIPT|MERKLE/);
+    expect(await page.getByTestId('proof-ok').count()).toBe(0);
+    await screenshot(page, 'transaction-tampered-zh');
+    await context.close();
+  });
+
+  it('notarise a file (hashed in the browser) and verify it, with and without signing in', async () => {
+    const file = path.join(home, '会议纪要.txt');
+    writeFileSync(file, `2026 年第 7 次局务会议纪要 ${Date.now()}\n`);
+    const other = path.join(home, 'other.txt');
+    writeFileSync(other, 'not the notarised file\n');
+
+    const anonymous = await openContext(browser, node.url, { lang: 'zh' });
+    const visitor = await anonymous.newPage();
+    await visitor.goto('/notary');
+    await visitor.getByTestId('notary-file').locator('input[type=file]').setInputFiles(file);
+    await visitor.getByTestId('notary-digest').waitFor();
+    await visitor.getByTestId('notary-check').click();
+    await visitor.getByTestId('notary-absent').waitFor();
+    expect(await visitor.getByTestId('notary-register').count()).toBe(0);
+
+    const citizen = await openContext(browser, node.url, { lang: 'en' });
+    const page = await citizen.newPage();
+    await signIn(page, 'citizen-1');
+    // In-app navigation: the opened key lives in the page's memory only, so a reload signs the user out.
+    await page.getByRole('menuitem', { name: 'Notarisation' }).click();
+    await page.getByTestId('notary-file').locator('input[type=file]').setInputFiles(file);
+    await page.getByTestId('notary-register').click();
+    await page.getByTestId('notary-found').waitFor();
+    expect(await page.getByTestId('notary-found').innerText()).toMatch(/registered on .* \(block \d+\)/);
+    await screenshot(page, 'notary-registered-en');
+
+    await visitor.getByTestId('notary-check').click();
+    await visitor.getByTestId('notary-found').waitFor();
+    const [download] = await Promise.all([
+      visitor.waitForEvent('download'),
+      visitor.getByTestId('notary-found').getByRole('button').click(),
+    ]);
+    const certificate = path.join(home, 'certificate.json');
+    await download.saveAs(certificate);
+    await visitor.getByTestId('cert-file').locator('input[type=file]').setInputFiles(certificate);
+    await visitor.getByTestId('cert-doc').locator('input[type=file]').setInputFiles(file);
+    await visitor.getByTestId('cert-check').click();
+    await visitor.getByTestId('cert-ok').waitFor();
+    await screenshot(visitor, 'notary-verified-zh');
+    // The same certificate does not vouch for another file.
+    await visitor.getByTestId('cert-doc').locator('input[type=file]').setInputFiles(other);
+    await visitor.getByTestId('cert-check').click();
+    await visitor
+      .getByRole('alert')
+      .filter({ hasText: /DOCUMENT_MISMATCH/ })
+      .waitFor();
+    expect(await visitor.getByTestId('cert-ok').count()).toBe(0);
+    await anonymous.close();
+    await citizen.close();
+  });
+
+  it('the language switch changes every word and is remembered', async () => {
+    const context = await openContext(browser, node.url, { lang: 'zh' });
+    const page = await context.newPage();
+    await page.goto('/verify');
+    await page.locator('h2', { hasText: '证照核验' }).waitFor();
+    await page.getByText('English', { exact: true }).click();
+    await page.locator('h2', { hasText: 'Verify a licence' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.reload();
+    await page.locator('h2', { hasText: 'Verify a licence' }).waitFor();
+    await page.getByText('中文', { exact: true }).click();
+    await page.locator('h2', { hasText: '证照核验' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    await context.close();
+  });
 });

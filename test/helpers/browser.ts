@@ -41,7 +41,9 @@ export async function openContext(
   });
   await context.addInitScript((lang) => {
     try {
-      window.localStorage.setItem('lianzheng.language', lang);
+      // The first visit's language; a switch made on the page is kept across reloads.
+      if (window.localStorage.getItem('lianzheng.language') === null)
+        window.localStorage.setItem('lianzheng.language', lang);
     } catch {
       // storage unavailable: the app falls back to Chinese
     }

@@ -5,6 +5,15 @@ export const sdkErrors = defineErrors({
     category: 'unavailable',
     description: 'The SDK could not reach the node (connection refused, timeout, DNS).',
   },
+  SDK_GENESIS_CHANGED: {
+    category: 'conflict',
+    description:
+      'The node serves another genesis for this chain than the one the client pinned (the web app pins it on first use); nothing it says is verified against it.',
+  },
+  SDK_TX_PENDING: {
+    category: 'unavailable',
+    description: 'The transaction was accepted but was not in a block before the wait ended; look it up again later.',
+  },
   SDK_RESPONSE_INVALID: {
     category: 'internal',
     description:

@@ -5,13 +5,15 @@
  */
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { citizenMessages } from '../citizen/messages.js';
 import { publicMessages } from '../public/messages.js';
+import { errorMessages } from './errorMessages.js';
 import { commonMessages } from './messages.js';
 
 export type Language = 'zh' | 'en';
 export const LANGUAGE_STORAGE_KEY = 'lianzheng.language';
 
-const areas = [commonMessages, publicMessages];
+const areas = [commonMessages, errorMessages, publicMessages, citizenMessages];
 
 function resourcesOf(lang: Language): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -11,6 +11,7 @@ import {
   type ChainInfo,
   type Genesis,
   genesisHash,
+  LianzhengError,
   portableSuite,
 } from '@lianzheng/protocol';
 import { type Client, createClient, getChainInfo, httpTransport } from '@lianzheng/sdk';
@@ -76,9 +77,13 @@ export function trustAnchor(): Promise<TrustAnchor> {
 export async function pinnedGenesis(): Promise<Genesis> {
   const a = await trustAnchor();
   if (!a.matchesPinned) {
-    throw Object.assign(new Error('the node serves another genesis than the one pinned in this browser'), {
-      code: 'PORTAL_GENESIS_CHANGED',
-    });
+    throw new LianzhengError(
+      'SDK_GENESIS_CHANGED',
+      'the node serves another genesis than the one pinned in this browser',
+      {
+        details: { chainId: a.chainId, served: a.genesisHash },
+      },
+    );
   }
   return a.genesis;
 }

@@ -11,6 +11,7 @@ function page<T extends Record<string, ComponentType>>(load: () => Promise<T>, n
 const Home = page(() => import('../public/Home.js'), 'Home');
 const VerifyLicence = page(() => import('../public/VerifyLicence.js'), 'VerifyLicence');
 const Notary = page(() => import('../public/Notary.js'), 'Notary');
+const SignIn = page(() => import('../citizen/SignIn.js'), 'SignIn');
 const Explorer = page(() => import('../public/Explorer.js'), 'Explorer');
 const BlockPage = page(() => import('../public/Explorer.js'), 'BlockPage');
 const TxPage = page(() => import('../public/Explorer.js'), 'TxPage');
@@ -33,6 +34,7 @@ export function AppRoutes() {
           <Route path="/explorer" element={<Explorer />} />
           <Route path="/explorer/blocks/:height" element={<BlockPage />} />
           <Route path="/explorer/tx/:id" element={<TxPage />} />
+          <Route path="/signin" element={<SignIn />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Suspense>

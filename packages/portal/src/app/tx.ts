@@ -25,7 +25,7 @@ export async function submitCall(session: Session, call: Call): Promise<Committe
   const signed = await signTransactionWith(session.suite, tx, session.signer);
   const r = await submitTransaction(session.client, signed, { wait: true, timeoutMs: 30_000 });
   if (r.status !== 'committed') {
-    throw new LianzhengError('PORTAL_TX_PENDING', 'the transaction was accepted but is not in a block yet', {
+    throw new LianzhengError('SDK_TX_PENDING', 'the transaction was accepted but is not in a block yet', {
       details: { id: r.id },
     });
   }
