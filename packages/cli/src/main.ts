@@ -11,6 +11,7 @@ import { registerKeys } from './commands/keys.js';
 import { registerNotary } from './commands/notary.js';
 import { registerPrivacy } from './commands/privacy.js';
 import { registerQuery } from './commands/query.js';
+import { registerRecords } from './commands/records.js';
 import { registerStart } from './commands/start.js';
 import { registerStats } from './commands/stats.js';
 import { registerTx } from './commands/tx.js';
@@ -18,12 +19,12 @@ import { registerVerify } from './commands/verify.js';
 import { registerWorkflow } from './commands/workflow.js';
 
 export { cliErrors } from './context.js';
-export { DEMO_PERSONAL, type DemoIdentity } from './demoSeed.js';
+export { DEMO_PERSONAL, DEMO_RECORDS, type DemoIdentity } from './demoSeed.js';
 
 export function createProgram(): Command {
   const program = new Command('lianzheng')
     .description(
-      '链政 Lianzheng — permissioned government ledger: node, keys, certificates, identities, governance, transactions, proofs, notarisation',
+      '链政 Lianzheng — permissioned government ledger: node, keys, certificates, identities, governance, transactions, proofs, notarisation, public records',
     )
     .option('--home <dir>', 'node home directory (default: $LIANZHENG_HOME or ./data/demo)')
     .option('--url <url>', 'node API URL (default: $LIANZHENG_URL or the home node.json address)')
@@ -51,6 +52,7 @@ export function createProgram(): Command {
   registerCredential(program);
   registerPrivacy(program);
   registerStats(program);
+  registerRecords(program);
   return program;
 }
 

@@ -22,7 +22,14 @@ import { nodeError } from './errors.js';
  * their keys are looked up, never listed, and indexing every one would add a random-key B-tree insert per
  * transaction to each group commit.
  */
-export const LISTED_CONTRACTS: ReadonlySet<string> = new Set(['identity', 'gov', 'workflow', 'privacy', 'credential']);
+export const LISTED_CONTRACTS: ReadonlySet<string> = new Set([
+  'identity',
+  'gov',
+  'workflow',
+  'privacy',
+  'credential',
+  'records',
+]);
 
 export interface StoredTx {
   readonly body: Uint8Array;

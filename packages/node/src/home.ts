@@ -205,6 +205,8 @@ export function demoStaff(orgs: readonly OrgSpec[]): StaffSpec[] {
     { id: `${o.id}-leader`, org: o.id, roles: ['leader'] },
     // The department's seal (电子印章): signs and anchors its e-licences (ADR 0015); its key stays on the node.
     { id: `${o.id}-seal`, org: o.id, roles: ['issuer'] },
+    // The department's publisher (信息公开): publishes and withdraws its public records (docs/records.md).
+    { id: `${o.id}-publisher`, org: o.id, roles: ['publisher'] },
     ...(o.id === 'police'
       ? [
           { id: 'police-east', org: o.id, roles: ['household-officer'], attrs: { bureau: 'east' } },

@@ -106,6 +106,14 @@ export {
   type SealedContent,
 } from './privateStore.js';
 export {
+  defaultRecordsIndexOptions,
+  type RecordsCursor,
+  RecordsIndex,
+  type RecordsIndexDeps,
+  type RecordsIndexOptions,
+  type RecordsQuery,
+} from './recordsIndex.js';
+export {
   CONTRACT_COMPILER,
   type ContractLanguage,
   compileContract,

@@ -51,6 +51,7 @@ import { defaultPeerSyncOptions, PeerSync } from './ordering/peerSync.js';
 import { SoloOrderer } from './ordering/soloOrderer.js';
 import { PrivacyService } from './privacyService.js';
 import { PrivateStore } from './privateStore.js';
+import { defaultRecordsIndexOptions, RecordsIndex } from './recordsIndex.js';
 import { createUserContracts } from './sandbox/quickjs.js';
 import { defaultWorkerPoolOptions, WorkerPool } from './workerPool.js';
 
@@ -148,6 +149,8 @@ export class LianzhengNode {
   privacy!: PrivacyService;
   /** E-licences: issues the credentials workflow outcomes entitle applicants to (credentialIssuer.ts). Set by `open`. */
   credentials!: CredentialIssuer;
+  /** Public records (信息公开): the index behind `GET /v1/records` (recordsIndex.ts). Set by `open`. */
+  records!: RecordsIndex;
   private admissionBacklog = 0;
   private stopping = false;
 
@@ -402,6 +405,13 @@ export class LianzhengNode {
       node.privacy.start();
       node.credentials = new CredentialIssuer(node, outbox, seals);
       node.credentials.start();
+      node.records = new RecordsIndex(defaultRecordsIndexOptions, {
+        chain: node.chain,
+        ledger: node.ledger,
+        stateKeys: (contract, prefix, opts) => node.stateKeys(contract, prefix, opts),
+        log: log.child({ component: 'records' }),
+      });
+      node.records.start();
       node.startLoops(onFatal);
       log.info({ chainId: genesis.chainId, height, node: identity.node }, 'node started');
       return node;
@@ -540,6 +550,7 @@ export class LianzhengNode {
     this.stopping = true;
     this.credentials.stop();
     await this.ledger.stop();
+    this.records.stop();
     this.privacy.close();
     this.credentials.outbox.close();
     if (this.consortiumMode !== null) {

@@ -561,6 +561,8 @@ describe('HTTP API: happy path', () => {
     ['POST', '/v1/wallet/inbox/:id/ack', '/v1/wallet/inbox/{id}/ack'],
     ['POST', '/v1/presentations', '/v1/presentations'],
     ['GET', '/v1/presentations/:id', '/v1/presentations/{id}'],
+    ['GET', '/v1/records', '/v1/records'],
+    ['GET', '/v1/records/:org/:id', '/v1/records/{org}/{id}'],
   ] as const;
 
   it('/openapi.json is OpenAPI 3.1 and documents every REST /v1 route', async () => {

@@ -62,6 +62,8 @@ export interface TestNode {
    * expiry, certificate expiry. Block times follow it, so transactions built afterwards need a later `expiresAt`.
    */
   setTime(time: number): void;
+  /** Stops the node cleanly and opens it again on the same home (a restart); `node` and `app` are the new ones. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,16 @@ export async function openTestNode(p: OpenTestNodeParameters = {}): Promise<Test
   const fatal: unknown[] = [];
   let now = T0;
   const clock: Clock = { now: () => now };
+  const start = async () => {
+    const node = await LianzhengNode.open(
+      home,
+      { workers: 2, ...p.overrides },
+      { log: pino({ level: 'silent' }), clock, onFatal: (error) => fatal.push(error), passphrase: TEST_PASSPHRASE },
+    );
+    const app = await createApiServer(node);
+    await app.ready();
+    return { node, app };
+  };
   try {
     const { genesis } = await initHome({
       home,
@@ -103,24 +115,23 @@ export async function openTestNode(p: OpenTestNodeParameters = {}): Promise<Test
     }
     const members: Record<string, KeyPair> = {};
     for (const org of DEMO_ORGS) members[org.id] = staff[`${org.id}-admin`]!;
-    const node = await LianzhengNode.open(
-      home,
-      { workers: 2, ...p.overrides },
-      { log: pino({ level: 'silent' }), clock, onFatal: (error) => fatal.push(error), passphrase: TEST_PASSPHRASE },
-    );
-    const app = await createApiServer(node);
-    await app.ready();
+    const { node, app } = await start();
     opened = { genesis, members, staff, node, app };
   } catch (error) {
     await rm(home, { recursive: true, force: true });
     throw error;
   }
-  const { genesis, members, staff, node, app } = opened;
+  const { genesis, members, staff } = opened;
+  let { node, app } = opened;
   let closed = false;
   return {
     home,
-    node,
-    app,
+    get node() {
+      return node;
+    },
+    get app() {
+      return app;
+    },
     genesis,
     suite: nativeSuite(genesis.suite),
     members,
@@ -129,6 +140,11 @@ export async function openTestNode(p: OpenTestNodeParameters = {}): Promise<Test
     fatal,
     setTime(time: number) {
       now = time;
+    },
+    async restart() {
+      await app.close();
+      await node.close();
+      ({ node, app } = await start());
     },
     async close() {
       if (closed) return;

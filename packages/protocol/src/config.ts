@@ -164,6 +164,10 @@ export const defaultPolicies: Readonly<Record<string, Policy>> = {
   'credential.suspend': { all: [{ role: ['registrar', 'admin'] }, 'ownOrg'] },
   'credential.reinstate': { all: [{ role: ['registrar', 'admin'] }, 'ownOrg'] },
   'credential.revoke': { all: [{ role: ['registrar', 'admin'] }, 'ownOrg'] },
+  // 信息公开: a department's publishers publish and withdraw its public records; the contract takes the record's
+  // organisation from the signer, so no one acts on another department's records (PROTOCOL.md §21).
+  'records.publish': { role: 'publisher' },
+  'records.withdraw': { role: 'publisher' },
   // Node routes: a signed-in citizen's own access log and records.
   'privacy.accessLog': { kind: 'subject' },
 };

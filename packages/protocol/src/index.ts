@@ -261,6 +261,23 @@ export {
   suppressSmallCells,
 } from './privacy.js';
 export {
+  isRecordCategory,
+  isRecordDate,
+  PUBLISHER_ROLE,
+  RECORD_CATEGORIES,
+  RECORD_DATE_PATTERN,
+  RECORD_ID_PATTERN,
+  RECORD_LIMITS,
+  RECORDS_CONTRACT,
+  type RecordAttachment,
+  type RecordCategory,
+  type RecordHead,
+  type RecordStamp,
+  type RecordSummary,
+  type RecordVersion,
+  recordKeys,
+} from './records.js';
+export {
   base64urlDecode,
   base64urlEncode,
   createDisclosure,

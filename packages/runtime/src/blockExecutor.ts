@@ -52,6 +52,7 @@ import { identityContract } from './contracts/identity.js';
 import { kvContract } from './contracts/kv.js';
 import { notaryContract } from './contracts/notary.js';
 import { privacyContract } from './contracts/privacy.js';
+import { recordsContract } from './contracts/records.js';
 import { callerOf, type UserContractRecord, type UserContracts } from './contracts/user.js';
 import { workflowContract } from './contracts/workflow.js';
 import { type RuntimeErrorCode, runtimeError } from './errors.js';
@@ -157,6 +158,7 @@ export const defaultBlockExecutorOptions: BlockExecutorOptions = {
     workflowContract,
     privacyContract,
     credentialContract,
+    recordsContract,
   ],
 };
 

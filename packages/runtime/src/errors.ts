@@ -254,6 +254,16 @@ export const runtimeErrors = defineErrors({
     category: 'invalid',
     description: 'A status change needs a reason code from the fixed list (`details.reasons`).',
   },
+  RECORD_NOT_FOUND: {
+    category: 'not_found',
+    description:
+      'No public record has this id in the organisation (`details.org`, `details.id`), or the record a new one `supersedes` does not exist (`details.field`).',
+  },
+  RECORD_WITHDRAWN: {
+    category: 'conflict',
+    description:
+      'The public record was withdrawn (废止, at `details.height`): it cannot be withdrawn again nor get a new version; publish the new text under a new id.',
+  },
   PRIVATE_RECORD_UNKNOWN: { category: 'not_found', description: 'No personal record has this id (commitment).' },
   PRIVATE_RECORD_EXISTS: {
     category: 'conflict',

@@ -42,6 +42,12 @@ export { kvContract } from './contracts/kv.js';
 export { type NotaryRecord, type NotaryRegisterArgs, notaryContract } from './contracts/notary.js';
 export { decideRead, PRIVACY_CONTRACT_NAME, privacyContract } from './contracts/privacy.js';
 export {
+  type PublishRecordArgs,
+  RECORDS_CONTRACT_NAME,
+  recordsContract,
+  type WithdrawRecordArgs,
+} from './contracts/records.js';
+export {
   INDEX_BUCKET_PAGES,
   INDEX_PAGE_KEYS,
   type InvokeOptions,

@@ -165,6 +165,8 @@ export interface TestOrg {
   readonly auditor: TestMember;
   /** The department's seal (role `issuer`): signs and anchors its e-licences. */
   readonly seal: TestMember;
+  /** Publishes the department's public records (role `publisher`). */
+  readonly publisher: TestMember;
 }
 
 const STAFF = [
@@ -174,6 +176,7 @@ const STAFF = [
   ['secadmin', ['secadmin']],
   ['auditor', ['auditor']],
   ['seal', ['issuer']],
+  ['publisher', ['publisher']],
 ] as const;
 
 /** An organisation with its CA and one member per role (not yet part of any genesis). */

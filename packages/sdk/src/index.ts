@@ -73,6 +73,30 @@ export {
   revokeConsentTx,
   verifyAccessLogItem,
 } from './privacy.js';
+export {
+  type GetRecordReturnType,
+  type GetRecordsParameters,
+  type GetRecordsReturnType,
+  getRecord,
+  getRecords,
+  type PublishRecordArgs,
+  publishRecordTx,
+  type RecordAttachment,
+  type RecordCall,
+  type RecordCategory,
+  type RecordHead,
+  type RecordStamp,
+  type RecordSummary,
+  type RecordVersion,
+  type VerifiedRecord,
+  type VerifiedRecordHead,
+  type VerifyRecordParameters,
+  verifyRecord,
+  verifyRecordHead,
+  verifyRecordProof,
+  type WithdrawRecordArgs,
+  withdrawRecordTx,
+} from './records.js';
 export { keySigner, type Signer } from './signer.js';
 export {
   type AccessStatsDim,

@@ -30,8 +30,8 @@ function width(text: string): number {
 
 const pad = (text: string, columns: number) => text + ' '.repeat(Math.max(0, columns - width(text)));
 
-/** A table with a header; suppressed counts shown as `<k`. */
-function render(columns: readonly string[], rows: readonly string[][]): string {
+/** A table with a header, columns aligned for CJK text (also used by `records list`). */
+export function renderTable(columns: readonly string[], rows: readonly string[][]): string {
   const widths = columns.map((c, i) => Math.max(width(c), ...rows.map((r) => width(r[i] ?? ''))));
   const line = (cells: readonly string[]) =>
     cells
@@ -46,12 +46,12 @@ function humanTable(table: StatsTable | ProcessingStatsTable): string {
   const dims = processing ? [...table.by, 'bucket'] : [...table.by];
   const count = (n: number | null) => (n === null ? `<${table.k}` : String(n));
   const rows = table.cells.map((c) => [...dims.map((d) => c.key[d] ?? ''), count(c.count)]);
-  const out = [rows.length === 0 ? 'no data' : render([...dims, 'count'], rows)];
+  const out = [rows.length === 0 ? 'no data' : renderTable([...dims, 'count'], rows)];
   if (processing && table.breached.length > 0) {
     out.push(
       '',
       'decided cases with an SLA breach:',
-      render(
+      renderTable(
         [...table.by, 'breached'],
         table.breached.map((c) => [...table.by.map((d) => c.key[d] ?? ''), count(c.count)]),
       ),

@@ -14,6 +14,7 @@ import { registerCredentialRoutes } from './credentialRoutes.js';
 import { registerIdentityRoutes } from './identityRoutes.js';
 import { registerPortal } from './portal.js';
 import { registerPrivacyRoutes } from './privacyRoutes.js';
+import { registerRecordsRoutes } from './recordsRoutes.js';
 import {
   errorResponses,
   eventsQuery,
@@ -165,6 +166,7 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
         { name: 'notary', description: '存证 notarisation' },
         { name: 'identity', description: 'sign-in, sessions, members, citizens and enterprises' },
         { name: 'governance', description: 'consortium configuration proposals and votes' },
+        { name: 'records', description: '信息公开 public records: policies, decisions, notices, budgets, reports' },
         { name: 'node' },
       ],
     },
@@ -423,6 +425,7 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
   registerPrivacyRoutes(app, node, sessions, node.privacy);
   registerStatsRoutes(app, node);
   registerCredentialRoutes(app, node, sessions);
+  registerRecordsRoutes(app, node);
 
   app.get('/health', { schema: { tags: ['node'], summary: 'Liveness and basic status' } }, async () => ({
     // red: this node computed a block other than the one a quorum certified (etcd ordering)

@@ -51,7 +51,7 @@ export const govKeys = {
 } as const;
 
 /** Names user contracts may not take. */
-export const SYSTEM_CONTRACT_NAMES = ['gov', 'identity', 'notary', 'kv', 'sys', 'workflow'] as const;
+export const SYSTEM_CONTRACT_NAMES = ['gov', 'identity', 'notary', 'kv', 'sys', 'workflow', 'records'] as const;
 
 export type GovAction =
   | { readonly type: 'addOrg'; readonly org: OrgConfig }
