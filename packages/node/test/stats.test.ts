@@ -1,14 +1,22 @@
 /**
- * Published statistics (docs/statistics.md): the bucket, month and `by` helpers, then the three public routes on a
- * node with real cases (business licences and budget requests walked to every status, one decided a month later with
- * a deadline breach) and real reads of a personal record: small cells suppressed, totals only over published cells,
- * CSV, coded refusals, and nothing of any form, subject or record in any output.
+ * Published statistics (docs/statistics.md): the bucket, month, `by`, e-licence status and chain-day helpers, the
+ * chain counter on an in-memory chain against a naive count, then the public routes on a node with real cases
+ * (business licences and budget requests walked to every status, one decided a month later with a deadline breach),
+ * real reads of a personal record and e-licence anchors of three departments in every status across a month
+ * boundary: small cells suppressed, totals only over published cells, CSV, coded refusals, and nothing of any form,
+ * subject, record or licence in any output. Last, the chain's throughput per day across a day boundary (China time),
+ * checked against the blocks the API serves.
  */
 import { createHash } from 'node:crypto';
 import { type KeyPair, templateActions } from '@lianzheng/node';
 import {
   addCosignature,
+  type BlockHeader,
+  type BlockView,
+  base64urlEncode,
   bytesToHex,
+  type ChainStatsView,
+  canonicalize,
   commitPersonal,
   type JsonObject,
   type JsonValue,
@@ -19,6 +27,8 @@ import {
   createClient,
   getAccessStats,
   getCaseStats,
+  getChainStats,
+  getCredentialStats,
   getProcessingStats,
   type StatsTable,
   statsToCsv,
@@ -28,12 +38,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   chinaMonth,
+  credentialStatsStatus,
   PROCESSING_BUCKETS,
   type ProcessingStatsTable,
   parseDims,
   processingBucket,
   statsCsv,
 } from '../src/api/statsRoutes.js';
+import { ChainStats, type ChainStatsSource, chinaDate, chinaDay, receiptStatusOf } from '../src/chainStats.js';
 import {
   credentialsSettled,
   expectError,
@@ -109,6 +121,197 @@ describe('chinaMonth and parseDims', () => {
       height: 1,
     });
     expect(csv).toBe('\uFEFForg,count\r\n"a,""b""",7\r\n\'=cmd,\r\n');
+  });
+});
+
+describe('e-licence status and chain days', () => {
+  it('revoked stays revoked; a valid or suspended licence is expired from validUntil on', () => {
+    const until = Date.UTC(2026, 5, 1);
+    const cases: [CredentialAnchorStatus, number, string][] = [
+      ['valid', until - 1, 'valid'],
+      ['valid', until, 'expired'],
+      ['suspended', until - 1, 'suspended'],
+      ['suspended', until + 1, 'expired'],
+      ['revoked', until - 1, 'revoked'],
+      ['revoked', until + DAY, 'revoked'],
+    ];
+    for (const [status, now, expected] of cases) {
+      expect(credentialStatsStatus({ status, validUntil: until }, now), `${status} at ${now}`).toBe(expected);
+    }
+  });
+
+  it('days are China time (UTC+8)', () => {
+    expect(chinaDate(chinaDay(Date.UTC(2026, 0, 1, 15, 59, 59, 999)))).toBe('2026-01-01');
+    expect(chinaDate(chinaDay(Date.UTC(2026, 0, 1, 16)))).toBe('2026-01-02');
+    expect(chinaDate(chinaDay(Date.UTC(2025, 11, 31, 16)))).toBe('2026-01-01');
+    expect(chinaDay(Date.UTC(2026, 0, 1, 16)) - chinaDay(Date.UTC(2026, 0, 1, 15, 59, 59, 999))).toBe(1);
+  });
+
+  it("a receipt's status from the end of its canonical JSON is the parsed status, whatever comes before", () => {
+    const tricky = fc.constantFrom('"status":"failed","tx":"', '"status":"ok"', '}', '"}', 'ok', 'failed');
+    const receipt = fc.record(
+      {
+        tx: fc.stringMatching(/^[0-9a-f]{64}$/),
+        status: fc.constantFrom('ok', 'failed'),
+        code: fc.constantFrom('KV_NOT_FOUND', 'POLICY_DENIED'),
+        message: fc.oneof(fc.string(), tricky),
+        events: fc.array(fc.record({ contract: fc.string(), name: tricky, data: fc.dictionary(tricky, tricky) })),
+        result: fc.dictionary(fc.oneof(fc.string(), tricky), fc.oneof(fc.string(), tricky)),
+        fuel: fc.nat(),
+      },
+      { requiredKeys: ['tx', 'status', 'events'] },
+    );
+    fc.assert(
+      fc.property(receipt, (r) => {
+        const bytes = new TextEncoder().encode(canonicalize(r));
+        expect(receiptStatusOf(bytes, 1)).toBe(r.status);
+      }),
+      { seed: 20260302, numRuns: 500 },
+    );
+    const notCanonical = new TextEncoder().encode(JSON.stringify({ status: 'ok', tx: 'ab'.repeat(32), events: [] }));
+    expect(() => receiptStatusOf(notCanonical, 7)).toThrow(
+      expect.objectContaining({ code: 'STORE_CORRUPT', details: { height: 7, reason: 'receipt' } }),
+    );
+  });
+});
+
+/** A chain in memory for ChainStats: block times never decrease; counts every read of a block's receipts. */
+class MemoryChain implements ChainStatsSource {
+  readonly times: number[] = [Date.UTC(2025, 11, 1)];
+  readonly statuses: ('ok' | 'failed')[][] = [[]];
+  receiptReads = 0;
+  header(height: number): BlockHeader | undefined {
+    const time = this.times[height];
+    return time === undefined ? undefined : ({ height, time } as BlockHeader);
+  }
+  receiptBytes(height: number): Uint8Array[] | undefined {
+    this.receiptReads++;
+    return this.statuses[height]?.map((status, i) =>
+      new TextEncoder().encode(
+        canonicalize({ events: [], status, tx: createHash('sha256').update(`${height}/${i}`).digest('hex') }),
+      ),
+    );
+  }
+  add(time: number, statuses: ('ok' | 'failed')[]): void {
+    this.times.push(time);
+    this.statuses.push(statuses);
+  }
+  get height(): number {
+    return this.times.length - 1;
+  }
+  /** The naive count: every block from height 1 by its China date. */
+  expected(days: number, now: number, height = this.height): ChainStatsView['days'] {
+    const today = chinaDay(now);
+    return Array.from({ length: days }, (_, i) => {
+      const day = today - days + 1 + i;
+      let blocks = 0;
+      let ok = 0;
+      let failed = 0;
+      for (let h = 1; h <= height; h++) {
+        if (chinaDay(this.times[h]!) !== day) continue;
+        blocks++;
+        for (const s of this.statuses[h]!) s === 'ok' ? ok++ : failed++;
+      }
+      return { date: chinaDate(day), blocks, transactions: ok + failed, ok, failed };
+    });
+  }
+}
+
+describe('ChainStats on a chain in memory', () => {
+  it('reads each block once across requests, reaching back and following new blocks', async () => {
+    const chain = new MemoryChain();
+    // 40 days from 1 January, 3 blocks a day (one with a failed transaction), the last on 9 February.
+    for (let d = 0; d < 40; d++) {
+      for (let b = 0; b < 3; b++)
+        chain.add(Date.UTC(2026, 0, 1) + d * DAY + b * 7 * HOUR, b === 1 ? ['ok', 'failed'] : ['ok']);
+    }
+    let now = Date.UTC(2026, 1, 12, 12);
+    let height = chain.height;
+    const stats = new ChainStats({ blocksPerYield: 7 }, { store: chain, durableHeight: () => height, now: () => now });
+    const week = await stats.read(7);
+    expect(week.days).toEqual(chain.expected(7, now));
+    expect(week.height).toBe(height);
+    expect(week.generatedAt).toBe(now);
+    const first = chain.receiptReads;
+    expect(await stats.read(7)).toEqual(week);
+    expect(chain.receiptReads).toBe(first);
+    // Reaching back reads only the older blocks; everything it had stays.
+    const quarter = await stats.read(90);
+    expect(quarter.days).toEqual(chain.expected(90, now));
+    expect(quarter.totals).toEqual({ blocks: 120, transactions: 160, ok: 120, failed: 40 });
+    expect(chain.receiptReads).toBe(chain.height);
+    // New blocks today, one of them not durable yet: only the durable one is read and counted.
+    chain.add(now, ['failed', 'failed']);
+    chain.add(now, ['ok']);
+    height = chain.height - 1;
+    const today = await stats.read(1);
+    expect(today.days).toEqual([{ date: '2026-02-12', blocks: 1, transactions: 2, ok: 0, failed: 2 }]);
+    expect(chain.receiptReads).toBe(chain.height - 1);
+    // The next day: only the block made durable since is read.
+    now += DAY;
+    height = chain.height;
+    expect((await stats.read(2)).days).toEqual(chain.expected(2, now));
+    expect(chain.receiptReads).toBe(chain.height);
+  });
+
+  it('property: any sequence of requests and new blocks gives the naive count', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat({ max: 30 * HOUR }), fc.array(fc.boolean(), { maxLength: 3 })), { maxLength: 60 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 90 }), fc.nat({ max: 60 }), fc.nat({ max: 3 * DAY })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        async (blocks, requests) => {
+          const chain = new MemoryChain();
+          let time = Date.UTC(2026, 0, 1);
+          for (const [gap, oks] of blocks) {
+            time += gap;
+            chain.add(
+              time,
+              oks.map((ok) => (ok ? 'ok' : 'failed')),
+            );
+          }
+          let height = 0;
+          let now = Date.UTC(2026, 0, 1);
+          const stats = new ChainStats(
+            { blocksPerYield: 5 },
+            { store: chain, durableHeight: () => height, now: () => now },
+          );
+          for (const [days, grow, wait] of requests) {
+            height = Math.min(chain.height, height + grow);
+            now = Math.max(now + wait, chain.times[height]!);
+            const view = await stats.read(days);
+            expect(view.days).toEqual(chain.expected(days, now, height));
+            expect(view.totals.transactions).toBe(view.totals.ok + view.totals.failed);
+          }
+        },
+      ),
+      { seed: 20260303, numRuns: 150 },
+    );
+  });
+
+  it('concurrent requests never count a block twice', async () => {
+    const chain = new MemoryChain();
+    for (let i = 0; i < 500; i++) chain.add(Date.UTC(2026, 0, 1) + i * 60_000, ['ok']);
+    // Blocks every minute from 08:00 to 16:19 on 1 January, China time; read at 20:00 that day.
+    const now = Date.UTC(2026, 0, 1, 12);
+    const stats = new ChainStats(
+      { blocksPerYield: 10 },
+      { store: chain, durableHeight: () => chain.height, now: () => now },
+    );
+    const views = await Promise.all([stats.read(1), stats.read(3), stats.read(2), stats.read(1)]);
+    for (const v of views) expect(v.totals.blocks).toBe(500);
+    expect(chain.receiptReads).toBe(500);
+  });
+
+  it('refuses days outside 1–90 as REQUEST_MALFORMED naming the field', () => {
+    const stats = new ChainStats({}, { store: new MemoryChain(), durableHeight: () => 0, now: () => 0 });
+    for (const days of [0, -1, 91, 1.5, Number.NaN]) {
+      expect(() => stats.read(days), String(days)).toThrow(
+        expect.objectContaining({ code: 'REQUEST_MALFORMED', details: { field: 'days', min: 1, max: 90 } }),
+      );
+    }
   });
 });
 
@@ -431,11 +634,179 @@ describe('GET /v1/stats/access', () => {
   });
 });
 
+type CredentialAnchorStatus = 'valid' | 'suspended' | 'revoked';
+
+describe('GET /v1/stats/credentials', () => {
+  /** 2026-03-01 00:00 in China. */
+  const MARCH = Date.UTC(2026, 1, 28, 16);
+  let issuedAt: number;
+
+  /** Anchors a licence of `type` with `seal` (no SD-JWT is needed for the anchor); returns its id. */
+  async function anchor(seal: string, type: string, holder: string, validFrom: number, validUntil: number) {
+    const n = secrets.length;
+    const id = createHash('sha256').update(`stats credential ${n}`).digest('hex');
+    const digest = base64urlEncode(createHash('sha256').update(`stats credential digest ${n}`).digest());
+    secrets.push(id, digest);
+    await ok(staff(seal), 'credential', 'issue', { id, type, holder, digest, validFrom, validUntil });
+    return id;
+  }
+
+  beforeAll(async () => {
+    const holders = [...subjectOf.values()];
+    expect(holders).toHaveLength(3);
+    const holder = (i: number) => holders[i % 3]!;
+    const now = t.node.clock.now();
+    issuedAt = now;
+    const future = now + 3650 * DAY;
+    const lapsed = [now - 400 * DAY, now - DAY] as const;
+    // The market regulator's business licences, 15: 6 valid, 2 suspended, 1 revoked and 1 revoked after it lapsed,
+    // 1 suspended that lapsed (expired), 4 lapsed (expired). The police's household records, 3, all valid.
+    const market = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        i < 9
+          ? anchor('market-seal', 'business-licence', holder(i), now - DAY, future)
+          : anchor('market-seal', 'business-licence', holder(i), ...lapsed),
+      ),
+    );
+    await Promise.all(
+      Array.from({ length: 3 }, (_, i) => anchor('police-seal', 'household-record', holder(i), now - DAY, future)),
+    );
+    const change = (method: string, id: string, reason: string) =>
+      ok(staff('market-registrar'), 'credential', method, { id, reason });
+    await Promise.all([
+      change('suspend', market[6]!, 'under-investigation'),
+      change('suspend', market[7]!, 'under-investigation'),
+      change('revoke', market[8]!, 'cancelled'),
+      change('revoke', market[9]!, 'cancelled'),
+      change('suspend', market[10]!, 'data-error'),
+    ]);
+    // Birth certificates of the health commission: one at the last millisecond of February (China time), five on
+    // 1 March, one of them valid for two hours only.
+    t.setTime(MARCH - 1);
+    await anchor('health-seal', 'birth-certificate', holder(0), MARCH - DAY, MARCH + 3650 * DAY);
+    t.setTime(MARCH);
+    await Promise.all([
+      ...Array.from({ length: 4 }, (_, i) =>
+        anchor('health-seal', 'birth-certificate', holder(i), MARCH - DAY, MARCH + 3650 * DAY),
+      ),
+      anchor('health-seal', 'birth-certificate', holder(1), MARCH - DAY, MARCH + 2 * HOUR),
+    ]);
+  }, 60_000);
+
+  it('the dataset is what the figures below assume', () => {
+    expect(chinaMonth(issuedAt)).toBe('2026-02');
+    const anchors = t.node.stateKeys('credential', 'credential/', { limit: 100 });
+    expect(anchors).toHaveLength(24);
+  });
+
+  it('counts per type by default; a type with fewer than k licences is suppressed and not in the total', async () => {
+    const { body } = await get('/v1/stats/credentials');
+    checkTable(body, k);
+    expect(body.by).toEqual(['type']);
+    expect(body.height).toBe(t.node.ledger.durableHeight);
+    expect(body.generatedAt).toBe(MARCH);
+    expect(body.cells).toEqual([
+      { key: { type: 'birth-certificate' }, count: 6, suppressed: false },
+      { key: { type: 'business-licence' }, count: 15, suppressed: false },
+      { key: { type: 'household-record' }, count: null, suppressed: true },
+    ]);
+    expect(body.publishedTotal).toBe(21);
+    expect(body.suppressedCells).toBe(1);
+  });
+
+  it('issuing department, status (expired at the read time, revoked stays revoked), month of issue in China time', async () => {
+    expect(cellsOf((await get('/v1/stats/credentials?by=org')).body)).toEqual([
+      { org: 'health', count: 6 },
+      { org: 'market', count: 15 },
+      { org: 'police', count: null },
+    ]);
+    expect(cellsOf((await get('/v1/stats/credentials?by=status')).body)).toEqual([
+      { status: 'expired', count: 5 },
+      { status: 'revoked', count: null },
+      { status: 'suspended', count: null },
+      { status: 'valid', count: 15 },
+    ]);
+    // 2026-02-28T15:59:59.999Z is still February in China; 16:00Z is March.
+    expect(cellsOf((await get('/v1/stats/credentials?by=month')).body)).toEqual([
+      { month: '2026-02', count: 19 },
+      { month: '2026-03', count: 5 },
+    ]);
+    const { body } = await get('/v1/stats/credentials?by=type,status');
+    checkTable(body, k);
+    expect(cellsOf(body)).toEqual([
+      { type: 'birth-certificate', status: 'valid', count: 6 },
+      { type: 'business-licence', status: 'expired', count: 5 },
+      { type: 'business-licence', status: 'revoked', count: null },
+      { type: 'business-licence', status: 'suspended', count: null },
+      { type: 'business-licence', status: 'valid', count: 6 },
+      { type: 'household-record', status: 'valid', count: null },
+    ]);
+    expect(body.publishedTotal).toBe(17);
+    expect(body.suppressedCells).toBe(3);
+  });
+
+  it('a licence expires at the read time, without any new block', async () => {
+    const before = (await get('/v1/stats/credentials?by=status')).body;
+    t.setTime(MARCH + 3 * HOUR);
+    const after = (await get('/v1/stats/credentials?by=status')).body;
+    expect(after.height).toBe(before.height);
+    expect(after.generatedAt).toBe(MARCH + 3 * HOUR);
+    expect(cellsOf(after)).toEqual([
+      { status: 'expired', count: 6 },
+      { status: 'revoked', count: null },
+      { status: 'suspended', count: null },
+      { status: 'valid', count: 14 },
+    ]);
+  });
+
+  it('CSV as for the other tables, the same as the SDK makes; bad by is a coded 400 naming the field', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/v1/stats/credentials?by=org,status&format=csv' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.body).toBe(
+      '\uFEFForg,status,count\r\n' +
+        'health,expired,\r\n' +
+        'health,valid,5\r\n' +
+        'market,expired,5\r\n' +
+        'market,revoked,\r\n' +
+        'market,suspended,\r\n' +
+        'market,valid,6\r\n' +
+        'police,valid,\r\n',
+    );
+    const client = createClient({ transport: injectTransport() });
+    expect(statsToCsv(await getCredentialStats(client, ['org', 'status']))).toBe(res.body);
+    expect((await getCredentialStats(client)).by).toEqual(['type']);
+    for (const url of [
+      '/v1/stats/credentials?by=',
+      '/v1/stats/credentials?by=holder',
+      '/v1/stats/credentials?by=type,type',
+      '/v1/stats/credentials?by=workflow',
+      '/v1/stats/credentials?by=status,',
+    ]) {
+      const error = expectError(await t.app.inject({ method: 'GET', url }), 400, 'REQUEST_MALFORMED');
+      expect(error.details, url).toMatchObject({ field: 'by', allowed: ['type', 'org', 'status', 'month'] });
+    }
+    expectError(await t.app.inject({ method: 'GET', url: '/v1/stats/credentials?holder=x' }), 400, 'REQUEST_MALFORMED');
+  });
+});
+
+/** A transport that answers from the node's API in-process and insists on 200. */
+function injectTransport(): Transport {
+  return {
+    async request<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+      const r = await t.app.inject({ method, url: path });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json() as T;
+    },
+  };
+}
+
 /** Every route with every dimension alone and all of them together, as JSON and as CSV. */
 const ALL_QUERIES = [
   ...['workflow', 'owner', 'status', 'month', 'breached', 'workflow,owner,status,month,breached'].map(
     (by) => `/v1/stats/cases?by=${by}`,
   ),
+  ...['type', 'org', 'status', 'month', 'type,org,status,month'].map((by) => `/v1/stats/credentials?by=${by}`),
   ...['workflow', 'owner', 'owner,workflow'].map((by) => `/v1/stats/processing?by=${by}`),
   ...['purpose', 'org', 'decision', 'purpose,org,decision'].map((by) => `/v1/stats/access?by=${by}`),
 ];
@@ -542,5 +913,119 @@ describe('every output', () => {
     expect(after.height).toBeGreaterThan(before.height);
     expect(after.cells).toContainEqual({ key: { workflow: 'business-licence' }, count: 18, suppressed: false });
     expect(T0).toBeLessThan(after.generatedAt);
+  });
+});
+
+describe('GET /v1/stats/chain', () => {
+  /** 2026-03-02 00:00 in China. */
+  const MARCH_2 = Date.UTC(2026, 2, 1, 16);
+  const kvPut = (i: number) => call(t.members.market!, 'kv', 'put', { key: `chain-stats-${i}`, value: i });
+  const kvDeleteMissing = (i: number) => call(t.members.market!, 'kv', 'delete', { key: `never-there-${i}` });
+  const receipt = async (tx: ReturnType<typeof kvPut>, status: 'ok' | 'failed') => {
+    expect((await submitForReceipt(t, tx)).status).toBe(status);
+  };
+
+  /** The per-day count from the blocks the API serves (every block but genesis, by header time in China). */
+  async function oracle(days: number, now: number): Promise<ChainStatsView['days']> {
+    const height = t.node.ledger.durableHeight;
+    const byDay = new Map<number, { blocks: number; ok: number; failed: number }>();
+    for (let h = 1; h <= height; h++) {
+      const block = (await t.app.inject({ method: 'GET', url: `/v1/blocks/${h}?full=true` })).json() as BlockView;
+      const day = chinaDay(block.header.time);
+      const c = byDay.get(day) ?? { blocks: 0, ok: 0, failed: 0 };
+      c.blocks++;
+      for (const r of block.receipts ?? []) r.status === 'ok' ? c.ok++ : c.failed++;
+      byDay.set(day, c);
+    }
+    const today = chinaDay(now);
+    return Array.from({ length: days }, (_, i) => {
+      const day = today - days + 1 + i;
+      const c = byDay.get(day) ?? { blocks: 0, ok: 0, failed: 0 };
+      return { date: chinaDate(day), blocks: c.blocks, transactions: c.ok + c.failed, ok: c.ok, failed: c.failed };
+    });
+  }
+
+  async function chainStats(query = ''): Promise<ChainStatsView> {
+    const res = await t.app.inject({ method: 'GET', url: `/v1/stats/chain${query}` });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as ChainStatsView;
+  }
+
+  beforeAll(async () => {
+    // Four transactions in the last second of 1 March (China time), one block each, one failing; then two in the
+    // first second of 2 March, one failing.
+    t.setTime(MARCH_2 - 1000);
+    await receipt(kvPut(1), 'ok');
+    await receipt(kvPut(2), 'ok');
+    await receipt(kvDeleteMissing(1), 'failed');
+    await receipt(kvPut(3), 'ok');
+    t.setTime(MARCH_2);
+    await receipt(kvPut(4), 'ok');
+    await receipt(kvDeleteMissing(2), 'failed');
+  }, 60_000);
+
+  it('counts per day across the day boundary, today last; the last day exactly', async () => {
+    const view = await chainStats('?days=2');
+    expect(view.height).toBe(t.node.ledger.durableHeight);
+    expect(view.generatedAt).toBe(MARCH_2);
+    expect(view.days).toHaveLength(2);
+    expect(view.days[1]).toEqual({ date: '2026-03-02', blocks: 2, transactions: 2, ok: 1, failed: 1 });
+    expect(view.days[0]!.date).toBe('2026-03-01');
+    // 1 March: the six birth certificates' blocks (at 00:00) and the four blocks of its last second.
+    expect(view.days[0]!.blocks).toBeGreaterThanOrEqual(5);
+    expect(view.days[0]!.failed).toBe(1);
+    expect(view.days).toEqual(await oracle(2, MARCH_2));
+    expect(view.totals).toEqual({
+      blocks: view.days[0]!.blocks + 2,
+      transactions: view.days[0]!.transactions + 2,
+      ok: view.days[0]!.ok + 1,
+      failed: 2,
+    });
+  });
+
+  it('agrees with the blocks served by the API for every window, the default being 14 days', async () => {
+    const byDefault = await chainStats();
+    expect(byDefault.days).toHaveLength(14);
+    expect(byDefault.days.at(-1)!.date).toBe('2026-03-02');
+    expect(byDefault.days[0]!.date).toBe('2026-02-17');
+    expect(byDefault.days).toEqual(await oracle(14, MARCH_2));
+    // 61 days reach 1 January (the first blocks of this chain), 60 days stop just after it.
+    for (const days of [1, 60, 61, 90]) {
+      const view = await chainStats(`?days=${days}`);
+      expect(view.days, `${days} days`).toEqual(await oracle(days, MARCH_2));
+    }
+    expect((await chainStats('?days=61')).days[0]!.date).toBe('2026-01-01');
+    expect((await chainStats('?days=60')).days[0]!.date).toBe('2026-01-02');
+    const all = await chainStats('?days=90');
+    expect(all.days.find((d) => d.date === '2026-01-01')!.blocks).toBeGreaterThan(10);
+    const counted = all.days.reduce((n, d) => n + d.blocks, 0);
+    expect(all.totals.blocks).toBe(counted);
+    // Every durable block but genesis is in the last 90 days of this chain.
+    expect(counted).toBe(t.node.ledger.durableHeight);
+    expect(JSON.stringify(all)).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it('follows the chain: a new block is counted at the next request; the SDK returns the same', async () => {
+    const before = await chainStats('?days=1');
+    await receipt(kvPut(5), 'ok');
+    const after = await chainStats('?days=1');
+    expect(after.height).toBe(before.height + 1);
+    expect(after.days).toEqual([{ date: '2026-03-02', blocks: 3, transactions: 3, ok: 2, failed: 1 }]);
+    const client = createClient({ transport: injectTransport() });
+    expect(await getChainStats(client, { days: 1 })).toEqual(after);
+    expect((await getChainStats(client)).days).toHaveLength(14);
+  });
+
+  it('days from 1 to 90: anything else is a coded 400 naming days', async () => {
+    for (const days of ['0', '91', '-1', '1.5', 'abc', '', '1e1', '999999999', '%201']) {
+      const error = expectError(
+        await t.app.inject({ method: 'GET', url: `/v1/stats/chain?days=${days}` }),
+        400,
+        'REQUEST_MALFORMED',
+      );
+      expect(error.details, days).toMatchObject({ field: 'days', max: 90 });
+    }
+    expectError(await t.app.inject({ method: 'GET', url: '/v1/stats/chain?by=day' }), 400, 'REQUEST_MALFORMED');
+    for (const days of [1, 90]) expect((await chainStats(`?days=${days}`)).days).toHaveLength(days);
   });
 });

@@ -51,3 +51,29 @@ export interface ChainInfo {
   readonly height: number;
   readonly genesis: Genesis;
 }
+
+/** Blocks and committed transactions of one day (China time, UTC+8) in `GET /v1/stats/chain`. */
+export interface ChainStatsDay {
+  /** `YYYY-MM-DD`, China time. */
+  readonly date: string;
+  readonly blocks: number;
+  /** Committed transactions: `ok` + `failed` (by receipt status). */
+  readonly transactions: number;
+  readonly ok: number;
+  readonly failed: number;
+}
+
+/**
+ * `GET /v1/stats/chain`: throughput per day over the last `days` days, today (the node's clock) last and partial.
+ * Not about persons, so nothing is suppressed (docs/statistics.md).
+ */
+export interface ChainStatsView {
+  /** Every day of the window, oldest first, days without blocks included as zeros. */
+  readonly days: readonly ChainStatsDay[];
+  /** Sums over `days`. */
+  readonly totals: Omit<ChainStatsDay, 'date'>;
+  /** The latest durable block. */
+  readonly height: number;
+  /** ms since the epoch. */
+  readonly generatedAt: number;
+}

@@ -1,4 +1,4 @@
-export type { BlockView, ChainInfo, StateView, TxStatus } from './apiTypes.js';
+export type { BlockView, ChainInfo, ChainStatsDay, ChainStatsView, StateView, TxStatus } from './apiTypes.js';
 export {
   type BatchHeader,
   batchSigningDigest,

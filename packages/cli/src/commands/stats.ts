@@ -1,8 +1,12 @@
 import {
   type AccessStatsDim,
   type CaseStatsDim,
+  type ChainStatsView,
+  type CredentialStatsDim,
   getAccessStats,
   getCaseStats,
+  getChainStats,
+  getCredentialStats,
   getProcessingStats,
   type ProcessingStatsDim,
   type ProcessingStatsTable,
@@ -10,7 +14,7 @@ import {
   statsToCsv,
 } from '@lianzheng/sdk';
 import type { Command } from 'commander';
-import { client, type GlobalOptions, print } from '../context.js';
+import { client, type GlobalOptions, print, usage } from '../context.js';
 
 interface StatsOptions {
   readonly by?: string;
@@ -65,6 +69,24 @@ function humanTable(table: StatsTable | ProcessingStatsTable): string {
   return out.join('\n');
 }
 
+function humanChain(view: ChainStatsView): string {
+  const row = (date: string, c: Omit<ChainStatsView['days'][number], 'date'>) => [
+    date,
+    String(c.blocks),
+    String(c.transactions),
+    String(c.ok),
+    String(c.failed),
+  ];
+  return [
+    render(
+      ['date (China time)', 'blocks', 'transactions', 'ok', 'failed'],
+      [...view.days.map((d) => row(d.date, d)), row('total', view.totals)],
+    ),
+    '',
+    `latest height ${view.height}; not suppressed (counts of the ledger, not of persons)`,
+  ].join('\n');
+}
+
 export function registerStats(program: Command): void {
   const stats = program
     .command('stats')
@@ -92,6 +114,13 @@ export function registerStats(program: Command): void {
       get: (c: Awaited<ReturnType<typeof client>>, by?: readonly string[]) =>
         getAccessStats(c, by as readonly AccessStatsDim[] | undefined),
     },
+    {
+      name: 'credentials',
+      description: 'e-licences per type, issuing department, status (valid, suspended, revoked, expired) or month',
+      dims: 'type, org, status, month',
+      get: (c: Awaited<ReturnType<typeof client>>, by?: readonly string[]) =>
+        getCredentialStats(c, by as readonly CredentialStatsDim[] | undefined),
+    },
   ] as const;
 
   for (const kind of kinds) {
@@ -112,4 +141,17 @@ export function registerStats(program: Command): void {
         print(g, humanTable(table), table);
       });
   }
+
+  stats
+    .command('chain')
+    .description('blocks and committed transactions (ok, failed) per day, China time; not suppressed')
+    .option('--days <n>', 'how many days, today last: 1 to 90', '14')
+    .option('--node <url>', 'node API URL (default: --url, $LIANZHENG_URL or the home node.json address)')
+    .action(async (o: { days: string; node?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (!/^[0-9]{1,3}$/.test(o.days)) usage('--days must be a whole number from 1 to 90');
+      const c = await client(o.node === undefined ? g : { ...g, url: o.node });
+      const view = await getChainStats(c, { days: Number(o.days) });
+      print(g, humanChain(view), view);
+    });
 }

@@ -1,13 +1,18 @@
 /**
- * Published statistics (docs/statistics.md): counts of approval cases, processing times and reads of personal data,
- * for public dashboards and CSV exports. Public routes — no sign-in — so nothing personal goes in: a case is reduced
- * to its metadata (workflow, version, status, times, whether a deadline was breached, the owning department) before
- * it is counted, access counts come from the `privacy` contract's per-purpose counters (no subject, no record), and
- * every cell counting fewer than k (but more than 0) is suppressed (`suppressSmallCells`, k from the consortium
- * configuration). The true total is never published: only the sum of the published cells and how many cells were
- * suppressed, so that no suppressed cell can be recovered by subtraction.
+ * Published statistics (docs/statistics.md): counts of approval cases, processing times, reads of personal data and
+ * e-licences, for public dashboards and CSV exports. Public routes — no sign-in — so nothing personal goes in: a case
+ * is reduced to its metadata (workflow, version, status, times, whether a deadline was breached, the owning
+ * department) before it is counted, access counts come from the `privacy` contract's per-purpose counters (no
+ * subject, no record), an e-licence anchor to its type, issuing department, status, validity end and issue time (no
+ * holder, no digest, no case), and every cell counting fewer than k (but more than 0) is suppressed
+ * (`suppressSmallCells`, k from the consortium configuration). The true total is never published: only the sum of the
+ * published cells and how many cells were suppressed, so that no suppressed cell can be recovered by subtraction.
+ * The chain's own throughput (`/v1/stats/chain`, `chainStats.ts`) counts blocks and transactions, not persons, and is
+ * not suppressed.
  */
 import {
+  CREDENTIAL_CONTRACT,
+  type CredentialAnchor,
   isLianzhengError,
   type JsonValue,
   PRIVACY_CONTRACT,
@@ -19,6 +24,7 @@ import {
 } from '@lianzheng/protocol';
 import { type CaseRecord, GOV_CONTRACT, WORKFLOW_CONTRACT, workflowKeys } from '@lianzheng/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ChainStats } from '../chainStats.js';
 import { nodeError } from '../errors.js';
 import type { LianzhengNode } from '../lianzhengNode.js';
 import type { ApiInstance } from './identityRoutes.js';
@@ -27,9 +33,14 @@ import { errorResponses } from './schemas.js';
 export const CASE_DIMS = ['workflow', 'owner', 'status', 'month', 'breached'] as const;
 export const PROCESSING_DIMS = ['workflow', 'owner'] as const;
 export const ACCESS_DIMS = ['purpose', 'org', 'decision'] as const;
+export const CREDENTIAL_DIMS = ['type', 'org', 'status', 'month'] as const;
 export type CaseDim = (typeof CASE_DIMS)[number];
 export type ProcessingDim = (typeof PROCESSING_DIMS)[number];
 export type AccessDim = (typeof ACCESS_DIMS)[number];
+export type CredentialDim = (typeof CREDENTIAL_DIMS)[number];
+
+/** The status an e-licence is counted under: its anchor's, except that a lapsed one not revoked is `expired`. */
+export type CredentialStatsStatus = 'valid' | 'suspended' | 'revoked' | 'expired';
 
 /** Processing-time buckets, in order; `[lower, upper)` bounds in hours. */
 export const PROCESSING_BUCKETS = ['<1h', '1h–1d', '1–3d', '3–7d', '>7d'] as const;
@@ -124,6 +135,29 @@ interface CaseFacts {
   readonly breached: boolean;
 }
 
+/** What statistics may know of an e-licence anchor: no holder, digest, seal key, case or history. */
+interface CredentialFacts {
+  readonly type: string;
+  readonly org: string;
+  readonly status: CredentialAnchor['status'];
+  readonly validUntil: number;
+  /** Block time of the issue. */
+  readonly time: number;
+}
+
+/**
+ * The status of an e-licence at `now`: revocation is final and stays `revoked`; a valid or suspended licence whose
+ * validity has ended (`now ≥ validUntil`, as verifiers decide it) is `expired`, since it can no longer come back into
+ * force.
+ */
+export function credentialStatsStatus(
+  c: Pick<CredentialFacts, 'status' | 'validUntil'>,
+  now: number,
+): CredentialStatsStatus {
+  if (c.status === 'revoked') return 'revoked';
+  return now >= c.validUntil ? 'expired' : c.status;
+}
+
 interface AccessCounter {
   readonly purpose: string;
   readonly org: string;
@@ -157,6 +191,11 @@ export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void
   /** The scans of the last height asked for: every request at that height reuses them. */
   let cases: { readonly height: number; readonly facts: readonly CaseFacts[] } | undefined;
   let access: { readonly height: number; readonly counters: readonly AccessCounter[] } | undefined;
+  let credentials: { readonly height: number; readonly facts: readonly CredentialFacts[] } | undefined;
+  const chainStats = new ChainStats(
+    {},
+    { store: node.store, durableHeight: () => node.ledger.durableHeight, now: () => node.clock.now() },
+  );
 
   const valueAt = (contract: string, key: string, height: number): JsonValue | null => {
     try {
@@ -229,13 +268,31 @@ export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void
     return access;
   };
 
+  const credentialFacts = (): { height: number; facts: readonly CredentialFacts[] } => {
+    const height = node.ledger.durableHeight;
+    if (credentials?.height === height) return credentials;
+    const facts: CredentialFacts[] = [];
+    for (const key of keysOf(CREDENTIAL_CONTRACT, 'credential/')) {
+      const a = valueAt(CREDENTIAL_CONTRACT, key, height) as CredentialAnchor | null;
+      if (a === null) continue;
+      facts.push({ type: a.type, org: a.org, status: a.status, validUntil: a.validUntil, time: a.time });
+    }
+    credentials = { height, facts };
+    return credentials;
+  };
+
   const k = () => privacyConfigOf(node.consortium.config).kAnonymity;
 
-  const table = (by: readonly string[], counted: { key: Record<string, string>; count: number }[], height: number) => ({
+  const table = (
+    by: readonly string[],
+    counted: { key: Record<string, string>; count: number }[],
+    height: number,
+    generatedAt = node.clock.now(),
+  ) => ({
     k: k(),
     by,
     ...suppressSmallCells(counted, k()),
-    generatedAt: node.clock.now(),
+    generatedAt,
     height,
   });
 
@@ -343,6 +400,73 @@ export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void
         (c) => c.count,
       );
       return send(request, reply, table(by, counted, height));
+    },
+  );
+
+  app.get(
+    '/v1/stats/credentials',
+    {
+      schema: {
+        tags,
+        summary: 'Anonymised counts of e-licences per type, issuing department, status or month of issue (China time)',
+        description:
+          'Public. From the credential contract anchors (no holder, digest or case); status is valid, suspended, ' +
+          'revoked, or expired when the validity ended before generatedAt and the licence is not revoked. Cells ' +
+          'below k are suppressed. docs/statistics.md.',
+        querystring: statsQuery(CREDENTIAL_DIMS, 'type'),
+        response: errorResponses,
+      },
+    },
+    async (request: StatsRequest, reply) => {
+      const by = parseDims(request.query.by, CREDENTIAL_DIMS, 'type');
+      const { height, facts } = credentialFacts();
+      // One time for the expiry of every licence and for generatedAt: the table is the state of one instant.
+      const now = node.clock.now();
+      const counted = countBy(facts, by, (c, d) => {
+        switch (d as CredentialDim) {
+          case 'type':
+            return c.type;
+          case 'org':
+            return c.org;
+          case 'status':
+            return credentialStatsStatus(c, now);
+          case 'month':
+            return chinaMonth(c.time);
+        }
+      });
+      return send(request, reply, table(by, counted, height, now));
+    },
+  );
+
+  app.get(
+    '/v1/stats/chain',
+    {
+      schema: {
+        tags,
+        summary: 'Blocks and committed transactions (ok, failed) per day, China time, over the last days',
+        description:
+          'Public. Counts about the ledger, not about persons: nothing is suppressed. days from 1 to 90 (default ' +
+          '14), today (the node clock) last and partial. docs/statistics.md.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            days: { type: 'string', maxLength: 16, description: 'how many days, 1 to 90 (default 14)' },
+          },
+        },
+        response: errorResponses,
+      },
+    },
+    async (request: FastifyRequest<{ Querystring: { days?: string } }>) => {
+      const { days } = request.query;
+      if (days !== undefined && !/^[0-9]+$/.test(days)) {
+        throw nodeError('REQUEST_MALFORMED', 'days must be a whole number of days', {
+          field: 'days',
+          min: 1,
+          max: chainStats.opts.maxDays,
+        });
+      }
+      return chainStats.read(days === undefined ? undefined : Number(days));
     },
   );
 }
