@@ -78,7 +78,7 @@ function humanChain(view: ChainStatsView): string {
     String(c.failed),
   ];
   return [
-    render(
+    renderTable(
       ['date (China time)', 'blocks', 'transactions', 'ok', 'failed'],
       [...view.days.map((d) => row(d.date, d)), row('total', view.totals)],
     ),

@@ -4,13 +4,15 @@ import { Component, type ComponentType, type ErrorInfo, lazy, type ReactNode, Su
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes } from 'react-router';
 
-function page<T extends Record<string, ComponentType>>(load: () => Promise<T>, name: keyof T) {
+function page<T>(load: () => Promise<T>, name: keyof T) {
   return lazy(async () => ({ default: (await load())[name] as ComponentType }));
 }
 
 const Home = page(() => import('../public/Home.js'), 'Home');
 const VerifyLicence = page(() => import('../public/VerifyLicence.js'), 'VerifyLicence');
 const Notary = page(() => import('../public/Notary.js'), 'Notary');
+const Records = page(() => import('../public/Records.js'), 'Records');
+const RecordPage = page(() => import('../public/RecordPage.js'), 'RecordPage');
 const SignIn = page(() => import('../citizen/SignIn.js'), 'SignIn');
 const Explorer = page(() => import('../public/Explorer.js'), 'Explorer');
 const BlockPage = page(() => import('../public/Explorer.js'), 'BlockPage');
@@ -29,6 +31,8 @@ export function AppRoutes() {
       >
         <Routes>
           <Route path="/" element={<Home />} />
+          <Route path="/records" element={<Records />} />
+          <Route path="/records/:org/:id" element={<RecordPage />} />
           <Route path="/verify" element={<VerifyLicence />} />
           <Route path="/notary" element={<Notary />} />
           <Route path="/explorer" element={<Explorer />} />
