@@ -38,8 +38,16 @@ describe('web app: public portal', () => {
     await page.getByTestId('user-menu').waitFor();
   }
 
-  const pages: { path: string; name: string; heading: Record<Lang, RegExp> }[] = [
+  /** `data`: the page shows records the departments wrote in Chinese, which stay Chinese on the English page. */
+  const pages: { path: string; name: string; heading: Record<Lang, RegExp>; data?: boolean }[] = [
     { path: '/', name: 'home', heading: { zh: /政务区块链平台/, en: /government ledger platform/ } },
+    { path: '/records', name: 'records', heading: { zh: /信息公开/, en: /Public records/ }, data: true },
+    {
+      path: '/records/market/business-start-2026',
+      name: 'record',
+      heading: { zh: /企业开办/, en: /企业开办/ },
+      data: true,
+    },
     { path: '/verify', name: 'verify', heading: { zh: /证照核验/, en: /Verify a licence/ } },
     { path: '/notary', name: 'notary', heading: { zh: /存证/, en: /Notarisation/ } },
     { path: '/explorer', name: 'explorer', heading: { zh: /区块浏览器/, en: /Explorer/ } },
@@ -59,7 +67,9 @@ describe('web app: public portal', () => {
           // No Chinese on an English page but the language switch's own name for Chinese.
           // biome-ignore lint/performance/useDomNodeTextContent: the words on screen, not hidden markup
           const text = (await page.locator('body').innerText()).replaceAll('中文', '');
-          if (lang === 'en') expect(text, `${p.path} has untranslated Chinese`).not.toMatch(/\p{Script=Han}/u);
+          if (lang === 'en' && p.data !== true) {
+            expect(text, `${p.path} has untranslated Chinese`).not.toMatch(/\p{Script=Han}/u);
+          }
           if (phone) {
             const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
             expect(overflow, `${p.path} is wider than a phone`).toBeLessThanOrEqual(1);
@@ -150,6 +160,54 @@ describe('web app: public portal', () => {
     expect(await visitor.getByTestId('cert-ok').count()).toBe(0);
     await anonymous.close();
     await citizen.close();
+  });
+
+  it('a public record verifies in the browser; a tampered value or proof shows as failed', async () => {
+    const context = await openContext(browser, node.url, { lang: 'zh' });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto('/records');
+    await page.getByTestId('record-item').first().waitFor();
+    await page.getByTestId('records-search').locator('input').fill('企业开办');
+    await page.getByTestId('records-search').locator('input').press('Enter');
+    await page
+      .getByRole('link', { name: /企业开办/ })
+      .first()
+      .click();
+    await page.getByTestId('record-verified').waitFor();
+    expect(await page.getByTestId('record-verified').innerText()).toMatch(/检查点高度 \d+/);
+    // Both versions verify; the page shows the newest first.
+    await page.getByText('第 1 版', { exact: true }).click();
+    await page.getByTestId('record-verified').waitFor();
+    await screenshot(page, 'record-verified-zh');
+
+    // A node that changes a word of the text: the state proof no longer leads to the certified state root.
+    await page.route('**/v1/state/records/**', async (route) => {
+      const response = await route.fetch();
+      const view = (await response.json()) as { value: { body: string } };
+      view.value.body = `${view.value.body}不再收费。`;
+      await route.fulfill({ response, json: view });
+    });
+    await page.getByRole('button', { name: '在浏览器中核验' }).click();
+    await page.getByTestId('record-failed').waitFor();
+    expect(await page.getByTestId('record-failed').innerText()).toMatch(/PROOF_INVALID/);
+    expect(await page.getByTestId('record-verified').count()).toBe(0);
+    await screenshot(page, 'record-tampered-zh');
+
+    // A node that keeps the value but forges a sibling of the proof.
+    await page.unroute('**/v1/state/records/**');
+    await page.route('**/v1/state/records/**', async (route) => {
+      const response = await route.fetch();
+      const view = (await response.json()) as { proof: { siblings: string[] } };
+      const s0 = view.proof.siblings[0]!;
+      view.proof.siblings[0] = `${s0.slice(0, -1)}${s0.endsWith('0') ? '1' : '0'}`;
+      await route.fulfill({ response, json: view });
+    });
+    await page.getByRole('button', { name: '在浏览器中核验' }).click();
+    await page.getByTestId('record-failed').waitFor();
+    expect(await page.getByTestId('record-verified').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
   });
 
   it('the language switch changes every word and is remembered', async () => {
