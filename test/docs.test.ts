@@ -10,7 +10,7 @@ function* sourceFiles(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) yield* sourceFiles(p);
-    else if (p.endsWith('.ts')) yield p;
+    else if (p.endsWith('.ts') || p.endsWith('.tsx')) yield p;
   }
 }
 
@@ -30,13 +30,17 @@ describe('documentation stays true', () => {
     const used = new Set<string>();
     const pattern =
       /(?:LianzhengError|nodeError|protocolError|runtimeError)\(\s*'([A-Z][A-Z0-9_]+)'|code: '([A-Z][A-Z0-9_]+)'|error\.code === '([A-Z][A-Z0-9_]+)'/g;
-    for (const pkg of ['protocol', 'runtime', 'node', 'sdk', 'cli']) {
+    for (const pkg of ['protocol', 'runtime', 'node', 'sdk', 'cli', 'portal']) {
       for (const file of sourceFiles(path.join(root, 'packages', pkg, 'src'))) {
         for (const m of readFileSync(file, 'utf8').matchAll(pattern)) used.add((m[1] ?? m[2] ?? m[3])!);
       }
     }
     expect(used.size).toBeGreaterThan(40);
     expect([...used].filter((c) => !registered.has(c))).toEqual([]);
+    // The web app's plain-language messages are for registered codes only, in both languages.
+    const { errorMessages } = await import('../packages/portal/src/app/errorMessages.js');
+    expect(Object.keys(errorMessages.zh).filter((c) => !registered.has(c))).toEqual([]);
+    expect(Object.keys(errorMessages.en).sort()).toEqual(Object.keys(errorMessages.zh).sort());
   });
 
   it('the README shows the two commands, and CI runs the README test command', () => {
