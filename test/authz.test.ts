@@ -107,6 +107,7 @@ const oracle = {
     valid(a) && ((a.kind === 'member' && has(a, 'registrar') && a.org === s.org) || a.subject === s.subject),
   readExpiring: (a: Actor) => member(a) && has(a, 'admin', 'secadmin', 'sysadmin', 'operator'),
   readProposals: (a: Actor) => member(a),
+  publishRecord: (a: Actor) => member(a) && has(a, 'publisher'),
 };
 
 describe('authorisation matrix through the HTTP API', () => {
@@ -424,6 +425,15 @@ describe('authorisation matrix through the HTTP API', () => {
         height: revokeHeight--,
       });
     }
+    // 信息公开: only a publisher, of its own organisation's records (the organisation comes from the signer).
+    const recordId = `m-${a.name}-${round}`.slice(0, 64);
+    t('records.publish', oracle.publishRecord(a), 'records', 'publish', {
+      id: recordId,
+      category: 'notice',
+      title: `matrix ${round}`,
+      body: 'authorisation matrix',
+    });
+    t('records.withdraw', oracle.publishRecord(a), 'records', 'withdraw', { id: recordId, reason: 'matrix' });
     t('gov.propose', oracle.propose(a), 'gov', 'propose', {
       actions: [{ type: 'setLimits', maxTxTtlMs: DAY - 60_000 - round }],
     });

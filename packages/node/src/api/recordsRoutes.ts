@@ -41,7 +41,8 @@ export function decodeRecordsCursor(text: string): RecordsCursor {
   return { height: Number(m[1]), key: m[2] as string };
 }
 
-const stringParam = (description: string, maxLength = 256) => ({ type: 'string', maxLength, description }) as const;
+/** Parameters are checked by the handler, so that a bad one is refused naming its field (`details.field`). */
+const stringParam = (description: string) => ({ type: 'string', description }) as const;
 
 const stampSchema = {
   type: 'object',
@@ -129,12 +130,12 @@ export function registerRecordsRoutes(app: ApiInstance, node: LianzhengNode): vo
           type: 'object',
           additionalProperties: false,
           properties: {
-            q: stringParam(`text to search for (at most ${Q_MAX} characters)`, 1024),
+            q: stringParam(`text to search for (at most ${Q_MAX} characters)`),
             org: stringParam('only records of this organisation'),
             category: stringParam(`only this category: ${Object.keys(RECORD_CATEGORIES).join(', ')}`),
             tag: stringParam('only records with this tag'),
             limit: stringParam(`most items, 1–${RECORDS_LIMIT_MAX} (default ${RECORDS_LIMIT_DEFAULT})`),
-            cursor: stringParam('the `next` of the previous page', 1024),
+            cursor: stringParam('the `next` of the previous page'),
           },
         },
         response: {
@@ -191,7 +192,7 @@ export function registerRecordsRoutes(app: ApiInstance, node: LianzhengNode): vo
         summary: 'A public record: its head (latest version, withdrawal) and every version, oldest first',
         params: {
           type: 'object',
-          properties: { org: stringParam('organisation id', 64), id: stringParam('record id', 128) },
+          properties: { org: stringParam('organisation id'), id: stringParam('record id') },
         },
         response: {
           200: {
