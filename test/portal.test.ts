@@ -6,10 +6,17 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lang, launchChromium, openContext, screenshot, watchErrors } from './helpers/browser.js';
-import { E2E_PASSPHRASE, type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
+import {
+  type Lang,
+  launchChromium,
+  openContext,
+  screenshot,
+  signInWithKeyFile,
+  watchErrors,
+} from './helpers/browser.js';
+import { type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
 
 describe('web app: public portal', () => {
   let home: string;
@@ -25,18 +32,6 @@ describe('web app: public portal', () => {
     await node?.stop();
     if (home !== undefined) removeDir(home);
   });
-
-  async function signIn(page: Page, keyId: string): Promise<void> {
-    await page.goto('/signin');
-    await page
-      .getByTestId('key-file')
-      .locator('input[type=file]')
-      .setInputFiles(path.join(home, 'keys', `${keyId}.key.json`));
-    await page.getByTestId('chosen-key').filter({ hasText: keyId }).waitFor();
-    await page.getByTestId('passphrase').fill(E2E_PASSPHRASE);
-    await page.getByTestId('sign-in-submit').click();
-    await page.getByTestId('user-menu').waitFor();
-  }
 
   /** `data`: the page shows records the departments wrote in Chinese, which stay Chinese on the English page. */
   const pages: { path: string; name: string; heading: Record<Lang, RegExp>; data?: boolean }[] = [
@@ -128,7 +123,7 @@ describe('web app: public portal', () => {
 
     const citizen = await openContext(browser, node.url, { lang: 'en' });
     const page = await citizen.newPage();
-    await signIn(page, 'citizen-1');
+    await signInWithKeyFile(page, home, 'citizen-1');
     // In-app navigation: the opened key lives in the page's memory only, so a reload signs the user out.
     await page.getByRole('menuitem', { name: 'Notarisation' }).click();
     await page.getByTestId('notary-file').locator('input[type=file]').setInputFiles(file);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { root } from './nodeProcess.js';
+import { E2E_PASSPHRASE, root } from './nodeProcess.js';
 
 /** Screenshots of the web app, kept after the run as test artifacts (gitignored). */
 export const SCREENSHOT_DIR = path.join(root, 'test-artifacts', 'screenshots');
@@ -67,4 +67,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * Signs in through the sign-in page with a demo key file of `home`. The opened key lives in the page's memory only:
+ * after this, move around with in-app links and menus (a reload or page.goto signs out).
+ */
+export async function signInWithKeyFile(page: Page, home: string, keyId: string): Promise<void> {
+  await page.goto('/signin');
+  await page
+    .getByTestId('key-file')
+    .locator('input[type=file]')
+    .setInputFiles(path.join(home, 'keys', `${keyId}.key.json`));
+  await page.getByTestId('chosen-key').filter({ hasText: keyId }).waitFor();
+  await page.getByTestId('passphrase').fill(E2E_PASSPHRASE);
+  await page.getByTestId('sign-in-submit').click();
+  await page.getByTestId('user-menu').waitFor();
 }

@@ -14,6 +14,10 @@ const Notary = page(() => import('../public/Notary.js'), 'Notary');
 const Records = page(() => import('../public/Records.js'), 'Records');
 const RecordPage = page(() => import('../public/RecordPage.js'), 'RecordPage');
 const SignIn = page(() => import('../citizen/SignIn.js'), 'SignIn');
+const MyCases = page(() => import('../citizen/MyCases.js'), 'MyCases');
+const Apply = page(() => import('../citizen/Apply.js'), 'Apply');
+const Wallet = page(() => import('../citizen/Wallet.js'), 'Wallet');
+const AccessLog = page(() => import('../citizen/AccessLog.js'), 'AccessLog');
 const Explorer = page(() => import('../public/Explorer.js'), 'Explorer');
 const BlockPage = page(() => import('../public/Explorer.js'), 'BlockPage');
 const TxPage = page(() => import('../public/Explorer.js'), 'TxPage');
@@ -39,6 +43,10 @@ export function AppRoutes() {
           <Route path="/explorer/blocks/:height" element={<BlockPage />} />
           <Route path="/explorer/tx/:id" element={<TxPage />} />
           <Route path="/signin" element={<SignIn />} />
+          <Route path="/me/cases" element={<MyCases />} />
+          <Route path="/me/apply/:workflow" element={<Apply />} />
+          <Route path="/me/wallet" element={<Wallet />} />
+          <Route path="/me/access" element={<AccessLog />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Suspense>

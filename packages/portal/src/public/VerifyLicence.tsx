@@ -83,7 +83,7 @@ function OutcomeView({ outcome }: { outcome: Outcome }) {
                 <Tag color="success">{t('public.verify.result.valid')}</Tag>
               </Descriptions.Item>
               <Descriptions.Item label={t('public.verify.checkpoint')}>
-                {t('common.proof.checkpoint', { height: c.checkpointHeight, count: '✓' })} ·{' '}
+                {t('public.verify.checkpointAt', { height: c.checkpointHeight })} ·{' '}
                 {formatTime(c.checkpointTime, i18n.language)}
               </Descriptions.Item>
             </Descriptions>
