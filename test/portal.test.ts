@@ -60,7 +60,6 @@ describe('web app: public portal', () => {
           await page.locator('h1, h2', { hasText: p.heading[lang] }).first().waitFor();
           await page.waitForLoadState('networkidle');
           // No Chinese on an English page but the language switch's own name for Chinese.
-          // biome-ignore lint/performance/useDomNodeTextContent: the words on screen, not hidden markup
           const text = (await page.locator('body').innerText()).replaceAll('中文', '');
           if (lang === 'en' && p.data !== true) {
             expect(text, `${p.path} has untranslated Chinese`).not.toMatch(/\p{Script=Han}/u);

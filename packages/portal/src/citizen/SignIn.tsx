@@ -55,7 +55,7 @@ export function SignIn() {
       setPassphrase('');
       const next = params.get('next');
       const home = session.identity.kind === 'member' ? '/console' : '/me/cases';
-      navigate(next !== null && next.startsWith('/') && !next.startsWith('//') ? next : home);
+      navigate(next?.startsWith('/') && !next.startsWith('//') ? next : home);
     } catch (e) {
       setError(e);
     } finally {

@@ -36,7 +36,6 @@ function VerifyPanel({ version }: { version: RecordVersion }) {
       setState({ busy: false, error });
     }
   }
-  // biome-ignore lint/correctness/useExhaustiveDependencies: verify again when another version is shown
   useEffect(() => {
     void run();
   }, [version.org, version.id, version.version]);

@@ -46,7 +46,6 @@ export function Records() {
       setLoading(false);
     }
   }
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload exactly when the filters in the URL change
   useEffect(() => {
     void load();
   }, [q, org, category]);
