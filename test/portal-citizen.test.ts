@@ -29,8 +29,9 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
     if (home !== undefined) removeDir(home);
   });
 
+  /** In-app navigation through the signed-in user's menu (visible at every width). */
   async function openMine(page: Page, item: RegExp): Promise<void> {
-    await page.getByRole('menuitem', { name: /我的办事|My services/ }).hover();
+    await page.getByTestId('user-menu').hover();
     await page.getByRole('menuitem', { name: item }).click();
   }
 
@@ -174,6 +175,20 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
       .click();
     await holder.getByTestId('entry-verified').first().waitFor();
     await screenshot(holder, 'access-log-zh');
+
+    // The same pages in English (the switch does not reload: the citizen stays signed in).
+    await holder.getByText('English', { exact: true }).click();
+    await holder.locator('h2', { hasText: 'Who read my data' }).waitFor();
+    await screenshot(holder, 'access-log-en');
+    for (const [item, heading, name] of [
+      [/My licences/, 'My licences', 'wallet-en'],
+      [/My applications/, 'My applications', 'my-cases-en'],
+    ] as const) {
+      await openMine(holder, item);
+      await holder.locator('h2', { hasText: heading }).waitFor();
+      await holder.waitForLoadState('networkidle');
+      await screenshot(holder, name);
+    }
 
     expect(errors).toEqual([]);
     expect(verifierErrors).toEqual([]);

@@ -79,6 +79,17 @@ function UserArea() {
     <Dropdown
       menu={{
         items: [
+          ...(session.identity.kind === 'member'
+            ? [
+                { key: '/console', label: <Link to="/console">{t('common.nav.console')}</Link> },
+                { key: '/admin', label: <Link to="/admin">{t('common.nav.admin')}</Link> },
+              ]
+            : [
+                { key: '/me/cases', label: <Link to="/me/cases">{t('common.nav.myCases')}</Link> },
+                { key: '/me/wallet', label: <Link to="/me/wallet">{t('common.nav.wallet')}</Link> },
+                { key: '/me/access', label: <Link to="/me/access">{t('common.nav.access')}</Link> },
+              ]),
+          { type: 'divider' as const },
           {
             key: 'out',
             icon: <LogoutOutlined />,
