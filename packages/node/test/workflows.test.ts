@@ -165,9 +165,15 @@ describe('营业执照 business-licence', () => {
       url: '/v1/workflow/inbox',
       headers: { authorization: `Bearer ${await signInToken(t, staff('market-caseworker'))}` },
     });
-    expect((inbox.json() as { tasks: { id: string; step: string }[] }).tasks).toContainEqual(
-      expect.objectContaining({ id, step: 'review' }),
-    );
+    // The task names the applicant by pseudonym only (never their key), and when it reached this step.
+    const task = (inbox.json() as { tasks: Record<string, unknown>[] }).tasks.find((x) => x.id === id);
+    expect(typeof caseOf(id).stepSince).toBe('number');
+    expect(task).toMatchObject({
+      step: 'review',
+      applicant: { kind: 'enterprise', subject: subjects.get(acme) },
+      stepSince: caseOf(id).stepSince,
+    });
+    expect(JSON.stringify(task)).not.toContain(bytesToHex(acme.publicKey));
 
     expect((await act(staff('market-caseworker'), id, 'approve', { form: { opinion: '材料齐全' } })).status).toBe('ok');
     const issued = await act(staff('market-registrar'), id, 'approve', { form: { licenceNo: '91330106MA2AB3CD4E' } });
@@ -595,6 +601,16 @@ describe('workflow definitions are governed', () => {
     const def = (await t.app.inject({ method: 'GET', url: '/v1/workflows/business-licence' })).json() as JsonObject;
     expect(def).toMatchObject({ id: 'business-licence', version: 1, start: 'review' });
     expect((await t.app.inject({ method: 'GET', url: '/v1/workflows/nope' })).statusCode).toBe(404);
+    // A case keeps its version: the console asks for that one (a query string, so digits).
+    const v1 = await t.app.inject({ method: 'GET', url: '/v1/workflows/business-licence?version=1' });
+    expect(v1.statusCode, v1.body).toBe(200);
+    expect(v1.json()).toMatchObject({ id: 'business-licence', version: 1 });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workflows/business-licence?version=9' })).statusCode).toBe(
+      404,
+    );
+    expect((await t.app.inject({ method: 'GET', url: '/v1/workflows/business-licence?version=0' })).statusCode).toBe(
+      400,
+    );
   });
 
   it('an invalid definition is refused with the place named; a redeployment needs a higher version', async () => {

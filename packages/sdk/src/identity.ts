@@ -6,6 +6,7 @@ import {
   bytesToHex,
   type ConfigRecord,
   type CryptoSuite,
+  type JsonObject,
   type Principal,
   type SignedTransaction,
   transactionId,
@@ -107,6 +108,21 @@ export function getProposals(client: Client, status?: string): Promise<{ proposa
 
 export function getProposal(client: Client, id: string): Promise<Record<string, unknown>> {
   return client.transport.request('GET', `/v1/gov/proposals/${id}`);
+}
+
+/** A contract call, ready for `buildTransaction({ chainId, signer, ...call })`. */
+export interface GovCall<M extends string> {
+  readonly contract: 'gov';
+  readonly method: M;
+  readonly args: JsonObject;
+}
+
+/**
+ * The call that casts the signer's organisation's vote on a proposal (`gov.vote`: an `admin` by default; one vote per
+ * organisation, docs/identity.md §11.2).
+ */
+export function voteOnProposalTx(args: { readonly proposal: string; readonly approve: boolean }): GovCall<'vote'> {
+  return { contract: 'gov', method: 'vote', args: { proposal: args.proposal, approve: args.approve } };
 }
 
 /** Adds a co-signature by `publicKey` (through its signer) to a signed transaction; co-signatures stay sorted. */

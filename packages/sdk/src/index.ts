@@ -21,6 +21,16 @@ export {
   submitTransaction,
 } from './actions.js';
 export {
+  type CredentialStatusArgs,
+  type CredentialStatusCall,
+  type CredentialStatusMethod,
+  credentialStatusTx,
+  type GetCredentialStatusReturnType,
+  getCredentialForCase,
+  getCredentialStatus,
+  getCredentialTypes,
+} from './credentialStatus.js';
+export {
   type CreateCredentialVerifierParameters,
   type CredentialVerifier,
   createCredentialVerifier,
@@ -28,6 +38,7 @@ export {
 export { sdkErrors } from './errors.js';
 export {
   cosignTransaction,
+  type GovCall,
   getConfig,
   getExpiring,
   getIdentity,
@@ -41,6 +52,7 @@ export {
   type SignInReturnType,
   signIn,
   signOut,
+  voteOnProposalTx,
   withSession,
 } from './identity.js';
 export {
@@ -129,6 +141,9 @@ export {
   type WalletStorage,
 } from './wallet.js';
 export {
+  type ActOnCaseArgs,
+  actOnCaseTx,
+  type CaseAttachment,
   COMMITMENT_TAG,
   caseReaders,
   commitPersonal,
@@ -144,5 +159,6 @@ export {
   type RegisteredField,
   type RegisterFormPersonalParameters,
   registerFormPersonal,
+  type WorkflowCall,
   type WorkflowFormDefinition,
 } from './workflow.js';

@@ -45,6 +45,54 @@ export function getCase(client: Client, id: string): Promise<Record<string, unkn
   return client.transport.request('GET', `/v1/workflow/cases/${id}`);
 }
 
+/** A file of a case, by its hash only (the file stays off chain). */
+export interface CaseAttachment {
+  /** 1–200 characters. */
+  readonly name: string;
+  /** SHA-256 of the file, 64 lower-case hex. */
+  readonly hash: string;
+  /** Bytes. */
+  readonly size?: number;
+}
+
+export interface ActOnCaseArgs {
+  readonly case: string;
+  /** An action of the current step (`approve`, `reject`, or what the definition names, e.g. a return to a step). */
+  readonly action: string;
+  /** The step's form (its schema is `steps[step].form` of the definition). */
+  readonly form?: JsonObject;
+  /** Required by actions with `commentRequired` (rejections). */
+  readonly comment?: string;
+  readonly attachments?: readonly CaseAttachment[];
+  /** The countersign party the signer acts for (default: the first one the signer satisfies). */
+  readonly party?: string;
+}
+
+/** A contract call, ready for `buildTransaction({ chainId, signer, ...call })`. */
+export interface WorkflowCall<M extends string> {
+  readonly contract: 'workflow';
+  readonly method: M;
+  readonly args: JsonObject;
+}
+
+/** The call that acts on the current step of a case (`workflow.act`, PROTOCOL.md §17.5). */
+export function actOnCaseTx(args: ActOnCaseArgs): WorkflowCall<'act'> {
+  return {
+    contract: 'workflow',
+    method: 'act',
+    args: {
+      case: args.case,
+      action: args.action,
+      ...(args.form === undefined ? {} : { form: args.form }),
+      ...(args.comment === undefined ? {} : { comment: args.comment }),
+      ...(args.attachments === undefined || args.attachments.length === 0
+        ? {}
+        : { attachments: args.attachments.map((a) => ({ ...a }) as JsonObject) }),
+      ...(args.party === undefined ? {} : { party: args.party }),
+    },
+  };
+}
+
 /** Domain tag of personal-data commitments (PROTOCOL.md §17.3, §19). */
 export const COMMITMENT_TAG = HashTag.personal;
 

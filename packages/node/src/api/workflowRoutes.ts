@@ -33,9 +33,20 @@ export interface CaseSummary {
   readonly step?: string;
   readonly stepTitle?: Label;
   readonly party?: string;
-  readonly applicant: { readonly kind: string; readonly org?: string };
+  /**
+   * Who applied, without their key: a citizen's or enterprise's pseudonymous subject id, a member's organisation and
+   * staff id (the console shows it so a caseworker can tell applications apart without any personal data).
+   */
+  readonly applicant: {
+    readonly kind: string;
+    readonly org?: string;
+    readonly member?: string;
+    readonly subject?: string;
+  };
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** When the case entered its current step (how long the task has waited). */
+  readonly stepSince?: number;
   readonly deadlineAt?: number;
   /** The current deadline has passed. */
   readonly overdue: boolean;
@@ -86,9 +97,15 @@ export function registerWorkflowRoutes(
       ...(c.step === undefined ? {} : { step: c.step }),
       ...(step === undefined ? {} : { stepTitle: step.title }),
       ...(extra.party === undefined ? {} : { party: extra.party }),
-      applicant: { kind: c.applicant.kind, ...(c.applicant.org === undefined ? {} : { org: c.applicant.org }) },
+      applicant: {
+        kind: c.applicant.kind,
+        ...(c.applicant.org === undefined ? {} : { org: c.applicant.org }),
+        ...(c.applicant.member === undefined ? {} : { member: c.applicant.member }),
+        ...(c.applicant.subject === undefined ? {} : { subject: c.applicant.subject }),
+      },
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
+      ...(c.stepSince === undefined || c.status !== 'open' ? {} : { stepSince: c.stepSince }),
       ...(c.deadlineAt === undefined ? {} : { deadlineAt: c.deadlineAt }),
       overdue: c.deadlineAt !== undefined && now > c.deadlineAt,
       breached: c.breached,
@@ -141,16 +158,18 @@ export function registerWorkflowRoutes(
         tags,
         summary: 'A workflow definition with its forms (JSON Schema) — what the console renders',
         params: { type: 'object', properties: { id: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,63}$' } } },
+        // A query string is text (the API does not coerce types): the version as digits, read as a number below.
         querystring: {
           type: 'object',
-          properties: { version: { type: 'integer', minimum: 1 } },
+          properties: { version: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' } },
           additionalProperties: false,
         },
         response: errorResponses,
       },
     },
-    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { version?: number } }>) => {
-      const def = definition(request.params.id, request.query.version);
+    async (request: FastifyRequest<{ Params: { id: string }; Querystring: { version?: string } }>) => {
+      const version = request.query.version === undefined ? undefined : Number(request.query.version);
+      const def = definition(request.params.id, version);
       if (def === null) {
         throw new LianzhengError('WORKFLOW_UNKNOWN', `no workflow ${request.params.id} is deployed`, {
           details: { workflow: request.params.id },

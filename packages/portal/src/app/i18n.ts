@@ -6,6 +6,7 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { citizenMessages } from '../citizen/messages.js';
+import { consoleMessages } from '../console/messages.js';
 import { publicMessages } from '../public/messages.js';
 import { errorMessages } from './errorMessages.js';
 import { commonMessages } from './messages.js';
@@ -13,7 +14,7 @@ import { commonMessages } from './messages.js';
 export type Language = 'zh' | 'en';
 export const LANGUAGE_STORAGE_KEY = 'lianzheng.language';
 
-const areas = [commonMessages, errorMessages, publicMessages, citizenMessages];
+const areas = [commonMessages, errorMessages, publicMessages, citizenMessages, consoleMessages];
 
 function resourcesOf(lang: Language): Record<string, unknown> {
   const out: Record<string, unknown> = {};

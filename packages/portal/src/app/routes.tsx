@@ -21,6 +21,11 @@ const AccessLog = page(() => import('../citizen/AccessLog.js'), 'AccessLog');
 const Explorer = page(() => import('../public/Explorer.js'), 'Explorer');
 const BlockPage = page(() => import('../public/Explorer.js'), 'BlockPage');
 const TxPage = page(() => import('../public/Explorer.js'), 'TxPage');
+const Inbox = page(() => import('../console/Inbox.js'), 'Inbox');
+const CasePage = page(() => import('../console/CasePage.js'), 'CasePage');
+const Licences = page(() => import('../console/Licences.js'), 'Licences');
+const Publish = page(() => import('../console/Publish.js'), 'Publish');
+const Governance = page(() => import('../console/Governance.js'), 'Governance');
 
 export function AppRoutes() {
   const { t } = useTranslation();
@@ -47,6 +52,11 @@ export function AppRoutes() {
           <Route path="/me/apply/:workflow" element={<Apply />} />
           <Route path="/me/wallet" element={<Wallet />} />
           <Route path="/me/access" element={<AccessLog />} />
+          <Route path="/console" element={<Inbox />} />
+          <Route path="/console/cases/:id" element={<CasePage />} />
+          <Route path="/console/licences" element={<Licences />} />
+          <Route path="/console/records" element={<Publish />} />
+          <Route path="/console/governance" element={<Governance />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Suspense>

@@ -2,7 +2,6 @@ import { InboxOutlined } from '@ant-design/icons';
 import {
   assertNotaryCertificate,
   consortiumFromGenesis,
-  documentDigest,
   hexToBytes,
   type NotaryAlgorithm,
   type NotaryCertificate,
@@ -14,6 +13,7 @@ import { Alert, Button, Card, Descriptions, Input, Progress, Space, Typography, 
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { hashFile } from '../app/hashFile.js';
 import { client, pinnedGenesis, trustAnchor } from '../app/node.js';
 import { useSession } from '../app/session.js';
 import { isCode, submitCall } from '../app/tx.js';
@@ -24,21 +24,6 @@ interface Hashed {
   readonly size: number;
   readonly alg: NotaryAlgorithm;
   readonly hash: string;
-}
-
-/** Hashes a file in the browser, piece by piece (the file is never uploaded). */
-async function hashFile(file: File, alg: NotaryAlgorithm, onProgress: (fraction: number) => void): Promise<string> {
-  const digest = documentDigest(alg);
-  const reader = file.stream().getReader();
-  let done = 0;
-  for (;;) {
-    const r = await reader.read();
-    if (r.done) break;
-    digest.update(r.value);
-    done += r.value.byteLength;
-    onProgress(file.size === 0 ? 1 : done / file.size);
-  }
-  return digest.hex();
 }
 
 function certificateFile(cert: NotaryCertificate, name: string): void {
