@@ -1,8 +1,9 @@
 // Set-up shared by `npm start` and `npm test`: everything a fresh machine needs, installed only when missing.
 // Uses nothing but Node built-ins, because it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { brotliCompressSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -63,6 +64,25 @@ export function buildPortal({ force = false } = {}) {
   const bin = (pkg, file) => path.join(root, 'node_modules', pkg, file);
   run(process.execPath, [bin('typescript', 'bin/tsc'), '-p', portal, '--noEmit']);
   run(process.execPath, [bin('vite', 'bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: portal });
+  precompress(path.join(portal, 'dist'));
+}
+
+/**
+ * Brotli and gzip copies of the app's text files next to them; the node serves them to browsers that accept them
+ * (`preCompressed`), so nothing is compressed per request. The JavaScript shrinks to about a quarter.
+ */
+function precompress(dir) {
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name);
+    if (statSync(file).isDirectory()) {
+      precompress(file);
+      continue;
+    }
+    if (!/\.(js|css|html|svg|json)$/.test(name)) continue;
+    const data = readFileSync(file);
+    writeFileSync(`${file}.br`, brotliCompressSync(data, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }));
+    writeFileSync(`${file}.gz`, gzipSync(data, { level: 9 }));
+  }
 }
 
 function dpkgInstalled(pkg) {

@@ -49,6 +49,8 @@ export async function registerPortal(
     prefix: '/',
     wildcard: true,
     index: false,
+    // The build writes .br and .gz copies (scripts/setup.mjs); browsers that accept them get those.
+    preCompressed: true,
     // The Swagger UI plugin already decorates the reply with sendFile.
     decorateReply: false,
     setHeaders(res, file) {
