@@ -1,9 +1,9 @@
 /**
  * A citizen's whole errand in real Chromium against a real demo node: apply for a business licence in the web app
  * (form drawn from the workflow's schema, the legal representative's identity registered as an encrypted personal
- * record), the market regulator approves it, the licence waits in the wallet, the citizen collects it into the
+ * record), the market regulator's caseworker and registrar approve it in the staff console, the licence waits in the wallet, the citizen collects it into the
  * browser and shows it by QR code bound to a verifier's code, the verification page reads the QR picture and says
- * valid with only what was disclosed; after revocation the same check says revoked. The citizen's access log lists
+ * valid with only what was disclosed; after the registrar revokes it in the console the same check says revoked. The citizen's access log lists
  * the department's read of their data, and each entry verifies in the browser.
  */
 import { writeFileSync } from 'node:fs';
@@ -11,13 +11,12 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openContext, screenshot, signInWithKeyFile, watchErrors } from './helpers/browser.js';
-import { cli, type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
+import { type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
 
 describe('web app: a citizen applies, the licence is issued, shown by QR, verified, revoked', () => {
   let home: string;
   let node: NodeHandle;
   let browser: Browser;
-  const g = () => ['--home', home, '--url', node.url];
 
   beforeAll(async () => {
     [{ home, node }, browser] = await Promise.all([startDemoNode('portal-citizen'), launchChromium()]);
@@ -93,24 +92,23 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
     expect(await holder.getByTestId('case-status').first().getAttribute('data-status')).toBe('open');
     await screenshot(holder, 'my-cases-zh');
 
-    // The market regulator decides (the staff console has its own test; here the CLI acts).
-    for (const [key, form] of [
-      ['market-caseworker', { opinion: '材料齐全，符合法定形式' }],
-      ['market-registrar', { licenceNo: '91330108MA2CD5EF6G' }],
-    ] as const) {
-      const r = await cli([
-        ...g(),
-        'workflow',
-        'act',
-        caseId!,
-        'approve',
-        '--key',
-        key,
-        '--form',
-        JSON.stringify(form),
-      ]);
-      expect(r.code, r.stderr).toBe(0);
-    }
+    // The market regulator decides in the staff console: the caseworker passes it, the registrar approves.
+    const staffContext = await openContext(browser, node.url, { lang: 'zh' });
+    const staff = await staffContext.newPage();
+    const staffErrors = watchErrors(staff);
+    await signInWithKeyFile(staff, home, 'market-caseworker');
+    await staff.getByTestId(`open-case-${caseId}`).click();
+    await staff.getByTestId('step-opinion').locator('textarea').fill('材料齐全，符合法定形式');
+    await staff.getByTestId('action-approve').click();
+    await staff.getByTestId('inbox-acted').waitFor();
+    await staff.getByTestId('user-menu').hover();
+    await staff.getByRole('menuitem', { name: /退出登录/ }).click();
+    await signInWithKeyFile(staff, home, 'market-registrar');
+    await staff.getByTestId(`open-case-${caseId}`).click();
+    await staff.getByTestId('step-licenceNo').locator('input').fill('91330108MA2CD5EF6G');
+    await staff.getByTestId('action-approve').click();
+    await staff.locator('.ant-modal-confirm').getByTestId('confirm-ok').click();
+    await staff.getByTestId('inbox-acted').waitFor();
 
     await openMine(holder, /我的证照/);
     await holder.getByTestId('wallet-refresh').waitFor();
@@ -147,17 +145,13 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
     await verifier.getByTestId('verify-upload').locator('input[type=file]').setInputFiles(qrFile);
     await verifier.getByTestId('verify-result').and(verifier.locator('[data-result=forged]')).waitFor();
 
-    const revoked = await cli([
-      ...g(),
-      'credential',
-      'revoke',
-      credentialId!,
-      '--reason',
-      'revoked-by-decision',
-      '--key',
-      'market-registrar',
-    ]);
-    expect(revoked.code, revoked.stderr).toBe(0);
+    // The registrar revokes it on the console's licences page.
+    await staff.getByTestId('console-nav-licences').click();
+    await staff.getByTestId('licence-search').locator('input').fill(credentialId!);
+    await staff.getByTestId('licence-search').locator('input').press('Enter');
+    await staff.getByTestId('licence-revoke').click();
+    await staff.getByRole('dialog').getByTestId('licence-confirm').click();
+    await staff.getByTestId('licence-changed').waitFor();
     const qrFile2 = path.join(home, 'qr-2.png');
     await presentAsQr(holder, await verifierCode(verifier), qrFile2);
     await verifier.getByTestId('verify-upload').locator('input[type=file]').setInputFiles(qrFile2);
@@ -192,6 +186,8 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
 
     expect(errors).toEqual([]);
     expect(verifierErrors).toEqual([]);
+    expect(staffErrors).toEqual([]);
+    await staffContext.close();
     await verifierContext.close();
     await citizenContext.close();
   });
