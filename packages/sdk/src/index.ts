@@ -27,7 +27,20 @@ export {
 } from './credentials.js';
 export { sdkErrors } from './errors.js';
 export {
+  type CertificateEntryView,
+  type CertificateHealthView,
+  type GetHealthReturnType,
+  type GetMetricsTextReturnType,
+  getHealth,
+  getMetricsText,
+  type NodeHealthView,
+  type OrderingHealthView,
+  type StateAlarmView,
+} from './health.js';
+export {
   cosignTransaction,
+  type ExpiringMember,
+  type GetExpiringReturnType,
   getConfig,
   getExpiring,
   getIdentity,
@@ -104,6 +117,7 @@ export {
   type ChainStatsDay,
   type ChainStatsView,
   type CredentialStatsDim,
+  chainStatsToCsv,
   type GetChainStatsParameters,
   type GetChainStatsReturnType,
   getAccessStats,
