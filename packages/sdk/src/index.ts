@@ -146,6 +146,7 @@ export {
   COMMITMENT_TAG,
   caseReaders,
   commitPersonal,
+  type GetWorkflowsReturnType,
   getCase,
   getCases,
   getInbox,
@@ -159,4 +160,5 @@ export {
   type RegisterFormPersonalParameters,
   registerFormPersonal,
   type WorkflowFormDefinition,
+  type WorkflowSummary,
 } from './workflow.js';
