@@ -68,3 +68,26 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Signs in through the sign-in page with a key file of the demo home. The opened key lives in the page's memory
+ * only: after this, move around with menu clicks ({@link clickMenuItem}), since a reload signs the user out.
+ */
+export async function signInWithKeyFile(page: Page, home: string, keyId: string, passphrase: string): Promise<void> {
+  await page.goto('/signin');
+  await page
+    .getByTestId('key-file')
+    .locator('input[type=file]')
+    .setInputFiles(path.join(home, 'keys', `${keyId}.key.json`));
+  await page.getByTestId('chosen-key').filter({ hasText: keyId }).waitFor();
+  await page.getByTestId('passphrase').fill(passphrase);
+  await page.getByTestId('sign-in-submit').click();
+  await page.getByTestId('user-menu').waitFor();
+}
+
+/** Clicks a top menu item, through the menu's "…" overflow when the header has no room for it. */
+export async function clickMenuItem(page: Page, name: string): Promise<void> {
+  const item = page.getByRole('menuitem', { name, exact: true });
+  if (!(await item.isVisible())) await page.locator('.ant-menu-overflow-item-rest:visible').hover();
+  await item.click();
+}

@@ -5,7 +5,9 @@
  */
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { adminMessages } from '../admin/messages.js';
 import { citizenMessages } from '../citizen/messages.js';
+import { dashboardsMessages } from '../dashboards/messages.js';
 import { publicMessages } from '../public/messages.js';
 import { errorMessages } from './errorMessages.js';
 import { commonMessages } from './messages.js';
@@ -13,7 +15,7 @@ import { commonMessages } from './messages.js';
 export type Language = 'zh' | 'en';
 export const LANGUAGE_STORAGE_KEY = 'lianzheng.language';
 
-const areas = [commonMessages, errorMessages, publicMessages, citizenMessages];
+const areas = [commonMessages, errorMessages, publicMessages, citizenMessages, dashboardsMessages, adminMessages];
 
 function resourcesOf(lang: Language): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -14,6 +14,8 @@ const Notary = page(() => import('../public/Notary.js'), 'Notary');
 const Records = page(() => import('../public/Records.js'), 'Records');
 const RecordPage = page(() => import('../public/RecordPage.js'), 'RecordPage');
 const SignIn = page(() => import('../citizen/SignIn.js'), 'SignIn');
+const Dashboards = page(() => import('../dashboards/Dashboards.js'), 'Dashboards');
+const Admin = page(() => import('../admin/Admin.js'), 'Admin');
 const Explorer = page(() => import('../public/Explorer.js'), 'Explorer');
 const BlockPage = page(() => import('../public/Explorer.js'), 'BlockPage');
 const TxPage = page(() => import('../public/Explorer.js'), 'TxPage');
@@ -38,6 +40,9 @@ export function AppRoutes() {
           <Route path="/explorer" element={<Explorer />} />
           <Route path="/explorer/blocks/:height" element={<BlockPage />} />
           <Route path="/explorer/tx/:id" element={<TxPage />} />
+          <Route path="/dashboards" element={<Dashboards />} />
+          {/* Admin wraps itself in <RequireSession staff>, so the main chunk does not pull in the page helpers. */}
+          <Route path="/admin" element={<Admin />} />
           <Route path="/signin" element={<SignIn />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
