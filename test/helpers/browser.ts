@@ -84,3 +84,10 @@ export async function signInWithKeyFile(page: Page, home: string, keyId: string)
   await page.getByTestId('sign-in-submit').click();
   await page.getByTestId('user-menu').waitFor();
 }
+
+/** Clicks a top menu item, through the menu's "…" overflow when the header has no room for it. */
+export async function clickMenuItem(page: Page, name: string): Promise<void> {
+  const item = page.getByRole('menuitem', { name, exact: true });
+  if (!(await item.isVisible())) await page.locator('.ant-menu-overflow-item-rest:visible').hover();
+  await item.click();
+}

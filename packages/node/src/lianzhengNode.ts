@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ConsortiumView, PolicyObject, Principal } from '@lianzheng/protocol';
+import type { ConsortiumView, OrderingHealthView, PolicyObject, Principal } from '@lianzheng/protocol';
 import {
   attestationBody,
   bytesToHex,
@@ -425,7 +425,7 @@ export class LianzhengNode {
   }
 
   /** Ordering and certification status for /health. */
-  orderingHealth(): Record<string, unknown> {
+  orderingHealth(): OrderingHealthView {
     const m = this.consortiumMode;
     if (m === null) return { type: 'solo' };
     return {

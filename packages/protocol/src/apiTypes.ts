@@ -77,3 +77,79 @@ export interface ChainStatsView {
   /** ms since the epoch. */
   readonly generatedAt: number;
 }
+
+/** A certificate in `GET /health`: this node's own (`kind: node`) or a CA root of the consortium (`kind: ca`). */
+export interface CertificateEntryView {
+  readonly kind: 'node' | 'ca';
+  readonly org: string;
+  /** The node id, or the CA root's fingerprint. */
+  readonly id: string;
+  /** ms since the epoch. */
+  readonly notAfter: number;
+  /** Whole days left by the node's clock (negative once expired). */
+  readonly daysLeft: number;
+}
+
+/** Certificate expiry as `GET /health` reports it (docs/identity.md §Expiry). */
+export interface CertificateHealthView {
+  /** `warn` when something expires within `warningDays`; `expired` when this node's certificate or a CA root has. */
+  readonly status: 'ok' | 'warn' | 'expired';
+  readonly warningDays: number;
+  readonly node: CertificateEntryView | null;
+  readonly ca: readonly CertificateEntryView[];
+  /** Enrolled, unrevoked member certificates expiring within the warning period (expired ones included). */
+  readonly membersExpiring: number;
+}
+
+/** This node computed a block other than the one a quorum of organisations certified (etcd ordering). */
+export interface StateAlarmView {
+  readonly height: number;
+  readonly own: { readonly blockHash: string; readonly stateRoot: string };
+  readonly quorum: { readonly blockHash: string; readonly stateRoot: string; readonly orgs: readonly string[] };
+  /** ms since the epoch. */
+  readonly since: number;
+}
+
+/** How blocks are ordered: by this node alone (`solo`), or through an etcd cluster shared by the consortium. */
+export type OrderingHealthView =
+  | { readonly type: 'solo' }
+  | {
+      readonly type: 'etcd';
+      readonly status: 'starting' | 'watching' | 'catching-up' | 'unavailable';
+      readonly endpoint: string;
+      readonly prefix: string;
+      /** Highest block certified by a quorum of organisations. */
+      readonly certifiedHeight: number;
+      readonly alarm: StateAlarmView | null;
+      /** Nodes seen attesting values that differ from a certified block, and the height where they did. */
+      readonly divergentNodes: Readonly<Record<string, number>>;
+      /** The highest block each peer node has attested. */
+      readonly peerHeights: Readonly<Record<string, number>>;
+    };
+
+/** `GET /health`: liveness and basic status of one node. */
+export interface NodeHealthView {
+  /** `alarm` when this node computed a block other than the one a quorum certified (etcd ordering). */
+  readonly status: 'ok' | 'alarm';
+  readonly certificates: CertificateHealthView;
+  readonly chainId: string;
+  readonly suite: string;
+  /** This node's id and organisation. */
+  readonly node: string;
+  readonly org: string;
+  readonly ordering: OrderingHealthView;
+  /** The latest durable block. */
+  readonly height: number;
+  /** Transactions admitted and not yet in a durable block. */
+  readonly mempool: number;
+  /** Signature-verification worker threads. */
+  readonly workers: number;
+  readonly uptimeSeconds: number;
+  /** The re-verification of stored blocks at startup, or `null` when it was turned off. */
+  readonly startupCheck: {
+    readonly ok: true;
+    readonly blocks: number;
+    readonly from: number;
+    readonly to: number;
+  } | null;
+}

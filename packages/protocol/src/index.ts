@@ -1,4 +1,16 @@
-export type { BlockView, ChainInfo, ChainStatsDay, ChainStatsView, StateView, TxStatus } from './apiTypes.js';
+export type {
+  BlockView,
+  CertificateEntryView,
+  CertificateHealthView,
+  ChainInfo,
+  ChainStatsDay,
+  ChainStatsView,
+  NodeHealthView,
+  OrderingHealthView,
+  StateAlarmView,
+  StateView,
+  TxStatus,
+} from './apiTypes.js';
 export {
   type BatchHeader,
   batchSigningDigest,

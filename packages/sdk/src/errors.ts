@@ -14,6 +14,11 @@ export const sdkErrors = defineErrors({
     category: 'unavailable',
     description: 'The transaction was accepted but was not in a block before the wait ended; look it up again later.',
   },
+  SDK_TRANSPORT_UNSUPPORTED: {
+    category: 'invalid',
+    description:
+      'The transport given to the SDK cannot do what the action needs (a plain-text GET such as /metrics needs `requestText`).',
+  },
   SDK_RESPONSE_INVALID: {
     category: 'internal',
     description:

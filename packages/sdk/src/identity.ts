@@ -13,6 +13,7 @@ import {
 } from '@lianzheng/protocol';
 import type { Client } from './actions.js';
 import type { Signer } from './signer.js';
+import type { Transport } from './transport.js';
 
 /** The hash tag of the sign-in digest: the client signs TH("lianzheng/sign-in", UTF-8(message)). */
 export const SIGN_IN_TAG = 'lianzheng/sign-in';
@@ -59,12 +60,15 @@ export async function signIn(client: Client, p: SignInParameters): Promise<SignI
 /** A client whose requests carry the session token. */
 export function withSession(client: Client, token: string): Client {
   const authorization = `Bearer ${token}`;
-  return {
-    transport: {
-      request: (method, path, body, headers) =>
-        client.transport.request(method, path, body, { ...(headers ?? {}), authorization }),
-    },
+  const inner = client.transport;
+  const transport: Transport = {
+    request: (method, path, body, headers) => inner.request(method, path, body, { ...(headers ?? {}), authorization }),
   };
+  if (inner.requestText !== undefined) {
+    const requestText = inner.requestText.bind(inner);
+    transport.requestText = (path, headers) => requestText(path, { ...(headers ?? {}), authorization });
+  }
+  return { transport };
 }
 
 export function signOut(client: Client): Promise<null> {
@@ -98,7 +102,29 @@ export function getSubject(client: Client, subject: string): Promise<Record<stri
   return client.transport.request('GET', `/v1/identity/subjects/${subject}`);
 }
 
-export function getExpiring(client: Client, days = 30): Promise<Record<string, unknown>> {
+/** A member's enrolled certificate as `GET /v1/identity/expiring` lists it. */
+export interface ExpiringMember {
+  readonly publicKey: string;
+  readonly org: string;
+  readonly member: string;
+  readonly roles: readonly string[];
+  readonly serial: string;
+  readonly notBefore: number;
+  /** ms since the epoch. */
+  readonly notAfter: number;
+  readonly status: 'active' | 'revoked' | 'expired' | 'not-yet-valid';
+}
+
+export interface GetExpiringReturnType {
+  readonly days: number;
+  /** CA roots of the consortium configuration that expire within `days`. */
+  readonly ca: readonly { readonly org: string; readonly fingerprint: string; readonly notAfter: number }[];
+  /** Unrevoked member certificates that expire within `days` (expired ones included), soonest first. */
+  readonly members: readonly ExpiringMember[];
+}
+
+/** CA roots and member certificates expiring within `days` (policy identity.expiring: a session client). */
+export function getExpiring(client: Client, days = 30): Promise<GetExpiringReturnType> {
   return client.transport.request('GET', `/v1/identity/expiring?days=${days}`);
 }
 

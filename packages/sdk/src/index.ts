@@ -37,7 +37,20 @@ export {
 } from './credentials.js';
 export { sdkErrors } from './errors.js';
 export {
+  type CertificateEntryView,
+  type CertificateHealthView,
+  type GetHealthReturnType,
+  type GetMetricsTextReturnType,
+  getHealth,
+  getMetricsText,
+  type NodeHealthView,
+  type OrderingHealthView,
+  type StateAlarmView,
+} from './health.js';
+export {
   cosignTransaction,
+  type ExpiringMember,
+  type GetExpiringReturnType,
   type GovCall,
   getConfig,
   getExpiring,
@@ -116,6 +129,7 @@ export {
   type ChainStatsDay,
   type ChainStatsView,
   type CredentialStatsDim,
+  chainStatsToCsv,
   type GetChainStatsParameters,
   type GetChainStatsReturnType,
   getAccessStats,
@@ -147,6 +161,7 @@ export {
   COMMITMENT_TAG,
   caseReaders,
   commitPersonal,
+  type GetWorkflowsReturnType,
   getCase,
   getCases,
   getInbox,
@@ -161,4 +176,5 @@ export {
   registerFormPersonal,
   type WorkflowCall,
   type WorkflowFormDefinition,
+  type WorkflowSummary,
 } from './workflow.js';

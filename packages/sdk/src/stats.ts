@@ -53,6 +53,20 @@ export function getChainStats(client: Client, p: GetChainStatsParameters = {}): 
   return client.transport.request('GET', p.days === undefined ? '/v1/stats/chain' : `/v1/stats/chain?days=${p.days}`);
 }
 
+/** The CSV the node serves for `?format=csv` (docs/statistics.md): UTF-8 with a BOM, CRLF, suppressed counts empty. */
 export function statsToCsv(table: StatsTable | ProcessingStatsTable): string {
   return statsTableCsv(table);
+}
+
+/**
+ * Chain throughput as CSV in the same form as {@link statsToCsv} (UTF-8 with a BOM, CRLF, a header row): one row per
+ * day, oldest first — `date,blocks,transactions,ok,failed`. The node has no CSV form of this table; nothing in it is
+ * suppressed.
+ */
+export function chainStatsToCsv(view: ChainStatsView): string {
+  const lines = [
+    'date,blocks,transactions,ok,failed',
+    ...view.days.map((d) => [d.date, d.blocks, d.transactions, d.ok, d.failed].join(',')),
+  ];
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
 }

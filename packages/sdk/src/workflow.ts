@@ -4,6 +4,7 @@
  * transactions of the `workflow` contract (`buildTransaction` + `submitTransaction`; PROTOCOL.md §17).
  */
 import {
+  type BilingualText,
   HashTag,
   type JsonObject,
   type JsonValue,
@@ -13,7 +14,22 @@ import {
 import type { Client } from './actions.js';
 import { type PrivacySigner, registerPersonal } from './privacy.js';
 
-export function getWorkflows(client: Client): Promise<{ workflows: Record<string, unknown>[] }> {
+/** A deployed workflow (its current version) as `GET /v1/workflows` lists it. */
+export interface WorkflowSummary {
+  readonly id: string;
+  readonly version: number;
+  readonly title: BilingualText;
+  /** The department that owns the workflow. */
+  readonly owner: string;
+  readonly description?: BilingualText;
+}
+
+export interface GetWorkflowsReturnType {
+  readonly workflows: readonly WorkflowSummary[];
+}
+
+/** The deployed workflows (current versions), public: id, title in both languages, owning department. */
+export function getWorkflows(client: Client): Promise<GetWorkflowsReturnType> {
   return client.transport.request('GET', '/v1/workflows');
 }
 

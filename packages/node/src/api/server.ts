@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket, { type WebSocket } from '@fastify/websocket';
-import { isLianzhengError, isNotaryAlgorithm, LianzhengError } from '@lianzheng/protocol';
+import { isLianzhengError, isNotaryAlgorithm, LianzhengError, type NodeHealthView } from '@lianzheng/protocol';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { defaultSessionOptions, type SessionOptions } from '../auth.js';
 import { httpStatusOf } from '../errorRegistry.js';
@@ -427,24 +427,28 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
   registerCredentialRoutes(app, node, sessions);
   registerRecordsRoutes(app, node);
 
-  app.get('/health', { schema: { tags: ['node'], summary: 'Liveness and basic status' } }, async () => ({
-    // red: this node computed a block other than the one a quorum certified (etcd ordering)
-    status: node.consortiumMode?.certifier.alarm == null ? 'ok' : 'alarm',
-    certificates: certificateHealth(node),
-    chainId: node.genesis.chainId,
-    suite: node.genesis.suite,
-    node: node.identity.node,
-    org: node.identity.org,
-    ordering: node.orderingHealth(),
-    height: node.ledger.durableHeight,
-    mempool: node.mempoolSize,
-    workers: node.workers,
-    uptimeSeconds: node.uptimeSeconds,
-    startupCheck:
-      node.startupCheck === null
-        ? null
-        : { ok: true, blocks: node.startupCheck.blocks, from: node.startupCheck.from, to: node.startupCheck.to },
-  }));
+  app.get(
+    '/health',
+    { schema: { tags: ['node'], summary: 'Liveness and basic status' } },
+    async (): Promise<NodeHealthView> => ({
+      // red: this node computed a block other than the one a quorum certified (etcd ordering)
+      status: node.consortiumMode?.certifier.alarm == null ? 'ok' : 'alarm',
+      certificates: certificateHealth(node),
+      chainId: node.genesis.chainId,
+      suite: node.genesis.suite,
+      node: node.identity.node,
+      org: node.identity.org,
+      ordering: node.orderingHealth(),
+      height: node.ledger.durableHeight,
+      mempool: node.mempoolSize,
+      workers: node.workers,
+      uptimeSeconds: node.uptimeSeconds,
+      startupCheck:
+        node.startupCheck === null
+          ? null
+          : { ok: true, blocks: node.startupCheck.blocks, from: node.startupCheck.from, to: node.startupCheck.to },
+    }),
+  );
 
   app.get('/metrics', { schema: { tags: ['node'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
     node.metrics.observeCertificates(certificateHealth(node), node.clock.now());

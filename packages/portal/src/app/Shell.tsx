@@ -70,8 +70,8 @@ function UserArea() {
   if (session === undefined) {
     return (
       <Link to="/signin">
-        <Button type="primary" ghost icon={<UserOutlined />} data-testid="sign-in">
-          {t('common.signIn')}
+        <Button type="primary" ghost icon={<UserOutlined />} aria-label={t('common.signIn')} data-testid="sign-in">
+          <span className="lz-hide-phone">{t('common.signIn')}</span>
         </Button>
       </Link>
     );
@@ -102,8 +102,15 @@ function UserArea() {
         ],
       }}
     >
-      <Button icon={<UserOutlined />} data-testid="user-menu">
-        {t(`common.kind.${session.identity.kind}`)} · {sessionLabel(session)}
+      <Button
+        icon={<UserOutlined />}
+        aria-label={`${t(`common.kind.${session.identity.kind}`)} · ${sessionLabel(session)}`}
+        data-testid="user-menu"
+      >
+        {/* On a phone the header has room for the icon only (the label stays in aria-label). */}
+        <span className="lz-hide-phone">
+          {t(`common.kind.${session.identity.kind}`)} · {sessionLabel(session)}
+        </span>
       </Button>
     </Dropdown>
   );
@@ -158,7 +165,7 @@ export function Shell({ children }: { readonly children: ReactNode }) {
           aria-label={t('common.nav.home')}
         >
           <img src="/favicon.svg" alt="" width={28} height={28} />
-          <Typography.Text strong style={{ fontSize: 18, color: '#1a4e8a' }}>
+          <Typography.Text strong style={{ fontSize: 18, color: '#1a4e8a' }} className="lz-hide-phone">
             {t('common.brand')}
           </Typography.Text>
           <Typography.Text type="secondary" className="lz-hide-narrow">

@@ -5,8 +5,10 @@
  */
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
+import { adminMessages } from '../admin/messages.js';
 import { citizenMessages } from '../citizen/messages.js';
 import { consoleMessages } from '../console/messages.js';
+import { dashboardsMessages } from '../dashboards/messages.js';
 import { publicMessages } from '../public/messages.js';
 import { errorMessages } from './errorMessages.js';
 import { commonMessages } from './messages.js';
@@ -14,7 +16,15 @@ import { commonMessages } from './messages.js';
 export type Language = 'zh' | 'en';
 export const LANGUAGE_STORAGE_KEY = 'lianzheng.language';
 
-const areas = [commonMessages, errorMessages, publicMessages, citizenMessages, consoleMessages];
+const areas = [
+  commonMessages,
+  errorMessages,
+  publicMessages,
+  citizenMessages,
+  consoleMessages,
+  dashboardsMessages,
+  adminMessages,
+];
 
 function resourcesOf(lang: Language): Record<string, unknown> {
   const out: Record<string, unknown> = {};

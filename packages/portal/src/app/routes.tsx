@@ -18,6 +18,8 @@ const MyCases = page(() => import('../citizen/MyCases.js'), 'MyCases');
 const Apply = page(() => import('../citizen/Apply.js'), 'Apply');
 const Wallet = page(() => import('../citizen/Wallet.js'), 'Wallet');
 const AccessLog = page(() => import('../citizen/AccessLog.js'), 'AccessLog');
+const Dashboards = page(() => import('../dashboards/Dashboards.js'), 'Dashboards');
+const Admin = page(() => import('../admin/Admin.js'), 'Admin');
 const Explorer = page(() => import('../public/Explorer.js'), 'Explorer');
 const BlockPage = page(() => import('../public/Explorer.js'), 'BlockPage');
 const TxPage = page(() => import('../public/Explorer.js'), 'TxPage');
@@ -47,6 +49,9 @@ export function AppRoutes() {
           <Route path="/explorer" element={<Explorer />} />
           <Route path="/explorer/blocks/:height" element={<BlockPage />} />
           <Route path="/explorer/tx/:id" element={<TxPage />} />
+          <Route path="/dashboards" element={<Dashboards />} />
+          {/* Admin wraps itself in <RequireSession staff>, so the main chunk does not pull in the page helpers. */}
+          <Route path="/admin" element={<Admin />} />
           <Route path="/signin" element={<SignIn />} />
           <Route path="/me/cases" element={<MyCases />} />
           <Route path="/me/apply/:workflow" element={<Apply />} />
