@@ -44,7 +44,6 @@ describe('web app: the staff console', () => {
     expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0);
     return JSON.parse(r.stdout) as T;
   };
-  // biome-ignore lint/performance/useDomNodeTextContent: the words on screen (innerText), not hidden markup
   const shown = (l: Locator) => l.innerText();
   const caseOf = (id: string) => json<CaseJson>('workflow', 'case', id, '--key', 'market-auditor');
 

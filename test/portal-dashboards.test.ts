@@ -21,14 +21,7 @@ import {
   signInWithKeyFile,
   watchErrors,
 } from './helpers/browser.js';
-import {
-  cli,
-  demoIdentities,
-  getJson,
-  type NodeHandle,
-  removeDir,
-  startDemoNode,
-} from './helpers/nodeProcess.js';
+import { cli, demoIdentities, getJson, type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
 
 const CHARTS = [
   'cases-by-workflow',
@@ -272,7 +265,6 @@ describe('web app: 数据分析 and 运维', () => {
         cases.cells.map((c) => (c.suppressed ? (lang === 'zh' ? '小于 5' : 'below 5') : String(c.count))),
       );
       if (lang === 'en') {
-        // biome-ignore lint/performance/useDomNodeTextContent: the words on screen, not hidden markup
         const text = (await page.locator('body').innerText()).replaceAll('中文', '');
         expect(text, 'untranslated Chinese on the English page').not.toMatch(/\p{Script=Han}/u);
         expect(label).not.toMatch(/\p{Script=Han}/u);
@@ -413,7 +405,6 @@ describe('web app: 数据分析 and 运维', () => {
     await page.getByText('English', { exact: true }).click();
     await page.locator('h2', { hasText: 'Operations' }).waitFor();
     expect(await page.getByTestId('health-status').textContent()).toBe('OK');
-    // biome-ignore lint/performance/useDomNodeTextContent: the words on screen, not hidden markup
     const text = (await page.locator('body').innerText()).replaceAll('中文', '');
     expect(text, 'untranslated Chinese on the English page').not.toMatch(/\p{Script=Han}/u);
     await screenshot(page, 'admin-en');
