@@ -30,8 +30,19 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
 
   /** In-app navigation through the signed-in user's menu (visible at every width). */
   async function openMine(page: Page, item: RegExp): Promise<void> {
-    await page.getByTestId('user-menu').hover();
-    await page.getByRole('menuitem', { name: item }).click();
+    const entry = page.getByRole('menuitem', { name: item }).filter({ visible: true });
+    // The menu opens on hover; a menu still closing from the last visit may need a second hover.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await page.mouse.move(0, 400);
+      await page.getByTestId('user-menu').hover();
+      try {
+        await entry.first().waitFor({ timeout: 3_000 });
+        break;
+      } catch {
+        // try again
+      }
+    }
+    await entry.first().click();
   }
 
   /** The verifier's single-use code, read from its page. */
