@@ -1,4 +1,4 @@
-import { isLianzhengError, type JsonObject, LianzhengError } from '@lianzheng/protocol';
+import { isLianzhengError, type JsonObject, LianzhengError, type SignedTransaction } from '@lianzheng/protocol';
 import { buildTransaction, signTransactionWith, submitTransaction } from '@lianzheng/sdk';
 import { trustAnchor } from './node.js';
 import type { Session } from './session.js';
@@ -22,7 +22,11 @@ export interface Committed {
 export async function submitCall(session: Session, call: Call): Promise<Committed> {
   const { chainId } = await trustAnchor();
   const tx = buildTransaction({ chainId, signer: session.key.publicKey, ...call });
-  const signed = await signTransactionWith(session.suite, tx, session.signer);
+  return submitSigned(session, await signTransactionWith(session.suite, tx, session.signer));
+}
+
+/** Submits an already signed transaction (e.g. from the SDK's privacy helpers) and waits, like `submitCall`. */
+export async function submitSigned(session: Session, signed: SignedTransaction): Promise<Committed> {
   const r = await submitTransaction(session.client, signed, { wait: true, timeoutMs: 30_000 });
   if (r.status !== 'committed') {
     throw new LianzhengError('SDK_TX_PENDING', 'the transaction was accepted but is not in a block yet', {

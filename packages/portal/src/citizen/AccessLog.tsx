@@ -6,7 +6,6 @@ import {
   getPrivacyCatalogue,
   grantConsentTx,
   revokeConsentTx,
-  submitTransaction,
   verifyAccessLogItem,
 } from '@lianzheng/sdk';
 import { App, Button, Card, Empty, Form, Select, Space, Table, Tag, Typography } from 'antd';
@@ -16,19 +15,12 @@ import { useLabel } from '../app/label.js';
 import { client, pinnedGenesis, trustAnchor } from '../app/node.js';
 import { useOrgs } from '../app/orgs.js';
 import { type Session, useSession } from '../app/session.js';
+import { submitSigned } from '../app/tx.js';
 import { ErrorAlert, errorCode, Hash, LoadView, PageTitle, RequireSession, TimeText, useLoad } from '../app/ui.js';
 
 async function signer(session: Session) {
   const { chainId } = await trustAnchor();
   return { suite: session.suite, chainId, publicKey: session.key.publicKey, sign: session.signer };
-}
-
-/** Submits a privacy transaction and waits; a failed receipt becomes its coded error. */
-async function submitPrivacy(session: Session, signed: Awaited<ReturnType<typeof grantConsentTx>>) {
-  const r = await submitTransaction(session.client, signed, { wait: true, timeoutMs: 30_000 });
-  if (r.status === 'committed' && r.receipt.status !== 'ok') {
-    throw Object.assign(new Error(r.receipt.message ?? 'failed'), { code: r.receipt.code });
-  }
 }
 
 function VerifyEntry({ item }: { item: AccessLogItem }) {
@@ -117,7 +109,7 @@ function Consents({ session }: { session: Session }) {
                                 content: t('citizen.access.revokeConfirm'),
                                 onOk: async () => {
                                   try {
-                                    await submitPrivacy(
+                                    await submitSigned(
                                       session,
                                       await revokeConsentTx(await signer(session), { consent: c.id }),
                                     );
@@ -144,7 +136,7 @@ function Consents({ session }: { session: Session }) {
                   setBusy(true);
                   setError(undefined);
                   try {
-                    await submitPrivacy(
+                    await submitSigned(
                       session,
                       await grantConsentTx(await signer(session), { org: v.org, purpose: v.purpose }),
                     );
