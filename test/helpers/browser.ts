@@ -88,6 +88,13 @@ export async function signInWithKeyFile(page: Page, home: string, keyId: string)
 /** Clicks a top menu item, through the menu's "…" overflow when the header has no room for it. */
 export async function clickMenuItem(page: Page, name: string): Promise<void> {
   const item = page.getByRole('menuitem', { name, exact: true });
-  if (!(await item.isVisible())) await page.locator('.ant-menu-overflow-item-rest:visible').hover();
+  const rest = page.locator('.ant-menu-overflow-item-rest:visible');
+  // The menu re-renders when a session starts (staff and citizens get more items): wait until it shows either the
+  // item or the overflow, then open the overflow only if the item is in it.
+  await item.or(rest).first().waitFor();
+  if (!(await item.isVisible())) {
+    await rest.hover();
+    await item.waitFor();
+  }
   await item.click();
 }

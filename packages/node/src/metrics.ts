@@ -1,16 +1,38 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** The event-loop delay is reported over fixed windows of this length, whoever scrapes and however often. */
+const LOOP_DELAY_WINDOW_MS = 15_000;
+
 /** Prometheus metrics of one node. Names carry units; nothing registers in prom-client's global registry. */
 export class NodeMetrics {
   readonly registry = new Registry();
 
+  /** The quantiles of the last complete window (seconds), until the first window completes: the running one. */
+  private loopDelayWindow: Record<string, number> | undefined;
+  private readonly loopDelayTimer: NodeJS.Timeout;
+
   constructor() {
     this.loopDelay.enable();
+    // Rotating on a timer rather than at each scrape: two scrapers (Prometheus and the operations page) would
+    // otherwise each see a sliver of the other's window.
+    this.loopDelayTimer = setInterval(() => {
+      this.loopDelayWindow = this.loopDelayQuantiles();
+      this.loopDelay.reset();
+    }, LOOP_DELAY_WINDOW_MS);
+    this.loopDelayTimer.unref();
   }
 
   close(): void {
+    clearInterval(this.loopDelayTimer);
     this.loopDelay.disable();
+  }
+
+  private loopDelayQuantiles(): Record<string, number> {
+    const h = this.loopDelay;
+    const out: Record<string, number> = {};
+    for (const q of [50, 99, 100]) out[String(q / 100)] = (q === 100 ? h.max : h.percentile(q)) / 1e9;
+    return out;
   }
 
   readonly blockHeight = new Gauge({
@@ -85,14 +107,12 @@ export class NodeMetrics {
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 5 });
   readonly eventLoopDelay = new Gauge({
     name: 'lianzheng_event_loop_delay_seconds',
-    help: 'Event-loop delay of the node main thread since the last scrape, by quantile',
+    help: 'Event-loop delay of the node main thread over the last complete 15-second window, by quantile',
     labelNames: ['quantile'] as const,
     registers: [this.registry],
     collect: () => {
-      const h = this.loopDelay;
-      for (const q of [50, 99, 100])
-        this.eventLoopDelay.set({ quantile: String(q / 100) }, (q === 100 ? h.max : h.percentile(q)) / 1e9);
-      h.reset();
+      const window = this.loopDelayWindow ?? this.loopDelayQuantiles();
+      for (const [quantile, seconds] of Object.entries(window)) this.eventLoopDelay.set({ quantile }, seconds);
     },
   });
   readonly privateRecords = new Gauge({

@@ -149,19 +149,22 @@ export function Shell({ children }: { readonly children: ReactNode }) {
       <a href="#main" className="lz-skip">
         {t('common.skipToContent')}
       </a>
+      {/* Two rows: the brand bar (language, the user) and the navigation bar below it, so the whole menu fits on a
+          desktop screen in both languages, staff included; on a phone the menu folds the rest behind "…". */}
       <Header
         style={{
           display: 'flex',
           alignItems: 'center',
           gap: 16,
           paddingInline: 16,
+          height: 56,
+          lineHeight: '56px',
           background: '#fff',
-          borderBottom: '1px solid #e5e7eb',
         }}
       >
         <Link
           to="/"
-          style={{ display: 'flex', alignItems: 'center', gap: 8, whiteSpace: 'nowrap' }}
+          style={{ display: 'flex', alignItems: 'center', gap: 8, whiteSpace: 'nowrap', flex: 1, minWidth: 0 }}
           aria-label={t('common.nav.home')}
         >
           <img src="/favicon.svg" alt="" width={28} height={28} />
@@ -172,19 +175,20 @@ export function Shell({ children }: { readonly children: ReactNode }) {
             {t('common.brandLong')}
           </Typography.Text>
         </Link>
-        <Menu
-          mode="horizontal"
-          selectedKeys={[selectedKey(location.pathname)]}
-          items={items}
-          style={{ flex: 1, minWidth: 0, borderBottom: 'none' }}
-          aria-label={t('common.nav.public')}
-        />
         <Space size="middle">
           <GlobalOutlined aria-hidden className="lz-hide-narrow" />
           <LanguageSwitch />
           <UserArea />
         </Space>
       </Header>
+      <nav aria-label={t('common.nav.main')} className="lz-nav">
+        <Menu
+          mode="horizontal"
+          selectedKeys={[selectedKey(location.pathname)]}
+          items={items}
+          style={{ borderBottom: 'none', maxWidth: 1232, margin: '0 auto' }}
+        />
+      </nav>
       <Content
         id="main"
         tabIndex={-1}

@@ -2,17 +2,17 @@ import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
 
 /** A bilingual label as workflow definitions write them (`{zh, en}`), or a plain string. */
-export type Label = string | { readonly zh?: string; readonly en?: string } | undefined;
+export type Label = string | { readonly zh?: string; readonly en?: string };
+
+/** The label's text in a language, falling back to the other one. */
+export function labelText(label: Label | undefined, language: string): string {
+  if (label === undefined) return '';
+  if (typeof label === 'string') return label;
+  return (language === 'en' ? (label.en ?? label.zh) : (label.zh ?? label.en)) ?? '';
+}
 
 /** Picks a label's text for the page's language (Chinese when there is no English). */
-export function useLabel(): (label: Label, fallback?: string) => string {
+export function useLabel(): (label: Label | undefined, fallback?: string) => string {
   const { i18n } = useTranslation();
-  return useCallback(
-    (label, fallback = '') => {
-      if (label === undefined) return fallback;
-      if (typeof label === 'string') return label;
-      return (i18n.language === 'en' ? (label.en ?? label.zh) : (label.zh ?? label.en)) ?? fallback;
-    },
-    [i18n.language],
-  );
+  return useCallback((label, fallback = '') => labelText(label, i18n.language) || fallback, [i18n.language]);
 }

@@ -151,7 +151,7 @@ function Consents({ session }: { session: Session }) {
                 <Form.Item
                   name="org"
                   label={t('citizen.access.org')}
-                  rules={[{ required: true, message: t('common.form.required') }]}
+                  rules={[{ required: true, message: t('common.form.required', { field: t('citizen.access.org') }) }]}
                 >
                   <Select
                     style={{ width: 200 }}
@@ -161,7 +161,9 @@ function Consents({ session }: { session: Session }) {
                 <Form.Item
                   name="purpose"
                   label={t('citizen.access.purpose')}
-                  rules={[{ required: true, message: t('common.form.required') }]}
+                  rules={[
+                    { required: true, message: t('common.form.required', { field: t('citizen.access.purpose') }) },
+                  ]}
                 >
                   <Select
                     style={{ width: 240 }}

@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useLabel } from '../app/label.js';
 import { client, trustAnchor } from '../app/node.js';
-import { SchemaForm } from '../app/SchemaForm.js';
+import { type FormSchema, SchemaForm } from '../app/SchemaForm.js';
 import { type Session, useSession } from '../app/session.js';
 import { submitCall } from '../app/tx.js';
 import { ErrorAlert, Hash, LoadView, PageTitle, RequireSession, useLoad } from '../app/ui.js';
@@ -17,7 +17,7 @@ interface Definition {
   readonly owner: string;
   readonly title?: { zh?: string; en?: string };
   readonly description?: { zh?: string; en?: string };
-  readonly form: JsonObject;
+  readonly form: FormSchema & JsonObject;
   readonly steps?: JsonObject;
   readonly applicant?: { any?: { kind?: string }[]; kind?: string };
 }

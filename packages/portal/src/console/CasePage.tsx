@@ -22,6 +22,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { client } from '../app/node.js';
+import { FormValues, fieldsOf, formValuesToJson, isSupported, SchemaFormItems } from '../app/SchemaForm.js';
 import { submitCall } from '../app/tx.js';
 import { ErrorAlert, Hash, LoadView, TimeText, useLoad } from '../app/ui.js';
 import { AttachmentPicker, type HashedFile } from './AttachmentPicker.js';
@@ -29,7 +30,6 @@ import { ConsolePage, useStaffSession } from './ConsoleLayout.js';
 import { ActorName, Deadline, Pseudonym } from './format.js';
 import type { ActedState } from './Inbox.js';
 import { PersonalField } from './PersonalRead.js';
-import { FormValues, fieldsOf, formValuesToJson, isSupported, SchemaFormItems } from './SchemaForm.js';
 import {
   type CaseStatus,
   type CaseView,

@@ -2,39 +2,12 @@
  * What the console reads from the node's workflow and governance routes (docs/workflows.md §API, docs/identity.md
  * §11), typed for the pages. The SDK returns these as plain JSON objects; the shapes are the node's.
  */
-import type { JsonObject, JsonValue } from '@lianzheng/protocol';
+import type { JsonObject } from '@lianzheng/protocol';
 
-/** A title as definitions write it: one string, or Chinese and English. */
-export type Label = string | { readonly zh?: string; readonly en?: string };
+export { type Label, labelText } from '../app/label.js';
 
-/** The title in the page's language, falling back to the other one. */
-export function labelText(label: Label | undefined, language: string): string {
-  if (label === undefined) return '';
-  if (typeof label === 'string') return label;
-  return (language === 'en' ? (label.en ?? label.zh) : (label.zh ?? label.en)) ?? '';
-}
-
-/** A form schema (PROTOCOL.md §17.3): the subset the console renders. */
-export interface FormSchema {
-  readonly type?: 'object' | 'string' | 'integer' | 'number' | 'boolean' | 'array';
-  readonly title?: Label;
-  readonly description?: Label;
-  readonly properties?: Readonly<Record<string, FormSchema>>;
-  readonly required?: readonly string[];
-  readonly enum?: readonly JsonValue[];
-  readonly const?: JsonValue;
-  readonly minLength?: number;
-  readonly maxLength?: number;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly pattern?: string;
-  readonly format?: 'date' | 'hash';
-  readonly default?: JsonValue;
-  readonly items?: FormSchema;
-  readonly 'x-order'?: readonly string[];
-  readonly 'x-personal'?: boolean;
-  readonly 'x-category'?: string;
-}
+import type { Label } from '../app/label.js';
+import type { FormSchema } from '../app/SchemaForm.js';
 
 export interface StepAction {
   readonly to: string;
