@@ -1,9 +1,10 @@
 import type { BlockHeader, Receipt } from './block.js';
-import type { JsonValue } from './canonicalJson.js';
+import type { JsonObject, JsonValue } from './canonicalJson.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { Genesis } from './genesis.js';
 import type { StateProofJson } from './stateProof.js';
 import type { SignedTransaction } from './transaction.js';
+import type { CaseRecord, CaseStatus, Label } from './workflowTypes.js';
 
 /**
  * JSON bodies of the node's REST API (docs/PROTOCOL.md §14), shared by the node that produces them and the SDK that
@@ -152,4 +153,72 @@ export interface NodeHealthView {
     readonly from: number;
     readonly to: number;
   } | null;
+}
+
+/** An item of `GET /v1/workflow/inbox`, `/v1/workflow/cases` and `/v1/workflow/my-cases`. */
+export interface CaseSummaryView {
+  readonly id: string;
+  readonly workflow: string;
+  readonly version: number;
+  readonly title: Label;
+  readonly status: CaseStatus;
+  readonly step?: string;
+  readonly stepTitle?: Label;
+  /** The countersign party the caller acts as (inbox). */
+  readonly party?: string;
+  /**
+   * Who applied, without their key: a citizen's or enterprise's pseudonymous subject id, a member's organisation and
+   * staff id (enough to tell applications apart without any personal data).
+   */
+  readonly applicant: {
+    readonly kind: string;
+    readonly org?: string;
+    readonly member?: string;
+    readonly subject?: string;
+  };
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** When the case entered its current step (how long the task has waited). */
+  readonly stepSince?: number;
+  readonly deadlineAt?: number;
+  /** The current deadline has passed. */
+  readonly overdue: boolean;
+  readonly breached: readonly string[];
+  readonly outcome?: string;
+}
+
+/** `GET /v1/workflow/cases/{id}`: the case record, its summary and the caller's task on it, if any. */
+export interface CaseView extends CaseRecord {
+  readonly summary: CaseSummaryView;
+  readonly task?: { readonly step: string; readonly party?: string };
+}
+
+export interface ProposalVoteView {
+  readonly approve: boolean;
+  readonly key: string;
+  readonly member: string;
+  readonly height: number;
+}
+
+/**
+ * `GET /v1/gov/proposals` items and `GET /v1/gov/proposals/{id}`: a governance proposal as the `gov` contract keeps it
+ * (PROTOCOL.md §15), shown `expired` once an open one is past its expiry.
+ */
+export interface ProposalView {
+  readonly id: string;
+  readonly proposer: string;
+  readonly org: string;
+  readonly actions: readonly (JsonObject & { readonly type: string })[];
+  readonly note?: string;
+  readonly height: number;
+  readonly time: number;
+  readonly expiresAt: number;
+  /** Configuration version the proposal was checked against. */
+  readonly baseVersion: number;
+  readonly votes: Readonly<Record<string, ProposalVoteView>>;
+  readonly status: 'open' | 'approved' | 'rejected' | 'failed' | 'withdrawn' | 'expired';
+  readonly decidedAt?: number;
+  /** Configuration version the proposal produced, when approved and it changed the configuration. */
+  readonly configVersion?: number;
+  readonly failure?: { readonly code: string; readonly message: string };
 }

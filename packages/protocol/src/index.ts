@@ -1,5 +1,7 @@
 export type {
   BlockView,
+  CaseSummaryView,
+  CaseView,
   CertificateEntryView,
   CertificateHealthView,
   ChainInfo,
@@ -7,6 +9,8 @@ export type {
   ChainStatsView,
   NodeHealthView,
   OrderingHealthView,
+  ProposalView,
+  ProposalVoteView,
   StateAlarmView,
   StateView,
   TxStatus,
@@ -371,6 +375,14 @@ export {
   verifyTransactionSignature,
 } from './transaction.js';
 export { assertTxProof, type TxProof, type VerifiedTxProof, verifyTxProof } from './txProof.js';
+export type {
+  CaseActor,
+  CaseAttachment,
+  CaseHistoryEntry,
+  CaseRecord,
+  CaseStatus,
+  Label,
+} from './workflowTypes.js';
 export {
   assertCertificateSignature,
   type Certificate,

@@ -8,6 +8,7 @@ import {
   type CryptoSuite,
   type JsonObject,
   type Principal,
+  type ProposalView,
   type SignedTransaction,
   transactionId,
 } from '@lianzheng/protocol';
@@ -128,11 +129,11 @@ export function getExpiring(client: Client, days = 30): Promise<GetExpiringRetur
   return client.transport.request('GET', `/v1/identity/expiring?days=${days}`);
 }
 
-export function getProposals(client: Client, status?: string): Promise<{ proposals: Record<string, unknown>[] }> {
+export function getProposals(client: Client, status?: string): Promise<{ proposals: ProposalView[] }> {
   return client.transport.request('GET', `/v1/gov/proposals${status === undefined ? '' : `?status=${status}`}`);
 }
 
-export function getProposal(client: Client, id: string): Promise<Record<string, unknown>> {
+export function getProposal(client: Client, id: string): Promise<ProposalView> {
   return client.transport.request('GET', `/v1/gov/proposals/${id}`);
 }
 

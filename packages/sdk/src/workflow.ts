@@ -5,6 +5,8 @@
  */
 import {
   type BilingualText,
+  type CaseSummaryView,
+  type CaseView,
   HashTag,
   type JsonObject,
   type JsonValue,
@@ -39,25 +41,25 @@ export function getWorkflow(client: Client, id: string, version?: number): Promi
 }
 
 /** The signed-in civil servant's tasks (a session client: `withSession`). */
-export function getInbox(client: Client): Promise<{ tasks: Record<string, unknown>[] }> {
+export function getInbox(client: Client): Promise<{ tasks: CaseSummaryView[] }> {
   return client.transport.request('GET', '/v1/workflow/inbox');
 }
 
 export function getCases(
   client: Client,
   filter: { readonly status?: string; readonly workflow?: string } = {},
-): Promise<{ cases: Record<string, unknown>[] }> {
+): Promise<{ cases: CaseSummaryView[] }> {
   const q = new URLSearchParams();
   if (filter.status !== undefined) q.set('status', filter.status);
   if (filter.workflow !== undefined) q.set('workflow', filter.workflow);
   return client.transport.request('GET', `/v1/workflow/cases${q.size > 0 ? `?${q.toString()}` : ''}`);
 }
 
-export function getMyCases(client: Client): Promise<{ cases: Record<string, unknown>[] }> {
+export function getMyCases(client: Client): Promise<{ cases: CaseSummaryView[] }> {
   return client.transport.request('GET', '/v1/workflow/my-cases');
 }
 
-export function getCase(client: Client, id: string): Promise<Record<string, unknown>> {
+export function getCase(client: Client, id: string): Promise<CaseView> {
   return client.transport.request('GET', `/v1/workflow/cases/${id}`);
 }
 

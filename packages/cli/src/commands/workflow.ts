@@ -275,20 +275,7 @@ export function registerWorkflow(program: Command): void {
     .action(async (id: string, opts: { key?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const key = await resolveKey({ ...g, ...(opts.key === undefined ? {} : { key: opts.key }) });
-      const c = (await getCase(await sessionClient(g, key), id)) as {
-        workflow: string;
-        status: string;
-        step?: string;
-        history: {
-          seq: number;
-          action: string;
-          step?: string;
-          actor: { org?: string; member?: string; kind: string };
-          time: number;
-          comment?: string;
-          late?: boolean;
-        }[];
-      };
+      const c = await getCase(await sessionClient(g, key), id);
       const lines = [
         `${id}  ${c.workflow}  ${c.status}${c.step === undefined ? '' : ` at ${c.step}`}`,
         ...c.history.map(

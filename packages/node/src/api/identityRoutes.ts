@@ -13,6 +13,7 @@ import {
   type MemberKeyRecord,
   type PolicyObject,
   type Principal,
+  type ProposalView,
   parseJsonStrict,
   type SubjectKeyRecord,
   type SubjectRecord,
@@ -421,14 +422,6 @@ export function registerIdentityRoutes(
   });
 
   return sessions;
-}
-
-interface ProposalView {
-  readonly id: string;
-  readonly status: string;
-  readonly height: number;
-  readonly expiresAt: number;
-  readonly [k: string]: JsonValue | undefined;
 }
 
 /** An open proposal past its expiry is shown as expired (the chain records it so at the next vote or withdrawal). */

@@ -4,11 +4,10 @@
  * detail with history, and an applicant's own cases. Acting, submitting and withdrawing are transactions
  * (`workflow.act`, `workflow.submit`, `workflow.withdraw`), sent to POST /v1/transactions like any other.
  */
-import { LianzhengError, type Principal } from '@lianzheng/protocol';
+import { type CaseSummaryView, type CaseView, LianzhengError, type Principal } from '@lianzheng/protocol';
 import {
   type CaseRecord,
   GOV_CONTRACT,
-  type Label,
   taskFor,
   WORKFLOW_CONTRACT,
   type WorkflowDefinition,
@@ -23,36 +22,6 @@ import { errorResponses } from './schemas.js';
 
 /** Cases read per listing request at most (the scan is over every case; docs/workflows.md notes the limit). */
 const SCAN_LIMIT = 10_000;
-
-export interface CaseSummary {
-  readonly id: string;
-  readonly workflow: string;
-  readonly version: number;
-  readonly title: Label;
-  readonly status: CaseRecord['status'];
-  readonly step?: string;
-  readonly stepTitle?: Label;
-  readonly party?: string;
-  /**
-   * Who applied, without their key: a citizen's or enterprise's pseudonymous subject id, a member's organisation and
-   * staff id (the console shows it so a caseworker can tell applications apart without any personal data).
-   */
-  readonly applicant: {
-    readonly kind: string;
-    readonly org?: string;
-    readonly member?: string;
-    readonly subject?: string;
-  };
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  /** When the case entered its current step (how long the task has waited). */
-  readonly stepSince?: number;
-  readonly deadlineAt?: number;
-  /** The current deadline has passed. */
-  readonly overdue: boolean;
-  readonly breached: readonly string[];
-  readonly outcome?: string;
-}
 
 export function registerWorkflowRoutes(
   app: ApiInstance,
@@ -84,7 +53,7 @@ export function registerWorkflowRoutes(
     return (await sessions.authenticate(header)).identity;
   };
 
-  const summary = (c: CaseRecord, extra: { party?: string } = {}): CaseSummary => {
+  const summary = (c: CaseRecord, extra: { party?: string } = {}): CaseSummaryView => {
     const def = definition(c.workflow, c.version);
     const step = c.step === undefined ? undefined : def?.steps[c.step];
     const now = node.clock.now();
@@ -192,7 +161,7 @@ export function registerWorkflowRoutes(
       const me = await session(request);
       const orgs = node.consortium.policyOrgs;
       const now = { height: node.chain.info().height, time: node.clock.now() };
-      const tasks: CaseSummary[] = [];
+      const tasks: CaseSummaryView[] = [];
       for (const c of allCases()) {
         if (c.status !== 'open') continue;
         const def = definition(c.workflow, c.version);
@@ -243,7 +212,7 @@ export function registerWorkflowRoutes(
     { schema: { tags, summary: "The signed-in applicant's own cases (track progress)", response: errorResponses } },
     async (request) => {
       const me = await session(request);
-      const cases: CaseSummary[] = [];
+      const cases: CaseSummaryView[] = [];
       for (const key of node.stateKeys(WORKFLOW_CONTRACT, `applicant/${me.key}/`)) {
         const id = key.slice(`applicant/${me.key}/`.length);
         const c = stateValue(node, WORKFLOW_CONTRACT, workflowKeys.case(id)) as CaseRecord | null;
@@ -284,7 +253,8 @@ export function registerWorkflowRoutes(
               height: node.chain.info().height,
               time: node.clock.now(),
             });
-      return { ...c, summary: summary(c), ...(task === undefined ? {} : { task }) };
+      const view: CaseView = { ...c, summary: summary(c), ...(task === undefined ? {} : { task }) };
+      return view;
     },
   );
 }

@@ -12,6 +12,7 @@ import {
   evaluatePolicy,
   type PolicyObject,
   type Principal,
+  type ProposalView,
   policyFor,
   policyOrgs,
 } from '@lianzheng/protocol';
@@ -508,17 +509,16 @@ interface ProposalRow {
   readonly expiresAt: number;
 }
 
-/** The fields the summary uses, read defensively from the node's proposal records. */
-function proposalRow(p: Record<string, unknown>): ProposalRow {
-  const actions = Array.isArray(p.actions) ? p.actions : [];
+/** The fields the summary uses. */
+function proposalRow(p: ProposalView): ProposalRow {
   return {
-    id: String(p.id ?? ''),
-    org: String(p.org ?? ''),
-    status: String(p.status ?? ''),
-    note: typeof p.note === 'string' ? p.note : undefined,
-    actions: actions.map((a) => String((a as { type?: unknown } | null)?.type ?? '?')),
-    votes: typeof p.votes === 'object' && p.votes !== null ? Object.keys(p.votes).length : 0,
-    expiresAt: typeof p.expiresAt === 'number' ? p.expiresAt : 0,
+    id: p.id,
+    org: p.org,
+    status: p.status,
+    note: p.note,
+    actions: p.actions.map((a) => a.type),
+    votes: Object.keys(p.votes).length,
+    expiresAt: p.expiresAt,
   };
 }
 

@@ -1,4 +1,5 @@
 import { FormOutlined } from '@ant-design/icons';
+import type { CaseSummaryView as CaseSummary } from '@lianzheng/protocol';
 import { getCase, getMyCases, getWorkflows } from '@lianzheng/sdk';
 import { Button, Card, Col, Drawer, Empty, Row, Table, Tag, Timeline, Typography } from 'antd';
 import { useState } from 'react';
@@ -9,7 +10,7 @@ import { client } from '../app/node.js';
 import { useOrgs } from '../app/orgs.js';
 import { useSession } from '../app/session.js';
 import { Hash, LoadView, PageTitle, RequireSession, TimeText, useLoad } from '../app/ui.js';
-import { type CaseSummary, type HistoryEntry, STATUS_COLOURS, type WorkflowSummary } from './cases.js';
+import { STATUS_COLOURS } from './cases.js';
 
 function CaseHistory({ id }: { id: string }) {
   const { t, i18n } = useTranslation();
@@ -19,7 +20,7 @@ function CaseHistory({ id }: { id: string }) {
   return (
     <LoadView loaded={c}>
       {(value) => {
-        const history = ((value as { history?: HistoryEntry[] } | undefined)?.history ?? []) as HistoryEntry[];
+        const history = value?.history ?? [];
         return (
           <Timeline
             items={history.map((h) => ({
@@ -51,7 +52,7 @@ function Services() {
   const { t } = useTranslation();
   const label = useLabel();
   const orgs = useOrgs();
-  const workflows = useLoad(() => getWorkflows(client).then((r) => r.workflows as unknown as WorkflowSummary[]), []);
+  const workflows = useLoad(() => getWorkflows(client).then((r) => r.workflows), []);
   return (
     <LoadView loaded={workflows}>
       {(list) => (
@@ -85,10 +86,7 @@ function Mine() {
   const label = useLabel();
   const { session } = useSession();
   const [open, setOpen] = useState<CaseSummary | undefined>(undefined);
-  const cases = useLoad(
-    async () => (session === undefined ? [] : ((await getMyCases(session.client)).cases as unknown as CaseSummary[])),
-    [session],
-  );
+  const cases = useLoad(async () => (session === undefined ? [] : (await getMyCases(session.client)).cases), [session]);
   return (
     <Card title={t('citizen.cases.mine')} extra={<Button onClick={cases.reload}>{t('common.refresh')}</Button>}>
       <LoadView loaded={cases}>

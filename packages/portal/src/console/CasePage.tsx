@@ -1,5 +1,5 @@
 import { ArrowLeftOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
-import type { JsonObject } from '@lianzheng/protocol';
+import type { CaseStatus, CaseView, CaseHistoryEntry as HistoryEntry, JsonObject } from '@lianzheng/protocol';
 import { actOnCaseTx, getCase, getWorkflow } from '@lianzheng/sdk';
 import {
   Alert,
@@ -30,14 +30,7 @@ import { ConsolePage, useStaffSession } from './ConsoleLayout.js';
 import { ActorName, Deadline, Pseudonym } from './format.js';
 import type { ActedState } from './Inbox.js';
 import { PersonalField } from './PersonalRead.js';
-import {
-  type CaseStatus,
-  type CaseView,
-  type HistoryEntry,
-  labelText,
-  type StepAction,
-  type WorkflowDefinition,
-} from './views.js';
+import { labelText, type StepAction, type WorkflowDefinition } from './views.js';
 
 /** What an action does: moves on, sends the case back to an earlier step, or decides it (approve or reject). */
 export type ActionKind = 'forward' | 'return' | 'approve' | 'reject';

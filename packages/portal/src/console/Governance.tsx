@@ -1,5 +1,5 @@
 import { CheckOutlined, CloseOutlined } from '@ant-design/icons';
-import type { ConfigRecord, QuorumNeed } from '@lianzheng/protocol';
+import type { ConfigRecord, ProposalView, QuorumNeed } from '@lianzheng/protocol';
 import { getProposals, voteOnProposalTx } from '@lianzheng/sdk';
 import {
   Alert,
@@ -23,7 +23,7 @@ import { submitCall } from '../app/tx.js';
 import { ErrorAlert, Hash, LoadView, TimeText, useLoad } from '../app/ui.js';
 import { ConsolePage, useStaffSession } from './ConsoleLayout.js';
 import { loadConfig, mayCall } from './consortium.js';
-import { labelText, type ProposalView } from './views.js';
+import { labelText } from './views.js';
 
 const STATUS_COLOURS: Record<ProposalView['status'], string> = {
   open: 'processing',

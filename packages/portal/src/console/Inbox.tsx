@@ -1,4 +1,5 @@
 import { ReloadOutlined } from '@ant-design/icons';
+import type { CaseStatus, CaseSummaryView as CaseSummary, Label } from '@lianzheng/protocol';
 import { getInbox } from '@lianzheng/sdk';
 import { Alert, Button, Card, Empty, Table, type TableColumnsType, Tabs, Tag, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
@@ -7,7 +8,7 @@ import { Link, useLocation, useNavigate } from 'react-router';
 import { LoadView, useLoad } from '../app/ui.js';
 import { ConsolePage, useStaffSession } from './ConsoleLayout.js';
 import { ActorName, Deadline, useDuration } from './format.js';
-import { type CaseStatus, type CaseSummary, type Label, labelText } from './views.js';
+import { labelText } from './views.js';
 
 /** What the case page hands back to the inbox after acting: shown at the top until the next navigation. */
 export interface ActedState {

@@ -1,10 +1,10 @@
 /** How the console names people and durations: departments by name, applicants by pseudonym, waits in words. */
+import type { CaseActor } from '@lianzheng/protocol';
 import { Tag, Tooltip, Typography } from 'antd';
 import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useOrgs } from '../app/orgs.js';
 import { formatTime } from '../app/ui.js';
-import type { CaseActor } from './views.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -39,7 +39,7 @@ export function Pseudonym({ value }: { readonly value: string }) {
 }
 
 /** Who acted or applied: a member as department and staff id, a citizen or enterprise by pseudonym only. */
-export function ActorName({ actor }: { readonly actor: CaseActor }) {
+export function ActorName({ actor }: { readonly actor: Omit<CaseActor, 'key'> }) {
   const { t } = useTranslation();
   const orgs = useOrgs();
   if (actor.kind === 'member') {

@@ -6,6 +6,13 @@
  * Deadlines: each step (and the case) may have one; a breach is an `slaBreached` event, found when someone acts late
  * or by `checkDeadlines`, whichever comes first. PROTOCOL.md §17.
  */
+
+import type {
+  CaseAttachment as Attachment,
+  CaseActor,
+  CaseRecord,
+  CaseHistoryEntry as HistoryEntry,
+} from '@lianzheng/protocol';
 import {
   type CredentialEntitlement,
   credentialsConfigOf,
@@ -64,64 +71,8 @@ export const workflowKeys = {
   sweep: 'sweep',
 } as const;
 
-export interface CaseActor {
-  readonly key: string;
-  readonly kind: string;
-  readonly org?: string;
-  readonly member?: string;
-  readonly subject?: string;
-}
-
-export interface Attachment {
-  readonly name: string;
-  /** Hash of the file, 64 hex (the file itself stays off chain). */
-  readonly hash: string;
-  readonly size?: number;
-}
-
-export interface HistoryEntry {
-  readonly seq: number;
-  readonly tx: string;
-  readonly height: number;
-  readonly time: number;
-  readonly actor: CaseActor;
-  /** `submitted`, an action name, `countersigned`, `withdrawn`. */
-  readonly action: string;
-  readonly step?: string;
-  readonly party?: string;
-  readonly to?: string;
-  readonly comment?: string;
-  readonly attachments?: readonly Attachment[];
-  /** Acted after the step's deadline. */
-  readonly late?: boolean;
-}
-
-export interface CaseRecord {
-  readonly id: string;
-  readonly workflow: string;
-  readonly version: number;
-  readonly applicant: CaseActor;
-  readonly form: JsonObject;
-  readonly attachments: readonly Attachment[];
-  readonly status: 'open' | 'approved' | 'rejected' | 'withdrawn';
-  /** The current step, while open. */
-  readonly step?: string;
-  readonly stepSince?: number;
-  readonly deadlineAt?: number;
-  /** The case's own deadline (definition `deadlineHours`). */
-  readonly caseDeadlineAt?: number;
-  /** Steps (and `@case`) whose deadline was breached, in order. */
-  readonly breached: readonly string[];
-  /** Countersign parties that have signed the current step: party → history seq. */
-  readonly signed?: Readonly<Record<string, number>>;
-  /** The latest form each step's actor filled in. */
-  readonly steps: Readonly<Record<string, JsonObject>>;
-  readonly outcome?: string;
-  readonly results?: readonly JsonValue[];
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  readonly history: readonly HistoryEntry[];
-}
+/** The case records (PROTOCOL.md §17), declared in protocol for the node routes, the SDK and the web app. */
+export type { Attachment, CaseActor, CaseRecord, HistoryEntry };
 
 const HOUR = 3_600_000;
 const MAX_HISTORY = 500;

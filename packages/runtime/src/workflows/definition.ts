@@ -19,7 +19,9 @@ import {
 import { runtimeError } from '../errors.js';
 import { assertFormSchema, type FormSchema } from './formSchema.js';
 
-export type Label = string | { readonly zh?: string; readonly en?: string };
+export type { Label } from '@lianzheng/protocol';
+
+import type { Label } from '@lianzheng/protocol';
 
 /** A value computed from the case: literals, or `"$.path"` strings resolved against the case view (§17.4). */
 export type Template = JsonValue;
