@@ -6,7 +6,8 @@
  * The demo's business-licence application of enterprise-1: the market caseworker opens it from the inbox, reads the
  * legal representative's ID for the case (the read is on the enterprise's access log) and passes it; the registrar
  * approves with the licence number (a wrong one refused by the form first); the licence is issued; a seal, which may
- * not, is offered nothing on the licences page, and the registrar revokes it. The publisher publishes a record with
+ * not, is offered neither the department's list nor any change on the licences page; the registrar finds the licence
+ * in the department's list, revokes it, and finds it again under the 已吊销 filter and not under 有效. The publisher publishes a record with
  * an attachment hashed in the browser, sees it on the public page, withdraws it. The finance caseworker rejects the
  * demo budget request (comment required, confirm dialog cancelled once). An administrator votes on a proposal.
  * Screenshots of every console page in both languages go to test-artifacts/screenshots.
@@ -107,6 +108,12 @@ describe('web app: the staff console', () => {
       .waitFor({ state: 'detached', timeout: 10_000 })
       .catch(() => undefined);
     await screenshot(page, name);
+  }
+
+  /** Picks `option` in the antd Select wrapped in the element with test id `testId`. */
+  async function pick(page: Page, testId: string, option: string): Promise<void> {
+    await page.getByTestId(testId).locator('.ant-select').click();
+    await page.locator('.ant-select-dropdown:visible').getByText(option, { exact: true }).click();
   }
 
   async function poll<T>(f: () => Promise<T | undefined>, what: string, tries = 100): Promise<T> {
@@ -224,6 +231,9 @@ describe('web app: the staff console', () => {
     expect(licence).toMatch(/^[0-9a-f]{64}$/);
     const seal = await signedIn('market-seal');
     await seal.getByTestId('console-nav-licences').click();
+    // A seal signs licences but is no registrar, administrator or auditor: no list (policy credential.list).
+    await seal.getByTestId('licence-list-not-allowed').waitFor();
+    expect(await seal.getByTestId('licence-table').count()).toBe(0);
     await seal.getByTestId('licence-search').locator('input').fill(licence);
     await seal.getByTestId('licence-search').locator('input').press('Enter');
     await seal.getByTestId('licence-card').waitFor();
@@ -232,6 +242,21 @@ describe('web app: the staff console', () => {
 
     const page = await signedIn('market-registrar');
     await page.getByTestId('console-nav-licences').click();
+    // The department's list has the licence just issued: valid, a business licence, for its case.
+    const row = () =>
+      page.getByTestId('licence-table').locator('tr', { has: page.getByTestId(`licence-open-${licence}`) });
+    await row().waitFor();
+    expect(await shown(page.getByTestId(`licence-row-status-${licence}`))).toBe('有效');
+    expect(await shown(row())).toContain('营业执照');
+    expect(await shown(row())).toContain(licenceCase.slice(0, 12));
+    expect(await shown(page.getByTestId('licence-count'))).toMatch(/^共 [1-9][0-9]* 张$/);
+    await shot(page, 'console-licences-list-zh');
+    // A row opens the licence; the way back is the list.
+    await page.getByTestId(`licence-open-${licence}`).click();
+    await page.getByTestId('licence-card').waitFor();
+    expect(await shown(page.getByTestId('licence-card'))).toContain(licence);
+    await page.getByTestId('licence-back').click();
+    await row().waitFor();
     // Looked up by the case it was issued for.
     await page.getByTestId('licence-search').locator('input').fill(licenceCase);
     await page.getByTestId('licence-search').locator('input').press('Enter');
@@ -247,6 +272,17 @@ describe('web app: the staff console', () => {
     expect(await shown(page.getByTestId('licence-status'))).toBe('已吊销');
     expect(await page.getByTestId('licence-revoke').count()).toBe(0);
     await shot(page, 'console-licences-zh');
+
+    // Back in the list: under 已吊销, not under 有效.
+    await page.getByTestId('licence-back').click();
+    await pick(page, 'licence-filter-status', '已吊销');
+    await expect.poll(() => shown(page.getByTestId('licence-count'))).toBe('共 1 张');
+    expect(await shown(page.getByTestId(`licence-row-status-${licence}`))).toBe('已吊销');
+    await shot(page, 'console-licences-revoked-zh');
+    await pick(page, 'licence-filter-status', '有效');
+    await expect.poll(() => shown(page.getByTestId('licence-count'))).toBe('共 0 张');
+    expect(await row().count()).toBe(0);
+    await page.getByTestId('licence-list-empty').waitFor();
 
     const status = (await getJson(`${node.url}/v1/credentials/${licence}/status`)).json as {
       value: { status: string; reason: string; case: string; history: { by: string }[] };
@@ -410,6 +446,11 @@ describe('web app: the staff console', () => {
     await shot(page, 'console-inbox-en');
 
     await page.getByTestId('console-nav-licences').click();
+    await page.getByTestId(`licence-row-status-${licence}`).waitFor();
+    expect(await shown(page.getByTestId(`licence-row-status-${licence}`))).toBe('Revoked');
+    expect(await shown(page.getByTestId('licence-list'))).toContain('Business licence');
+    await noHan();
+    await shot(page, 'console-licences-list-en');
     await page.getByTestId('licence-search').locator('input').fill(licence);
     await page.getByTestId('licence-search').locator('input').press('Enter');
     await page.getByTestId('licence-card').waitFor();

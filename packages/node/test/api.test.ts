@@ -554,6 +554,7 @@ describe('HTTP API: happy path', () => {
     ['GET', '/v1/stats/access', '/v1/stats/access'],
     ['GET', '/v1/stats/credentials', '/v1/stats/credentials'],
     ['GET', '/v1/stats/chain', '/v1/stats/chain'],
+    ['GET', '/v1/credentials', '/v1/credentials'],
     ['GET', '/v1/credentials/types', '/v1/credentials/types'],
     ['GET', '/v1/credentials/mine', '/v1/credentials/mine'],
     ['GET', '/v1/credentials/:id/status', '/v1/credentials/{id}/status'],

@@ -18,6 +18,7 @@ import {
   type ChainStatsView,
   canonicalize,
   commitPersonal,
+  credentialEffectiveStatus,
   type JsonObject,
   type JsonValue,
   privacyConfigOf,
@@ -38,7 +39,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   chinaMonth,
-  credentialStatsStatus,
   PROCESSING_BUCKETS,
   type ProcessingStatsTable,
   parseDims,
@@ -136,7 +136,7 @@ describe('e-licence status and chain days', () => {
       ['revoked', until + DAY, 'revoked'],
     ];
     for (const [status, now, expected] of cases) {
-      expect(credentialStatsStatus({ status, validUntil: until }, now), `${status} at ${now}`).toBe(expected);
+      expect(credentialEffectiveStatus({ status, validUntil: until }, now), `${status} at ${now}`).toBe(expected);
     }
   });
 

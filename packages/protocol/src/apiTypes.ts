@@ -1,6 +1,7 @@
 import type { BlockHeader, Receipt } from './block.js';
 import type { JsonObject, JsonValue } from './canonicalJson.js';
 import type { Checkpoint } from './checkpoint.js';
+import type { CredentialEffectiveStatus } from './credential.js';
 import type { Genesis } from './genesis.js';
 import type { StateProofJson } from './stateProof.js';
 import type { SignedTransaction } from './transaction.js';
@@ -76,6 +77,43 @@ export interface ChainStatsView {
   /** The latest durable block. */
   readonly height: number;
   /** ms since the epoch. */
+  readonly generatedAt: number;
+}
+
+/**
+ * A licence in `GET /v1/credentials` (a department's list): what its anchor holds publicly, without the digest, the
+ * seal key or the status history (`GET /v1/credentials/{id}/status` has those, with a proof).
+ */
+export interface CredentialListItem {
+  readonly id: string;
+  readonly type: string;
+  /** The issuing organisation. */
+  readonly org: string;
+  /** The holder's pseudonymous subject id. */
+  readonly holder: string;
+  /** At `generatedAt`: the anchor's status, or `expired` once the validity has ended (unless revoked). */
+  readonly status: CredentialEffectiveStatus;
+  /** Validity, ms since the epoch. */
+  readonly validFrom: number;
+  readonly validUntil: number;
+  /** The case it was issued for, if any. */
+  readonly case?: string;
+  /** Block and block time of the issue. */
+  readonly height: number;
+  readonly time: number;
+}
+
+/** `GET /v1/credentials`: one page of an organisation's licences, newest issue first. */
+export interface CredentialListView {
+  readonly org: string;
+  readonly items: readonly CredentialListItem[];
+  /** Cursor of the following page; absent on the last page. */
+  readonly next?: string;
+  /** Licences matching the filters, over all pages. */
+  readonly total: number;
+  /** The durable block the list reflects. */
+  readonly height: number;
+  /** The time expiry is judged at, ms since the epoch (the node's clock). */
   readonly generatedAt: number;
 }
 

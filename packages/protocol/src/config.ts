@@ -170,6 +170,10 @@ export const defaultPolicies: Readonly<Record<string, Policy>> = {
   'records.withdraw': { role: 'publisher' },
   // Node routes: a signed-in citizen's own access log and records.
   'privacy.accessLog': { kind: 'subject' },
+  // A department's list of the licences it issued (GET /v1/credentials): anchors are public one by one, but a list
+  // names the holders' pseudonyms in bulk, so only the issuing department's registrars, administrators and auditors
+  // read it (docs/credentials.md).
+  'credential.list': { all: [{ role: ['registrar', 'admin', 'auditor'] }, 'ownOrg'] },
 };
 
 export const defaultConfigParameters = {

@@ -147,6 +147,33 @@ export function assertCredentialsConfig(
 /** Status of an anchored credential. `revoked` is final; `suspended` may be reinstated. */
 export type CredentialStatus = 'valid' | 'suspended' | 'revoked';
 
+/**
+ * A credential's status at a given time, as a department's list and the published statistics show it: the anchor's
+ * status, except that a valid or suspended credential whose validity has ended is `expired` (it can no longer come
+ * back into force). Revocation is final and stays `revoked`.
+ */
+export type CredentialEffectiveStatus = CredentialStatus | 'expired';
+
+export const CREDENTIAL_EFFECTIVE_STATUSES: readonly CredentialEffectiveStatus[] = [
+  'valid',
+  'suspended',
+  'revoked',
+  'expired',
+];
+
+export function isCredentialEffectiveStatus(value: unknown): value is CredentialEffectiveStatus {
+  return (CREDENTIAL_EFFECTIVE_STATUSES as readonly unknown[]).includes(value);
+}
+
+/** The status of a credential at `now` (ms): `expired` from `validUntil` on (`now ≥ validUntil`, as verifiers decide). */
+export function credentialEffectiveStatus(
+  c: { readonly status: CredentialStatus; readonly validUntil: number },
+  now: number,
+): CredentialEffectiveStatus {
+  if (c.status === 'revoked') return 'revoked';
+  return now >= c.validUntil ? 'expired' : c.status;
+}
+
 /** Why a credential was suspended, reinstated or revoked (a fixed list, so verifiers can show it in any language). */
 export const CREDENTIAL_REASONS: Readonly<Record<string, BilingualText>> = {
   'holder-request': t('持证人申请', 'At the holder’s request'),

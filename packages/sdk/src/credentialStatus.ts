@@ -1,11 +1,15 @@
 /**
- * E-licences from a department's side (docs/credentials.md): the credential types and who issues them, a credential's
- * anchor and status as the chain holds it, the credential issued for a case, and the calls that suspend, reinstate or
- * revoke one (`credential` contract; the issuing organisation's registrars and admins by default). Browser-safe.
+ * E-licences from a department's side (docs/credentials.md): the credential types and who issues them, the list of the
+ * licences a department issued, a credential's anchor and status as the chain holds it, the credential issued for a
+ * case, and the calls that suspend, reinstate or revoke one (`credential` contract; the issuing organisation's
+ * registrars and admins by default). Browser-safe.
  */
 import {
   CREDENTIAL_REASONS,
   type CredentialAnchor,
+  type CredentialEffectiveStatus,
+  type CredentialListItem,
+  type CredentialListView,
   type CredentialsConfig,
   credentialKeys,
   type JsonObject,
@@ -16,6 +20,34 @@ import { type Client, getState } from './actions.js';
 
 export function getCredentialTypes(client: Client): Promise<CredentialsConfig> {
   return client.transport.request('GET', '/v1/credentials/types');
+}
+
+export interface GetCredentialsParameters {
+  /** The issuing organisation; default: the signed-in member's. */
+  readonly org?: string;
+  /** Only licences with this status at the node's time (`expired`: validity ended, not revoked). */
+  readonly status?: CredentialEffectiveStatus;
+  /** Only this credential type. */
+  readonly type?: string;
+  /** 1–200, default 50. */
+  readonly limit?: number;
+  /** The `next` of the previous page. */
+  readonly cursor?: string;
+}
+
+export type GetCredentialsReturnType = CredentialListView;
+export type { CredentialListItem };
+
+/**
+ * One page of the licences an organisation issued, newest issue first, with the total of matches. Needs a session
+ * (`withSession`) whose identity satisfies the configuration's `credential.list` policy for that organisation — by
+ * default its registrars, administrators and auditors; others get `POLICY_DENIED`.
+ */
+export function getCredentials(client: Client, p: GetCredentialsParameters = {}): Promise<GetCredentialsReturnType> {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(p)) if (v !== undefined) q.set(k, String(v));
+  const qs = q.toString();
+  return client.transport.request('GET', `/v1/credentials${qs === '' ? '' : `?${qs}`}`);
 }
 
 export interface GetCredentialStatusReturnType extends StateView {

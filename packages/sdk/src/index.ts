@@ -21,13 +21,17 @@ export {
   submitTransaction,
 } from './actions.js';
 export {
+  type CredentialListItem,
   type CredentialStatusArgs,
   type CredentialStatusCall,
   type CredentialStatusMethod,
   credentialStatusTx,
   type GetCredentialStatusReturnType,
+  type GetCredentialsParameters,
+  type GetCredentialsReturnType,
   getCredentialForCase,
   getCredentialStatus,
+  getCredentials,
   getCredentialTypes,
 } from './credentialStatus.js';
 export {

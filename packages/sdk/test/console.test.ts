@@ -2,7 +2,8 @@
  * What the staff console calls, from the SDK against an in-process node (its API answered through `inject`): the
  * governance vote call (one vote per organisation), the workflow act call through a budget request's two steps (the
  * inbox naming the applicant without their key), a credential's status read and changed with reason codes by the
- * issuing department's registrar (a seal and another department refused), the credential of a case.
+ * issuing department's registrar (a seal and another department refused), the credential of a case, and the
+ * department's list of its licences with filters (a session with the policy's role needed).
  */
 import { type KeyPair, templateActions } from '@lianzheng/node';
 import {
@@ -25,6 +26,7 @@ import {
   getCase,
   getCredentialForCase,
   getCredentialStatus,
+  getCredentials,
   getCredentialTypes,
   getInbox,
   getProposal,
@@ -282,5 +284,35 @@ describe('the console’s calls from the SDK', () => {
       ['revoked', 'revoked-by-decision'],
     ]);
     expect(await codeOf(getCredentialStatus(client(), 'not-an-id'))).not.toBe('ok');
+
+    // The department's list, as the console's licences page asks for it: the registrar's own department by default.
+    const session = withSession(client(), await signInToken(t, registrar));
+    const page = await getCredentials(session);
+    expect(page.org).toBe('market');
+    expect(page.total).toBe(page.items.length);
+    expect(page.items.find((x) => x.id === c.id)).toEqual({
+      id: c.id,
+      type: 'business-licence',
+      org: 'market',
+      holder: subject,
+      status: 'revoked',
+      validFrom: now,
+      validUntil: now + 365 * DAY,
+      case: caseId,
+      height: final.height,
+      time: final.time,
+    });
+    const revoked = await getCredentials(session, { status: 'revoked', type: 'business-licence', limit: 1 });
+    expect(revoked.items.map((x) => x.id)).toEqual([c.id]);
+    expect(revoked.next).toBeUndefined();
+    expect((await getCredentials(session, { status: 'valid' })).items.map((x) => x.id)).not.toContain(c.id);
+    // Only with a session, and only for the issuing department's registrars, administrators and auditors.
+    expect(await codeOf(getCredentials(client()))).toBe('SESSION_REQUIRED');
+    const seal = withSession(client(), await signInToken(t, staff('market-seal')));
+    expect(await codeOf(getCredentials(seal))).toBe('POLICY_DENIED');
+    const police = withSession(client(), await signInToken(t, staff('police-registrar')));
+    expect(await codeOf(getCredentials(police, { org: 'market' }))).toBe('POLICY_DENIED');
+    expect((await getCredentials(police)).items.map((x) => x.id)).not.toContain(c.id);
+    expect(await codeOf(getCredentials(session, { limit: 500 }))).toBe('REQUEST_MALFORMED');
   });
 });

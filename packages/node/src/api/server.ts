@@ -10,6 +10,7 @@ import { nodeError } from '../errors.js';
 import type { DurableBlock } from '../ledger.js';
 import type { LianzhengNode } from '../lianzhengNode.js';
 import { certificateHealth } from './certificateHealth.js';
+import { CredentialAnchors } from './credentialAnchors.js';
 import { registerCredentialRoutes } from './credentialRoutes.js';
 import { registerIdentityRoutes } from './identityRoutes.js';
 import { registerPortal } from './portal.js';
@@ -423,8 +424,10 @@ export async function createApiServer(node: LianzhengNode, opts: ApiOptions = de
   });
   registerWorkflowRoutes(app, node, sessions);
   registerPrivacyRoutes(app, node, sessions, node.privacy);
-  registerStatsRoutes(app, node);
-  registerCredentialRoutes(app, node, sessions);
+  // One scan of the credential anchors per height, for the published statistics and the departments' lists.
+  const credentialAnchors = new CredentialAnchors({ node });
+  registerStatsRoutes(app, node, credentialAnchors);
+  registerCredentialRoutes(app, node, sessions, credentialAnchors);
   registerRecordsRoutes(app, node);
 
   app.get(

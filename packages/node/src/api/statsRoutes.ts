@@ -11,10 +11,8 @@
  * not suppressed.
  */
 import {
-  CREDENTIAL_CONTRACT,
   type CredentialAnchor,
-  isLianzhengError,
-  type JsonValue,
+  credentialEffectiveStatus,
   PRIVACY_CONTRACT,
   type ProcessingStatsTable,
   privacyConfigOf,
@@ -27,8 +25,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChainStats } from '../chainStats.js';
 import { nodeError } from '../errors.js';
 import type { LianzhengNode } from '../lianzhengNode.js';
+import type { CredentialAnchors } from './credentialAnchors.js';
 import type { ApiInstance } from './identityRoutes.js';
 import { errorResponses } from './schemas.js';
+import { stateKeysUnder, stateValueAt } from './stateScan.js';
 
 export const CASE_DIMS = ['workflow', 'owner', 'status', 'month', 'breached'] as const;
 export const PROCESSING_DIMS = ['workflow', 'owner'] as const;
@@ -39,9 +39,6 @@ export type ProcessingDim = (typeof PROCESSING_DIMS)[number];
 export type AccessDim = (typeof ACCESS_DIMS)[number];
 export type CredentialDim = (typeof CREDENTIAL_DIMS)[number];
 
-/** The status an e-licence is counted under: its anchor's, except that a lapsed one not revoked is `expired`. */
-export type CredentialStatsStatus = 'valid' | 'suspended' | 'revoked' | 'expired';
-
 /** Processing-time buckets, in order; `[lower, upper)` bounds in hours. */
 export const PROCESSING_BUCKETS = ['<1h', '1h–1d', '1–3d', '3–7d', '>7d'] as const;
 export type ProcessingBucket = (typeof PROCESSING_BUCKETS)[number];
@@ -50,8 +47,6 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** China Standard Time, UTC+8 all year (no daylight saving). */
 const CHINA_OFFSET = 8 * HOUR;
-/** Keys read per page of the node's key index while scanning. */
-const PAGE = 1_000;
 
 /** The bucket of a processing time (ms); a bound belongs to the bucket above it (exactly 1 h is `1h–1d`). */
 export function processingBucket(ms: number): ProcessingBucket {
@@ -145,19 +140,6 @@ interface CredentialFacts {
   readonly time: number;
 }
 
-/**
- * The status of an e-licence at `now`: revocation is final and stays `revoked`; a valid or suspended licence whose
- * validity has ended (`now ≥ validUntil`, as verifiers decide it) is `expired`, since it can no longer come back into
- * force.
- */
-export function credentialStatsStatus(
-  c: Pick<CredentialFacts, 'status' | 'validUntil'>,
-  now: number,
-): CredentialStatsStatus {
-  if (c.status === 'revoked') return 'revoked';
-  return now >= c.validUntil ? 'expired' : c.status;
-}
-
 interface AccessCounter {
   readonly purpose: string;
   readonly org: string;
@@ -184,7 +166,7 @@ const statsQuery = (dims: readonly string[], fallback: string) =>
 
 type StatsRequest = FastifyRequest<{ Querystring: { by?: string; format?: 'json' | 'csv' } }>;
 
-export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void {
+export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode, anchors: CredentialAnchors): void {
   const tags = ['stats'];
   /** Owners of definitions by `id/version` (a deployed version never changes). */
   const owners = new Map<string, string>();
@@ -197,31 +179,11 @@ export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void
     { store: node.store, durableHeight: () => node.ledger.durableHeight, now: () => node.clock.now() },
   );
 
-  const valueAt = (contract: string, key: string, height: number): JsonValue | null => {
-    try {
-      return node.chain.state(contract, key, { height }).value;
-    } catch (error) {
-      if (isLianzhengError(error) && error.code === 'STATE_KEY_NOT_FOUND') return null;
-      throw error;
-    }
-  };
-
-  /** Every key under `prefix`, page by page (a statistic over a truncated list would be wrong, not partial). */
-  function* keysOf(contract: string, prefix: string): Generator<string> {
-    let after: string | undefined;
-    for (;;) {
-      const page = node.stateKeys(contract, prefix, { limit: PAGE, ...(after === undefined ? {} : { after }) });
-      yield* page;
-      if (page.length < PAGE) return;
-      after = page[page.length - 1];
-    }
-  }
-
   const ownerOf = (workflow: string, version: number, height: number): string => {
     const id = `${workflow}/${version}`;
     let owner = owners.get(id);
     if (owner === undefined) {
-      const def = valueAt(GOV_CONTRACT, workflowKeys.definition(workflow, version), height) as {
+      const def = stateValueAt(node, GOV_CONTRACT, workflowKeys.definition(workflow, version), height) as {
         owner?: unknown;
       } | null;
       if (typeof def?.owner !== 'string') return '';
@@ -237,8 +199,8 @@ export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void
     const height = node.ledger.durableHeight;
     if (cases?.height === height) return cases;
     const facts: CaseFacts[] = [];
-    for (const key of keysOf(WORKFLOW_CONTRACT, 'case/')) {
-      const c = valueAt(WORKFLOW_CONTRACT, key, height) as CaseRecord | null;
+    for (const key of stateKeysUnder(node, WORKFLOW_CONTRACT, 'case/')) {
+      const c = stateValueAt(node, WORKFLOW_CONTRACT, key, height) as CaseRecord | null;
       if (c === null) continue;
       facts.push({
         workflow: c.workflow,
@@ -257,10 +219,10 @@ export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void
     const height = node.ledger.durableHeight;
     if (access?.height === height) return access;
     const counters: AccessCounter[] = [];
-    for (const key of keysOf(PRIVACY_CONTRACT, 'stats/')) {
+    for (const key of stateKeysUnder(node, PRIVACY_CONTRACT, 'stats/')) {
       const parts = key.split('/');
       if (parts.length !== 4) continue;
-      const count = valueAt(PRIVACY_CONTRACT, key, height);
+      const count = stateValueAt(node, PRIVACY_CONTRACT, key, height);
       if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) continue;
       counters.push({ purpose: parts[1]!, org: parts[2]!, decision: parts[3]!, count });
     }
@@ -268,16 +230,15 @@ export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void
     return access;
   };
 
+  // The anchors are scanned once per height for this and for the departments' lists (credentialAnchors.ts); each is
+  // reduced here to what a statistic may know.
   const credentialFacts = (): { height: number; facts: readonly CredentialFacts[] } => {
-    const height = node.ledger.durableHeight;
-    if (credentials?.height === height) return credentials;
-    const facts: CredentialFacts[] = [];
-    for (const key of keysOf(CREDENTIAL_CONTRACT, 'credential/')) {
-      const a = valueAt(CREDENTIAL_CONTRACT, key, height) as CredentialAnchor | null;
-      if (a === null) continue;
-      facts.push({ type: a.type, org: a.org, status: a.status, validUntil: a.validUntil, time: a.time });
-    }
-    credentials = { height, facts };
+    const snapshot = anchors.current();
+    if (credentials?.height === snapshot.height) return credentials;
+    const facts = snapshot.anchors.map(
+      (a): CredentialFacts => ({ type: a.type, org: a.org, status: a.status, validUntil: a.validUntil, time: a.time }),
+    );
+    credentials = { height: snapshot.height, facts };
     return credentials;
   };
 
@@ -429,7 +390,7 @@ export function registerStatsRoutes(app: ApiInstance, node: LianzhengNode): void
           case 'org':
             return c.org;
           case 'status':
-            return credentialStatsStatus(c, now);
+            return credentialEffectiveStatus(c, now);
           case 'month':
             return chinaMonth(c.time);
         }

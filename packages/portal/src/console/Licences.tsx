@@ -1,4 +1,10 @@
-import { CREDENTIAL_REASONS, type CredentialAnchor, type CredentialStatus } from '@lianzheng/protocol';
+import {
+  CREDENTIAL_REASONS,
+  type CredentialAnchor,
+  type CredentialStatus,
+  credentialEffectiveStatus,
+  isCredentialEffectiveStatus,
+} from '@lianzheng/protocol';
 import {
   type CredentialStatusMethod,
   credentialStatusTx,
@@ -6,7 +12,7 @@ import {
   getCredentialStatus,
   getCredentialTypes,
 } from '@lianzheng/sdk';
-import { Alert, Button, Card, Descriptions, Form, Input, Modal, Select, Space, Tag, Timeline, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Form, Input, Modal, Select, Space, Timeline, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
@@ -17,10 +23,12 @@ import { ErrorAlert, Hash, TimeText, useLoad } from '../app/ui.js';
 import { ConsolePage, useStaffSession } from './ConsoleLayout.js';
 import { loadConfig, mayCall } from './consortium.js';
 import { Pseudonym } from './format.js';
+import { LICENCE_STATUS_COLOURS, type LicenceFilters, LicenceList, LicenceStatusTag } from './LicenceList.js';
 import { labelText } from './views.js';
 
 const ID = /^[0-9a-f]{64}$/;
-const STATUS_COLOURS: Record<CredentialStatus, string> = { valid: 'green', suspended: 'orange', revoked: 'red' };
+/** The filters of the list, kept in the address so that coming back from a licence keeps them. */
+const FILTER_PARAMS = ['status', 'type'] as const;
 /** The methods, in the order they are offered, with the statuses each applies to (the contract's transitions). */
 const METHODS: readonly { method: CredentialStatusMethod; from: readonly CredentialStatus[]; reason: string }[] = [
   { method: 'suspend', from: ['valid'], reason: 'under-investigation' },
@@ -138,7 +146,8 @@ function LicenceView({
   const [dialog, setDialog] = useState<(typeof METHODS)[number] | undefined>(undefined);
   const [changed, setChanged] = useState<CredentialStatus | undefined>(undefined);
   const type = types.data?.types.find((x) => x.id === anchor.type);
-  const expired = Date.now() > anchor.validUntil;
+  // As the list and verifiers judge it: from validUntil on, unless revoked (final).
+  const expired = credentialEffectiveStatus(anchor, Date.now()) === 'expired';
   const allowed =
     config.data === undefined
       ? []
@@ -151,10 +160,8 @@ function LicenceView({
       title={
         <Space>
           {type === undefined ? anchor.type : labelText(type.title, i18n.language)}
-          <Tag color={STATUS_COLOURS[anchor.status]} data-testid="licence-status">
-            {t(`console.licences.status.${anchor.status}`)}
-          </Tag>
-          {expired && <Tag>{t('console.licences.expired')}</Tag>}
+          <LicenceStatusTag status={anchor.status} testId="licence-status" />
+          {expired && <LicenceStatusTag status="expired" />}
         </Space>
       }
       data-testid="licence-card"
@@ -203,7 +210,7 @@ function LicenceView({
           </Typography.Title>
           <Timeline
             items={anchor.history.map((h) => ({
-              color: STATUS_COLOURS[h.status],
+              color: LICENCE_STATUS_COLOURS[h.status] ?? 'gray',
               content: (
                 <span>
                   <TimeText ms={h.time} /> · {t(`console.licences.status.${h.status}`)} · {reasonText(h.reason)} ·{' '}
@@ -262,6 +269,20 @@ function LicencesBody() {
   const [params, setParams] = useSearchParams();
   const byCase = params.get('case') !== null;
   const q = (params.get('case') ?? params.get('id') ?? '').trim().toLowerCase();
+  const status = params.get('status') ?? undefined;
+  const filters: LicenceFilters = {
+    status: isCredentialEffectiveStatus(status) ? status : undefined,
+    type: params.get('type') ?? undefined,
+  };
+  /** The address with `lookup` (a licence or case number, or none: the list) and the list's filters kept. */
+  const withFilters = (lookup: Record<string, string>, f: LicenceFilters = filters): URLSearchParams => {
+    const next = new URLSearchParams(lookup);
+    for (const name of FILTER_PARAMS) {
+      const v = f[name];
+      if (v !== undefined) next.set(name, v);
+    }
+    return next;
+  };
   const [input, setInput] = useState(q);
   const [result, setResult] = useState<Lookup | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -294,7 +315,7 @@ function LicencesBody() {
           enterButton={t('common.search')}
           value={input}
           onChange={(e) => setInput(e.target.value)}
-          onSearch={(v) => setParams(v.trim() === '' ? {} : { id: v.trim().toLowerCase() })}
+          onSearch={(v) => setParams(withFilters(v.trim() === '' ? {} : { id: v.trim().toLowerCase() }))}
           loading={busy}
           style={{ maxWidth: 720 }}
           data-testid="licence-search"
@@ -302,10 +323,12 @@ function LicencesBody() {
         {malformed && (
           <Alert type="warning" showIcon style={{ marginTop: 12 }} title={t('console.licences.malformed')} />
         )}
-        <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
-          {t('console.licences.noList')}
-        </Typography.Paragraph>
       </Card>
+      {q !== '' && (
+        <Link to={`/console/licences?${withFilters({}).toString()}`} data-testid="licence-back">
+          ← {t('console.licences.backToList')}
+        </Link>
+      )}
       {result?.kind === 'absent' && (
         <Alert
           type="info"
@@ -320,6 +343,13 @@ function LicencesBody() {
           key={result.anchor.id}
           anchor={result.anchor}
           onChanged={(anchor) => setResult({ kind: 'found', anchor, height: result.height })}
+        />
+      )}
+      {q === '' && (
+        <LicenceList
+          filters={filters}
+          onFilters={(f) => setParams(withFilters({}, f))}
+          linkTo={(id) => `/console/licences?${withFilters({ id }).toString()}`}
         />
       )}
     </Space>

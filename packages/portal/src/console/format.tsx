@@ -26,6 +26,14 @@ export function useDuration(): (ms: number) => string {
   );
 }
 
+/** A day (ms) in China time, in the page's language, without the time of day (e.g. a licence's validity). */
+export function formatDate(ms: number, language: string): string {
+  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai',
+    dateStyle: 'medium',
+  }).format(ms);
+}
+
 /** A pseudonym (subject id), shortened, with the full value on hover and to copy. */
 export function Pseudonym({ value }: { readonly value: string }) {
   const short = value.length > 12 ? `${value.slice(0, 6)}…${value.slice(-4)}` : value;
