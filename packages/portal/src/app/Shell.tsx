@@ -162,12 +162,12 @@ export function Shell({ children }: { readonly children: ReactNode }) {
         <Link
           to="/"
           style={{ display: 'flex', alignItems: 'center', gap: 8, whiteSpace: 'nowrap' }}
-          aria-label={t('common.nav.home')}
+          aria-label={`${t('common.brand')} ${t('common.brandLong')} · ${t('common.nav.home')}`}
         >
           <img src="/favicon.svg" alt="" width={28} height={28} />
           <Typography.Text strong style={{ fontSize: 18, color: '#1a4e8a' }} className="lz-hide-phone">
             {t('common.brand')}
-          </Typography.Text>
+          </Typography.Text>{' '}
           <Typography.Text type="secondary" className="lz-hide-narrow">
             {t('common.brandLong')}
           </Typography.Text>
