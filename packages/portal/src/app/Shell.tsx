@@ -162,19 +162,22 @@ export function Shell({ children }: { readonly children: ReactNode }) {
           background: '#fff',
         }}
       >
-        <Link
-          to="/"
-          style={{ display: 'flex', alignItems: 'center', gap: 8, whiteSpace: 'nowrap', flex: 1, minWidth: 0 }}
-          aria-label={t('common.nav.home')}
-        >
-          <img src="/favicon.svg" alt="" width={28} height={28} />
-          <Typography.Text strong style={{ fontSize: 18, color: '#1a4e8a' }} className="lz-hide-phone">
-            {t('common.brand')}
-          </Typography.Text>
-          <Typography.Text type="secondary" className="lz-hide-narrow">
-            {t('common.brandLong')}
-          </Typography.Text>
-        </Link>
+        {/* The brand takes the free width; its link only as wide as the logo and the name. */}
+        <div style={{ flex: 1, minWidth: 0, display: 'flex' }}>
+          <Link
+            to="/"
+            style={{ display: 'flex', alignItems: 'center', gap: 8, whiteSpace: 'nowrap', minWidth: 0 }}
+            aria-label={`${t('common.brand')} ${t('common.brandLong')} · ${t('common.nav.home')}`}
+          >
+            <img src="/favicon.svg" alt="" width={28} height={28} />
+            <Typography.Text strong style={{ fontSize: 18, color: '#1a4e8a' }} className="lz-hide-phone">
+              {t('common.brand')}
+            </Typography.Text>{' '}
+            <Typography.Text type="secondary" className="lz-hide-narrow">
+              {t('common.brandLong')}
+            </Typography.Text>
+          </Link>
+        </div>
         <Space size="middle">
           <GlobalOutlined aria-hidden className="lz-hide-narrow" />
           <LanguageSwitch />

@@ -3,6 +3,7 @@ import { Button, Result, Spin } from 'antd';
 import { Component, type ComponentType, type ErrorInfo, lazy, type ReactNode, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes } from 'react-router';
+import { useDocumentTitle } from './documentTitle.js';
 
 function page<T>(load: () => Promise<T>, name: keyof T) {
   return lazy(async () => ({ default: (await load())[name] as ComponentType }));
@@ -71,6 +72,7 @@ export function AppRoutes() {
 
 function NotFound() {
   const { t } = useTranslation();
+  useDocumentTitle(t('common.notFound.title'));
   return (
     <Result
       status="404"
@@ -87,6 +89,7 @@ function NotFound() {
 
 function ErrorPage() {
   const { t } = useTranslation();
+  useDocumentTitle(t('common.errorBoundary.title'));
   return (
     <Result
       status="error"

@@ -4,6 +4,7 @@ import { Alert, Button, Result, Spin, Tooltip, Typography } from 'antd';
 import { type DependencyList, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { useDocumentTitle } from './documentTitle.js';
 import { useSession } from './session.js';
 
 export interface Loaded<T> {
@@ -139,7 +140,21 @@ export function formatTime(ms: number, language: string): string {
   }).format(ms);
 }
 
-/** Shown instead of a page that needs a signed-in user (or a member of staff). */
+/** What a page that needs a signed-in user (or a member of staff) shows instead; the tab's title says it too. */
+function Refused({
+  title,
+  text,
+  extra,
+}: {
+  readonly title: string;
+  readonly text: string;
+  readonly extra?: ReactNode;
+}) {
+  useDocumentTitle(title);
+  return <Result status="403" title={title} subTitle={text} extra={extra} />;
+}
+
+/** Its children when someone is signed in (a member of staff, with `staff`); else why not. */
 export function RequireSession({
   staff = false,
   children,
@@ -151,10 +166,9 @@ export function RequireSession({
   const { session } = useSession();
   if (session === undefined) {
     return (
-      <Result
-        status="403"
+      <Refused
         title={t('common.needSignIn.title')}
-        subTitle={t('common.needSignIn.text')}
+        text={t('common.needSignIn.text')}
         extra={
           <Link to={`/signin?next=${encodeURIComponent(window.location.pathname)}`}>
             <Button type="primary">{t('common.needSignIn.action')}</Button>
@@ -164,12 +178,14 @@ export function RequireSession({
     );
   }
   if (staff && session.identity.kind !== 'member') {
-    return <Result status="403" title={t('common.needStaff.title')} subTitle={t('common.needStaff.text')} />;
+    return <Refused title={t('common.needStaff.title')} text={t('common.needStaff.text')} />;
   }
   return <>{children}</>;
 }
 
+/** The page's heading (h2), which is also the browser tab's title. */
 export function PageTitle({ title, extra }: { readonly title: string; readonly extra?: ReactNode }) {
+  useDocumentTitle(title);
   return (
     <div
       style={{

@@ -11,6 +11,7 @@ import {
 import { App, Button, Card, Empty, Form, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { useLabel } from '../app/label.js';
 import { client, pinnedGenesis, trustAnchor } from '../app/node.js';
 import { useOrgs } from '../app/orgs.js';
@@ -62,6 +63,8 @@ function Consents({ session }: { session: Session }) {
   const { modal } = App.useApp();
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
+  // What the last grant or withdrawal did, in words: the table changes silently, a screen reader hears this.
+  const [done, setDone] = useState('');
   const data = useLoad(async () => {
     const [mine, catalogue] = await Promise.all([getMyPrivacy(session.client), getPrivacyCatalogue(client)]);
     return { mine, catalogue };
@@ -73,6 +76,9 @@ function Consents({ session }: { session: Session }) {
         return (
           <Space direction="vertical" size="large" style={{ width: '100%' }}>
             <Card title={t('citizen.access.consents')}>
+              <div role="status" className="lz-sr-only" data-testid="consent-done">
+                {done}
+              </div>
               {error !== undefined && <ErrorAlert error={error} />}
               {mine.consents.length === 0 ? (
                 <Empty description={t('citizen.access.consentsNone')} />
@@ -82,18 +88,38 @@ function Consents({ session }: { session: Session }) {
                   size="small"
                   pagination={false}
                   scroll={{ x: true }}
+                  data-testid="consents"
                   dataSource={mine.consents}
                   columns={[
                     { title: t('citizen.access.org'), render: (_, c) => orgs.name(c.org) },
                     { title: t('citizen.access.purpose'), render: (_, c) => purpose(c.purpose) },
-                    { title: t('common.time'), render: (_, c) => <TimeText ms={c.grantedAt} /> },
+                    {
+                      // The chain records a consent's block heights, not times (PROTOCOL.md §19).
+                      title: t('citizen.access.grantedAt'),
+                      render: (_, c) => (
+                        <Link to={`/explorer/blocks/${c.grantedAt}`} data-testid="consent-granted-at">
+                          {t('citizen.access.block', { height: c.grantedAt })}
+                        </Link>
+                      ),
+                    },
                     {
                       title: t('common.status'),
                       render: (_, c) =>
                         c.active ? (
-                          <Tag color="success">{t('citizen.access.active')}</Tag>
+                          <Tag color="success" data-testid="consent-status" data-active="true">
+                            {t('citizen.access.active')}
+                          </Tag>
                         ) : (
-                          <Tag>{t('citizen.access.inactive')}</Tag>
+                          <Space size={4} wrap>
+                            <Tag data-testid="consent-status" data-active="false">
+                              {t('citizen.access.inactive')}
+                            </Tag>
+                            {c.revokedAt !== undefined && (
+                              <Typography.Text type="secondary">
+                                {t('citizen.access.revokedFrom', { height: c.revokedAt })}
+                              </Typography.Text>
+                            )}
+                          </Space>
                         ),
                     },
                     {
@@ -103,15 +129,25 @@ function Consents({ session }: { session: Session }) {
                           <Button
                             size="small"
                             danger
+                            data-testid="consent-revoke"
                             onClick={() =>
                               modal.confirm({
                                 title: t('citizen.access.revoke'),
                                 content: t('citizen.access.revokeConfirm'),
+                                okButtonProps: { danger: true, 'data-testid': 'consent-revoke-ok' },
                                 onOk: async () => {
+                                  setError(undefined);
+                                  setDone('');
                                   try {
                                     await submitSigned(
                                       session,
                                       await revokeConsentTx(await signer(session), { consent: c.id }),
+                                    );
+                                    setDone(
+                                      t('citizen.access.revoked', {
+                                        org: orgs.name(c.org),
+                                        purpose: purpose(c.purpose),
+                                      }),
                                     );
                                     data.reload();
                                   } catch (e) {
@@ -132,14 +168,17 @@ function Consents({ session }: { session: Session }) {
             <Card title={t('citizen.access.grantTitle')}>
               <Form
                 layout="inline"
+                data-testid="consent-grant-form"
                 onFinish={async (v: { org: string; purpose: string }) => {
                   setBusy(true);
                   setError(undefined);
+                  setDone('');
                   try {
                     await submitSigned(
                       session,
                       await grantConsentTx(await signer(session), { org: v.org, purpose: v.purpose }),
                     );
+                    setDone(t('citizen.access.granted', { org: orgs.name(v.org), purpose: purpose(v.purpose) }));
                     data.reload();
                   } catch (e) {
                     setError(e);
@@ -170,7 +209,7 @@ function Consents({ session }: { session: Session }) {
                     options={catalogue.purposes.map((p) => ({ value: p.id, label: label(p.title, p.id) }))}
                   />
                 </Form.Item>
-                <Button type="primary" htmlType="submit" loading={busy}>
+                <Button type="primary" htmlType="submit" loading={busy} data-testid="consent-grant">
                   {t('citizen.access.grant')}
                 </Button>
               </Form>

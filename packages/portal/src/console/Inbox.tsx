@@ -56,7 +56,11 @@ function TaskTable({ tasks, now }: { readonly tasks: readonly CaseSummary[]; rea
       title: t('console.inbox.case'),
       key: 'case',
       render: (_, task) => (
-        <Link to={`/console/cases/${task.id}`} aria-label={t('console.inbox.openCase', { id: task.id })}>
+        // The name says what the link does and repeats the number as shown (speech input users say what they see).
+        <Link
+          to={`/console/cases/${task.id}`}
+          aria-label={t('console.inbox.openCase', { id: `${task.id.slice(0, 12)}…` })}
+        >
           <Typography.Text code>{task.id.slice(0, 12)}…</Typography.Text>
         </Link>
       ),

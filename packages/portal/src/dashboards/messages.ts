@@ -28,7 +28,7 @@ export const dashboardsMessages = defineMessages(
       tooltip: '小于 {{k}}，不公布',
     },
     csv: '导出 CSV',
-    csvLabel: '把“{{title}}”导出为 CSV 文件（可用 Excel 打开）',
+    csvLabel: '导出 CSV：“{{title}}”（CSV 文件，可用 Excel 打开）',
     showTable: '查看数据表',
     empty: '暂无数据',
     chart: {
@@ -127,7 +127,7 @@ export const dashboardsMessages = defineMessages(
       tooltip: 'below {{k}}, not published',
     },
     csv: 'Export CSV',
-    csvLabel: 'Export “{{title}}” as a CSV file (opens in Excel)',
+    csvLabel: 'Export CSV: “{{title}}” (a CSV file, opens in Excel)',
     showTable: 'Show the data table',
     empty: 'No data yet',
     chart: {

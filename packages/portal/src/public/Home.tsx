@@ -11,6 +11,7 @@ import { Card, Col, Row, Statistic, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { useDocumentTitle } from '../app/documentTitle.js';
 import { client, trustAnchor } from '../app/node.js';
 import { useOrgs } from '../app/orgs.js';
 import { formatTime, useLoad } from '../app/ui.js';
@@ -32,6 +33,7 @@ function ServiceCard({ to, icon, title, text }: { to: string; icon: ReactNode; t
 export function Home() {
   const { t, i18n } = useTranslation();
   const orgs = useOrgs();
+  useDocumentTitle(undefined);
   const status = useLoad(async () => {
     const [anchor, checkpoint] = await Promise.all([trustAnchor(), getCheckpoint(client).catch(() => undefined)]);
     return { anchor, checkpoint };

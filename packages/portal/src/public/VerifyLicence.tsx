@@ -131,12 +131,17 @@ export function VerifyLicence() {
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const [scanning, setScanning] = useState<AbortController | undefined>(undefined);
   const video = useRef<HTMLVideoElement>(null);
+  const result = useRef<HTMLElement>(null);
 
   function fresh() {
     theVerifier().then((v) => setNonce(v.nonce()), setSetupError);
   }
   useEffect(fresh, []);
   useEffect(() => () => scanning?.abort(), [scanning]);
+  // The result appears below the form: move there, so that keyboard and screen-reader users land on it.
+  useEffect(() => {
+    if (outcome !== undefined) result.current?.focus();
+  }, [outcome]);
 
   async function verify(input: string) {
     if (nonce === undefined || input.trim() === '') return;
@@ -263,10 +268,22 @@ export function VerifyLicence() {
           </Card>
         </Col>
       </Row>
+      {/* Present from the start (a live region added with its text is not reliably read); emptied while verifying. */}
+      <div role="status" className="lz-sr-only" data-testid="verify-status">
+        {outcome !== undefined && t('public.verify.outcomeIs', { result: t(`public.verify.result.${outcome.kind}`) })}
+      </div>
       {outcome !== undefined && (
-        <Card style={{ marginTop: 16 }}>
-          <OutcomeView outcome={outcome} />
-        </Card>
+        <section
+          ref={result}
+          tabIndex={-1}
+          aria-label={t('public.verify.outcome')}
+          data-testid="verify-outcome"
+          style={{ marginTop: 16 }}
+        >
+          <Card>
+            <OutcomeView outcome={outcome} />
+          </Card>
+        </section>
       )}
     </>
   );

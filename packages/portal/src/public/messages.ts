@@ -98,6 +98,8 @@ export const publicMessages = defineMessages(
       cameraUnavailable: '无法使用摄像头，请上传二维码图片或粘贴内容。',
       noQr: '图片中没有找到二维码。',
       verifying: '正在核验…',
+      outcome: '核验结果',
+      outcomeIs: '核验结果：{{result}}',
       result: {
         valid: '有效',
         revoked: '已吊销',
@@ -284,6 +286,8 @@ export const publicMessages = defineMessages(
       cameraUnavailable: 'The camera cannot be used; upload a picture of the QR code or paste its content.',
       noQr: 'No QR code was found in the picture.',
       verifying: 'Verifying…',
+      outcome: 'Verification result',
+      outcomeIs: 'Verification result: {{result}}',
       result: {
         valid: 'Valid',
         revoked: 'Revoked',
