@@ -27,6 +27,8 @@ import {
   tabUntil,
 } from './helpers/a11y.js';
 import {
+  clickUserMenuItem,
+  dialogSettled,
   type Lang,
   launchChromium,
   openContext,
@@ -63,23 +65,6 @@ describe('web app: accessibility; consent given and withdrawn in the browser', (
     { path: '/dashboards', heading: { zh: /数据分析/, en: /Analytics/ } },
     { path: '/signin', heading: { zh: /登录/, en: /Sign in/ } },
   ];
-
-  /** In-app navigation through the signed-in user's menu (the key lives in the page: no reload). */
-  async function openMine(page: Page, item: RegExp): Promise<void> {
-    const entry = page.getByRole('menuitem', { name: item }).filter({ visible: true });
-    // The menu opens on hover; a menu still closing from the last visit may need a second hover.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      await page.mouse.move(0, 400);
-      await page.getByTestId('user-menu').hover();
-      try {
-        await entry.first().waitFor({ timeout: 3_000 });
-        break;
-      } catch {
-        // try again
-      }
-    }
-    await entry.first().click();
-  }
 
   /** Waits until the page has drawn its heading and its data, then checks it; returns what is wrong, labelled. */
   async function audit(page: Page, label: string, heading: RegExp | undefined) {
@@ -141,7 +126,7 @@ describe('web app: accessibility; consent given and withdrawn in the browser', (
           await signInWithKeyFile(page, home, 'citizen-1');
           const cases = await audit(page, `/me/cases (${lang})`, lang === 'zh' ? /我的办件/ : /My applications/);
           all.push(...cases.violations);
-          await openMine(page, lang === 'zh' ? /数据访问记录/ : /Who read my data/);
+          await clickUserMenuItem(page, lang === 'zh' ? /数据访问记录/ : /Who read my data/);
           const access = await audit(page, `/me/access (${lang})`, lang === 'zh' ? /数据访问记录/ : /Who read my data/);
           all.push(...access.violations);
           expect(access.title).toBe(`${access.heading} · ${BRAND[lang]}`);
@@ -237,7 +222,7 @@ describe('web app: accessibility; consent given and withdrawn in the browser', (
     const page = await context.newPage();
     const errors = watchErrors(page);
     await signInWithKeyFile(page, home, 'citizen-1');
-    await openMine(page, /数据访问记录/);
+    await clickUserMenuItem(page, /数据访问记录/);
     await page.locator('h2', { hasText: '数据访问记录' }).waitFor();
     await page.getByText('您没有授权任何部门。').waitFor();
 
@@ -271,7 +256,7 @@ describe('web app: accessibility; consent given and withdrawn in the browser', (
     const openDialog = async () => {
       await rowEn.getByTestId('consent-revoke').click();
       await dialog.waitFor();
-      await page.waitForFunction(() => document.querySelector('.ant-modal[class*="ant-zoom"]') === null);
+      await dialogSettled(page);
     };
     await openDialog();
     expect(await dialog.textContent()).toContain('will no longer be able to read');

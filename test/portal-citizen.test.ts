@@ -10,7 +10,15 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openContext, screenshot, signInWithKeyFile, watchErrors } from './helpers/browser.js';
+import {
+  clickUserMenuItem,
+  dialogSettled,
+  launchChromium,
+  openContext,
+  screenshot,
+  signInWithKeyFile,
+  watchErrors,
+} from './helpers/browser.js';
 import { type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
 
 describe('web app: a citizen applies, the licence is issued, shown by QR, verified, revoked', () => {
@@ -27,23 +35,6 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
     await node?.stop();
     if (home !== undefined) removeDir(home);
   });
-
-  /** In-app navigation through the signed-in user's menu (visible at every width). */
-  async function openMine(page: Page, item: RegExp): Promise<void> {
-    const entry = page.getByRole('menuitem', { name: item }).filter({ visible: true });
-    // The menu opens on hover; a menu still closing from the last visit may need a second hover.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      await page.mouse.move(0, 400);
-      await page.getByTestId('user-menu').hover();
-      try {
-        await entry.first().waitFor({ timeout: 3_000 });
-        break;
-      } catch {
-        // try again
-      }
-    }
-    await entry.first().click();
-  }
 
   /** The verifier's single-use code, read from its page. */
   async function verifierCode(page: Page): Promise<string> {
@@ -112,16 +103,18 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
     await staff.getByTestId('step-opinion').locator('textarea').fill('材料齐全，符合法定形式');
     await staff.getByTestId('action-approve').click();
     await staff.getByTestId('inbox-acted').waitFor();
-    await staff.getByTestId('user-menu').hover();
-    await staff.getByRole('menuitem', { name: /退出登录/ }).click();
+    await clickUserMenuItem(staff, /退出登录/);
+    await staff.getByTestId('sign-in').waitFor();
     await signInWithKeyFile(staff, home, 'market-registrar');
     await staff.getByTestId(`open-case-${caseId}`).click();
     await staff.getByTestId('step-licenceNo').locator('input').fill('91330108MA2CD5EF6G');
     await staff.getByTestId('action-approve').click();
+    await staff.locator('.ant-modal-confirm').waitFor();
+    await dialogSettled(staff);
     await staff.locator('.ant-modal-confirm').getByTestId('confirm-ok').click();
     await staff.getByTestId('inbox-acted').waitFor();
 
-    await openMine(holder, /我的证照/);
+    await clickUserMenuItem(holder, /我的证照/);
     await holder.getByTestId('wallet-refresh').waitFor();
     for (let i = 0; i < 60 && (await holder.getByTestId('wallet-waiting').count()) === 0; i++) {
       await holder.waitForTimeout(500);
@@ -161,6 +154,8 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
     await staff.getByTestId('licence-search').locator('input').fill(credentialId!);
     await staff.getByTestId('licence-search').locator('input').press('Enter');
     await staff.getByTestId('licence-revoke').click();
+    await staff.getByRole('dialog').waitFor();
+    await dialogSettled(staff);
     await staff.getByRole('dialog').getByTestId('licence-confirm').click();
     await staff.getByTestId('licence-changed').waitFor();
     const qrFile2 = path.join(home, 'qr-2.png');
@@ -170,7 +165,7 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
     await screenshot(verifier, 'verify-revoked-zh');
 
     // Who read the citizen's data: the market regulator's seal, for this case, when it issued the licence.
-    await openMine(holder, /数据访问记录/);
+    await clickUserMenuItem(holder, /数据访问记录/);
     const log = holder.getByTestId('access-log');
     await log.waitFor();
     expect(await log.textContent()).toContain('市场监督管理局');
@@ -189,7 +184,7 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
       [/My licences/, 'My licences', 'wallet-en'],
       [/My applications/, 'My applications', 'my-cases-en'],
     ] as const) {
-      await openMine(holder, item);
+      await clickUserMenuItem(holder, item);
       await holder.locator('h2', { hasText: heading }).waitFor();
       await holder.waitForLoadState('networkidle');
       await screenshot(holder, name);

@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lang, launchChromium, openContext, screenshot, watchErrors } from './helpers/browser.js';
+import { dialogSettled, type Lang, launchChromium, openContext, screenshot, watchErrors } from './helpers/browser.js';
 import { cli, E2E_PASSPHRASE, getJson, type NodeHandle, removeDir, startDemoNode } from './helpers/nodeProcess.js';
 
 interface CaseJson {
@@ -206,6 +206,7 @@ describe('web app: the staff console', () => {
     const confirm = page.locator('.ant-modal-confirm');
     await confirm.waitFor();
     expect(await shown(confirm)).toContain('无法撤销');
+    await dialogSettled(page);
     await confirm.getByTestId('confirm-ok').click();
     const done = page.getByTestId('inbox-acted');
     await done.waitFor();
@@ -267,6 +268,7 @@ describe('web app: the staff console', () => {
     const dialog = page.getByRole('dialog');
     expect(await shown(dialog.getByTestId('licence-reason'))).toContain('依法吊销');
     expect(await shown(dialog)).toContain('无法恢复');
+    await dialogSettled(page);
     await dialog.getByTestId('licence-confirm').click();
     await page.getByTestId('licence-changed').waitFor();
     expect(await shown(page.getByTestId('licence-status'))).toBe('已吊销');
@@ -320,6 +322,7 @@ describe('web app: the staff console', () => {
     await page.getByTestId('record-publish').click();
     const confirm = page.locator('.ant-modal-confirm');
     await confirm.waitFor();
+    await dialogSettled(page);
     await confirm.getByTestId('confirm-ok').click();
     await page.getByTestId('record-published').waitFor();
 
@@ -382,6 +385,7 @@ describe('web app: the staff console', () => {
     await reject.click();
     confirm = page.locator('.ant-modal-confirm');
     await confirm.waitFor();
+    await dialogSettled(page);
     await confirm.getByTestId('confirm-ok').click();
     const done = page.getByTestId('inbox-acted');
     await done.waitFor();
@@ -418,6 +422,7 @@ describe('web app: the staff console', () => {
     const confirm = page.locator('.ant-modal-confirm');
     await confirm.waitFor();
     expect(await shown(confirm)).toContain('不能更改');
+    await dialogSettled(page);
     await confirm.getByTestId('confirm-ok').click();
     await page.getByTestId(`voted-${id}`).waitFor();
     expect(await shown(page.getByTestId(`tally-${id}`))).toContain('2/3');

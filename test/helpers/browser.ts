@@ -98,3 +98,25 @@ export async function clickMenuItem(page: Page, name: string): Promise<void> {
   }
   await item.click();
 }
+
+/** Clicks an item of the signed-in user's menu (at every width, in-app: the key stays in the page). */
+export async function clickUserMenuItem(page: Page, item: RegExp): Promise<void> {
+  const entry = page.getByRole('menuitem', { name: item }).filter({ visible: true });
+  // The menu opens on hover; a menu still closing from the last visit may need a second hover.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.mouse.move(0, 400);
+    await page.getByTestId('user-menu').hover();
+    try {
+      await entry.first().waitFor({ timeout: 3_000 });
+      break;
+    } catch {
+      // try again
+    }
+  }
+  await entry.first().click();
+}
+
+/** Waits until Ant Design's dialogs have finished zooming in or out: a click on one still arriving may be lost. */
+export async function dialogSettled(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelector('.ant-modal[class*="ant-zoom"]') === null);
+}
