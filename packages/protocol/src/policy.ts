@@ -248,6 +248,20 @@ function quorumOrgs(spec: QuorumSpec, orgs: readonly PolicyOrg[]): PolicyOrg[] {
   return orgs.filter((o) => spec.of!.includes(o.id));
 }
 
+/** The action types a governance proposal may carry (PROTOCOL.md §15). */
+export const GOV_ACTION_TYPES = [
+  'addOrg',
+  'removeOrg',
+  'updateOrg',
+  'setCa',
+  'setPolicy',
+  'setGovernance',
+  'setRoles',
+  'setLimits',
+  'deployContract',
+  'deployWorkflow',
+] as const;
+
 /** Whether a set of approving organisations meets `need` over the counted organisations. */
 export function needMet(need: QuorumNeed, counted: readonly PolicyOrg[], approving: ReadonlySet<string>): boolean {
   const yes = counted.filter((o) => approving.has(o.id));
@@ -256,6 +270,22 @@ export function needMet(need: QuorumNeed, counted: readonly PolicyOrg[], approvi
   if (need === 'MAJORITY') return yes.length * 2 > counted.length;
   if ('k' in need) return yes.length >= need.k;
   return yes.reduce((sum, o) => sum + o.weight, 0) >= need.weight;
+}
+
+/**
+ * What `need` asks of the counted organisations, for showing a tally: how many organisations (or how much vote weight,
+ * `weight: true`) out of how many. Agrees with `needMet`: approval by `needed` of them (by weight) meets the need.
+ */
+export function needThreshold(
+  need: QuorumNeed,
+  counted: readonly PolicyOrg[],
+): { readonly needed: number; readonly total: number; readonly weight: boolean } {
+  const n = counted.length;
+  if (need === 'ANY') return { needed: 1, total: n, weight: false };
+  if (need === 'ALL') return { needed: n, total: n, weight: false };
+  if (need === 'MAJORITY') return { needed: Math.floor(n / 2) + 1, total: n, weight: false };
+  if ('k' in need) return { needed: need.k, total: n, weight: false };
+  return { needed: need.weight, total: counted.reduce((sum, o) => sum + o.weight, 0), weight: true };
 }
 
 /** Whether `need` can be met at all by the counted organisations (all of them approving). */

@@ -8,6 +8,7 @@ import {
   evaluatePolicy,
   needMet,
   needReachable,
+  needThreshold,
   orgsThatCanSatisfy,
   type Policy,
   type PolicyContext,
@@ -294,6 +295,31 @@ describe('needMet / needReachable', () => {
     [{ weight: 7 }, ORGS, false],
     [{ weight: 3 }, ORGS.slice(2), true],
   ];
+  it('needThreshold agrees with needMet: any `needed` organisations (by count) meet the need, one fewer does not', () => {
+    const needs = fc.oneof(
+      fc.constantFrom<QuorumNeed>('ANY', 'ALL', 'MAJORITY'),
+      fc.integer({ min: 1, max: 5 }).map((k): QuorumNeed => ({ k })),
+    );
+    fc.assert(
+      fc.property(needs, fc.integer({ min: 1, max: ORGS.length }), fc.integer(), (need, n, seed) => {
+        const counted = ORGS.slice(0, n);
+        const { needed, total, weight } = needThreshold(need, counted);
+        expect([total, weight]).toEqual([n, false]);
+        // Some rotation of the counted organisations, its first `needed` approving.
+        const ids = counted.map((o) => o.id);
+        const start = Math.abs(seed) % n;
+        const order = [...ids.slice(start), ...ids.slice(0, start)];
+        if (needed <= n) expect(needMet(need, counted, new Set(order.slice(0, needed)))).toBe(true);
+        if (needed >= 1) expect(needMet(need, counted, new Set(order.slice(0, needed - 1)))).toBe(false);
+      }),
+    );
+    expect(needThreshold({ weight: 3 }, ORGS)).toEqual({
+      needed: 3,
+      total: ORGS.reduce((s, o) => s + o.weight, 0),
+      weight: true,
+    });
+  });
+
   it.each(reach)('needReachable(%j, %j) = %s', (need, orgs, expected) => {
     expect(needReachable(need, orgs)).toBe(expected);
   });

@@ -1,5 +1,11 @@
 import { CheckOutlined, CloseOutlined } from '@ant-design/icons';
-import type { ConfigRecord, ProposalView, QuorumNeed } from '@lianzheng/protocol';
+import {
+  type ConfigRecord,
+  GOV_ACTION_TYPES,
+  needThreshold,
+  type ProposalView,
+  type QuorumNeed,
+} from '@lianzheng/protocol';
 import { getProposals, voteOnProposalTx } from '@lianzheng/sdk';
 import {
   Alert,
@@ -34,33 +40,9 @@ const STATUS_COLOURS: Record<ProposalView['status'], string> = {
   expired: 'default',
 };
 
-/** Action types the console names in words (others are shown by their type). */
-const KNOWN_ACTIONS = [
-  'addOrg',
-  'removeOrg',
-  'updateOrg',
-  'setCa',
-  'setPolicy',
-  'setGovernance',
-  'setRoles',
-  'setLimits',
-  'deployContract',
-  'deployWorkflow',
-] as const;
-
-/** How many organisations (or how much weight) the governance rule needs, out of how many. */
-function needOf(need: QuorumNeed, config: ConfigRecord['config']): { needed: number; total: number; weight: boolean } {
-  const orgs = config.orgs;
-  if (need === 'ANY') return { needed: 1, total: orgs.length, weight: false };
-  if (need === 'ALL') return { needed: orgs.length, total: orgs.length, weight: false };
-  if (need === 'MAJORITY') return { needed: Math.floor(orgs.length / 2) + 1, total: orgs.length, weight: false };
-  if ('k' in need) return { needed: need.k, total: orgs.length, weight: false };
-  return { needed: need.weight, total: orgs.reduce((s, o) => s + o.weight, 0), weight: true };
-}
-
 function ActionSummary({ action }: { readonly action: ProposalView['actions'][number] }) {
   const { t, i18n } = useTranslation();
-  const known = (KNOWN_ACTIONS as readonly string[]).includes(action.type);
+  const known = (GOV_ACTION_TYPES as readonly string[]).includes(action.type);
   const name = known ? t(`console.governance.action.${action.type}`) : action.type;
   const definition = action.definition as { id?: string; title?: unknown } | undefined;
   const detail =
@@ -86,7 +68,7 @@ function ActionSummary({ action }: { readonly action: ProposalView['actions'][nu
 function Tally({ p, config }: { readonly p: ProposalView; readonly config: ConfigRecord['config'] }) {
   const { t } = useTranslation();
   const orgs = useOrgs();
-  const need = needOf(config.governance.need as QuorumNeed, config);
+  const need = needThreshold(config.governance.need as QuorumNeed, config.orgs);
   const weightOf = (org: string) => (need.weight ? (config.orgs.find((o) => o.id === org)?.weight ?? 0) : 1);
   const yes = Object.entries(p.votes).filter(([, v]) => v.approve);
   const no = Object.entries(p.votes).filter(([, v]) => !v.approve);

@@ -13,6 +13,7 @@ import {
   type ConsortiumConfig,
   canonicalize,
   DEFAULT_CONTRACT_FUEL,
+  GOV_ACTION_TYPES,
   isLianzhengError,
   type JsonObject,
   type JsonValue,
@@ -118,18 +119,6 @@ export interface ProposalRecord {
 /** Deployment record of a user contract (run in the sandbox: user.ts). */
 export type ContractDeployment = UserContractRecord;
 
-const ACTION_TYPES = [
-  'addOrg',
-  'removeOrg',
-  'updateOrg',
-  'setCa',
-  'setPolicy',
-  'setGovernance',
-  'setRoles',
-  'setLimits',
-  'deployContract',
-  'deployWorkflow',
-] as const;
 const MAX_ACTIONS = 32;
 
 function actionInvalid(index: number, message: string, extra: Record<string, unknown> = {}): never {
@@ -148,10 +137,10 @@ function parseActions(value: unknown): GovAction[] {
     });
   }
   return value.map((a: unknown, i: number) => {
-    if (!isRecord(a) || !(ACTION_TYPES as readonly unknown[]).includes(a.type)) {
-      actionInvalid(i, `type must be one of ${ACTION_TYPES.join(', ')}`);
+    if (!isRecord(a) || !(GOV_ACTION_TYPES as readonly unknown[]).includes(a.type)) {
+      actionInvalid(i, `type must be one of ${GOV_ACTION_TYPES.join(', ')}`);
     }
-    const allowed: Record<(typeof ACTION_TYPES)[number], readonly string[]> = {
+    const allowed: Record<(typeof GOV_ACTION_TYPES)[number], readonly string[]> = {
       addOrg: ['org'],
       removeOrg: ['org'],
       updateOrg: ['org', 'name', 'nameEn', 'weight', 'nodes'],
@@ -163,7 +152,7 @@ function parseActions(value: unknown): GovAction[] {
       deployContract: ['name', 'version', 'language', 'source', 'code'],
       deployWorkflow: ['definition'],
     };
-    const type = a.type as (typeof ACTION_TYPES)[number];
+    const type = a.type as (typeof GOV_ACTION_TYPES)[number];
     for (const k of Object.keys(a)) {
       if (k !== 'type' && !allowed[type].includes(k)) actionInvalid(i, `unknown field ${k}`);
     }
