@@ -9,7 +9,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEMO_ORGS, demoStaff, EtcdCluster, freePort, initCluster, loadKeyFile, nativeSuite } from '@lianzheng/node';
+import {
+  DEMO_ORGS,
+  demoStaff,
+  EtcdCluster,
+  freePort,
+  freePortBlock,
+  initCluster,
+  loadKeyFile,
+  nativeSuite,
+} from '@lianzheng/node';
 import { bytesToHex, signTransaction, transactionId } from '@lianzheng/protocol';
 import { buildTransaction } from '@lianzheng/sdk';
 import WebSocket from 'ws';
@@ -308,7 +317,7 @@ async function clusterRun(dir, count, orgs) {
     const init = await initCluster({
       dir: path.join(dir, 'cluster'),
       nodeOrgs: DEMO_ORGS.slice(0, orgs).map((o) => o.id),
-      basePort: await freePort(),
+      basePort: await freePortBlock(orgs),
       etcdEndpoints: etcd.endpoints,
       passphrase: PASSPHRASE,
       staff: demoStaff(DEMO_ORGS),

@@ -11,15 +11,19 @@ import { build, ensureDebianPackages, ensureNodeBinary, ensureNodeModules, root,
 const extra = process.argv.slice(2);
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const results = [];
-// Each vitest phase also writes a JSON report; the summary repeats the failed tests with their first error line, so
-// the end of a long CI log says what failed without scrolling back.
+// Each vitest phase also runs scripts/failure-reporter.mjs, which writes every failure (failed tests, failed hooks,
+// files that did not load, unhandled errors) with its first error line; the summary repeats them, so the end of a long
+// CI log says what failed without scrolling back.
 const reportDir = mkdtempSync(path.join(os.tmpdir(), 'lianzheng-test-'));
+const failureReporter = path.join(root, 'scripts', 'failure-reporter.mjs');
 let reports = 0;
 
 function vitestRun(node, args) {
-  const file = path.join(reportDir, `report-${++reports}.json`);
+  const file = path.join(reportDir, `failures-${++reports}.jsonl`);
   try {
-    run(node, [vitest, 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${file}`]);
+    run(node, [vitest, 'run', ...args, '--reporter=default', `--reporter=${failureReporter}`], {
+      env: { ...process.env, LIANZHENG_FAILURES_FILE: file },
+    });
   } catch (error) {
     error.failures = failuresOf(file);
     throw error;
@@ -27,28 +31,14 @@ function vitestRun(node, args) {
 }
 
 function failuresOf(file) {
-  if (!existsSync(file)) return [];
-  try {
-    const report = JSON.parse(readFileSync(file, 'utf8'));
-    const out = [];
-    for (const suite of report.testResults ?? []) {
-      const rel = path.relative(root, suite.name);
-      const failed = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
-      if (failed.length === 0 && suite.status === 'failed') out.push(`${rel}: ${firstLine(suite.message)}`);
-      for (const t of failed) out.push(`${rel} › ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
-    }
-    return out;
-  } catch {
-    return [];
-  }
-}
-
-function firstLine(text) {
-  const line =
-    String(text ?? '')
-      .split('\n')
-      .find((l) => l.trim() !== '') ?? '';
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+  if (!existsSync(file)) return ['(no failure recorded: vitest itself failed — see the log above)'];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const { where, message } = JSON.parse(l);
+      return `${where}: ${message}`;
+    });
 }
 
 function phase(name, fn) {

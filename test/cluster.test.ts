@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { freePortBlock } from '@lianzheng/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { childEnv, cliPath, freePort, getJson, removeDir, root, tempDir } from './helpers/nodeProcess.js';
+import { childEnv, cliPath, getJson, removeDir, root, tempDir } from './helpers/nodeProcess.js';
 
 // `lianzheng cluster up` (what `npm run cluster` runs): 3 etcd members and one node per department on loopback, the
 // demo data, and a clean stop on Ctrl-C (SIGINT) — then again from the same directory.
@@ -59,7 +60,7 @@ describe('lianzheng cluster up', () => {
   afterAll(() => removeDir(dir));
 
   it('starts etcd and a node per department with the demo data, and stops everything on Ctrl-C', async () => {
-    const basePort = await freePort();
+    const basePort = await freePortBlock(3);
     const etcdPort = 20_000 + Math.floor(Math.random() * 20_000);
     const first = await up(path.join(dir, 'c'), basePort, etcdPort);
     const urls = [0, 1, 2].map((i) => `http://127.0.0.1:${basePort + i}`);

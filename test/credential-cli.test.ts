@@ -246,5 +246,28 @@ describe('lianzheng credential: issue, present, verify online and offline, revok
       if (!refused.includes('CREDENTIAL_REVOKED')) await new Promise((r) => setTimeout(r, 100));
     }
     expect(refused).toContain('CREDENTIAL_REVOKED');
+
+    // The department's list: the registrar finds it under revoked, not under valid; the holder may not list.
+    const revokedList = (await json('credential', 'list', '--key', 'market-registrar', '--status', 'revoked')) as {
+      org: string;
+      total: number;
+      items: { id: string; status: string; case?: string }[];
+    };
+    expect(revokedList.org).toBe('market');
+    expect(revokedList.items.find((x) => x.id === id)).toMatchObject({ status: 'revoked', case: caseId });
+    const validList = (await json('credential', 'list', '--key', 'market-registrar', '--status', 'valid')) as {
+      items: { id: string }[];
+    };
+    expect(validList.items.map((x) => x.id)).not.toContain(id);
+    const human = await cli([...g(), 'credential', 'list', '--key', 'market-registrar', '--limit', '1']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^market: \d+ licence\(s\) at block \d+/);
+    expect(human.stdout).toContain('more: --cursor');
+    const denied = await cli([...g(), 'credential', 'list', '--key', 'enterprise-1', '--org', 'market']);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('POLICY_DENIED');
+    const bad = await cli([...g(), 'credential', 'list', '--key', 'market-registrar', '--status', 'lost']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('CLI_USAGE');
   });
 });

@@ -7,6 +7,8 @@
  * - The keyboard alone: the skip link comes first and moves the focus to the content; 证照核验 is reached by Tab and
  *   Enter, a presentation is typed in and verified; the result is announced (a status region) and takes the focus;
  *   every link and button on the way shows a focus indicator.
+ * - One Tab stop per control: the sign-in link (no button inside a link anywhere), the language switch (a radio
+ *   group: the arrow keys choose); on English pages, records written in Chinese carry `lang="zh-CN"`.
  * - 数据访问记录: a citizen gives the health commission consent; its caseworker's purpose-bound read, refused before,
  *   is allowed; the citizen withdraws the consent (after a confirmation) and the same read is refused again.
  */
@@ -79,7 +81,11 @@ describe('web app: accessibility; consent given and withdrawn in the browser', (
     const title = await page.title();
     const h = ((await page.locator('main h1, main h2').first().textContent()) ?? '').trim();
     const lang = await page.evaluate(() => document.documentElement.lang);
-    return { violations, title, heading: h, lang };
+    // An interactive element inside another (a button in a link, …): two Tab stops for one action, invalid HTML.
+    const nested = await page.evaluate(
+      () => document.querySelectorAll('a a, a button, button a, button button, a input, button input').length,
+    );
+    return { violations, title, heading: h, lang, nested };
   }
 
   it('no serious or critical WCAG 2 A/AA violation on the public, staff and citizen pages, in both languages', async () => {
@@ -109,6 +115,7 @@ describe('web app: accessibility; consent given and withdrawn in the browser', (
           const r = await audit(page, `${p.path} (${lang}${phone ? ', phone' : ''})`, p.heading[lang]);
           all.push(...r.violations);
           expect(r.lang, `${p.path}: <html lang>`).toBe(HTML_LANG[lang]);
+          expect(r.nested, `${p.path}: interactive elements nested in others`).toBe(0);
           // Each page its own title: "<its heading> · 链政"; the home page "链政 · 政务区块链平台".
           if (p.path === '/')
             expect(r.title).toBe(lang === 'zh' ? '链政 · 政务区块链平台' : 'Lianzheng · Government ledger platform');
@@ -126,6 +133,7 @@ describe('web app: accessibility; consent given and withdrawn in the browser', (
           await signInWithKeyFile(page, home, 'citizen-1');
           const cases = await audit(page, `/me/cases (${lang})`, lang === 'zh' ? /我的办件/ : /My applications/);
           all.push(...cases.violations);
+          expect(cases.nested, '/me/cases: interactive elements nested in others').toBe(0);
           await clickUserMenuItem(page, lang === 'zh' ? /数据访问记录/ : /Who read my data/);
           const access = await audit(page, `/me/access (${lang})`, lang === 'zh' ? /数据访问记录/ : /Who read my data/);
           all.push(...access.violations);
@@ -194,6 +202,47 @@ describe('web app: accessibility; consent given and withdrawn in the browser', (
     const unmarked = [...passed, ...menu].filter((f) => (f.tag === 'a' || f.tag === 'button') && !f.indicated);
     expect(unmarked.map((f) => `<${f.tag}> ${f.name}: ${f.outline} / ${f.boxShadow}`)).toEqual([]);
     expect(passed.filter((f) => f.tag === 'button').length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('one Tab stop per control: the sign-in link, the language switch (arrow keys); Chinese content marked on English pages', async () => {
+    const context = await openContext(browser, node.url, { lang: 'en' });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto('/');
+    await page.locator('h1').waitFor();
+    await page.waitForLoadState('networkidle');
+    // From the top of the page to the sign-in link: the language switch is one stop (the checked option), not two.
+    const header = await tabUntil(page, (f) => f.testId === 'sign-in');
+    expect(header.at(-1)).toMatchObject({ tag: 'a', href: '/signin', indicated: true });
+    const radios = header.filter((f) => f.tag === 'input');
+    expect(radios).toHaveLength(1);
+    // Back to it, and the arrow key chooses Chinese.
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused(page)).toMatchObject({ tag: 'input', indicated: true });
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    await page.locator('h1', { hasText: /政务/ }).waitFor();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+
+    // A record written in Chinese, on the English page: its title, summary and body say they are Chinese; the
+    // interface around them stays English.
+    await page.goto('/records/market/business-start-2026');
+    const body = page.getByTestId('record-body');
+    await body.waitFor();
+    expect(await body.getAttribute('lang')).toBe('zh-CN');
+    expect(await page.locator('main h2').first().getAttribute('lang')).toBe('zh-CN');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.goto('/records');
+    await page.getByTestId('record-item').first().waitFor();
+    const items = page.getByTestId('record-item');
+    const titles = await items
+      .locator('a[href^="/records/"]')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('lang')));
+    expect(titles.length).toBeGreaterThan(0);
+    expect(new Set(titles)).toEqual(new Set(['zh-CN']));
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -89,7 +89,7 @@ describe('web app: a citizen applies, the licence is issued, shown by QR, verifi
     expect(onChain).not.toContain('330108199003071234');
     expect(onChain).not.toContain('周云帆');
 
-    await holder.getByRole('button', { name: '查看我的办件' }).click();
+    await holder.getByRole('link', { name: '查看我的办件' }).click();
     await holder.getByTestId('my-cases').waitFor();
     expect(await holder.getByTestId('case-status').first().getAttribute('data-status')).toBe('open');
     await screenshot(holder, 'my-cases-zh');

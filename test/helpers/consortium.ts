@@ -1,6 +1,14 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEMO_ORGS, demoStaff, EtcdCluster, generateKeyPair, initCluster, saveKeyFile } from '@lianzheng/node';
+import {
+  DEMO_ORGS,
+  demoStaff,
+  EtcdCluster,
+  freePortBlock,
+  generateKeyPair,
+  initCluster,
+  saveKeyFile,
+} from '@lianzheng/node';
 import type { BlockHeader, Genesis } from '@lianzheng/protocol';
 import {
   childEnv,
@@ -57,7 +65,7 @@ export class Consortium {
     opts: { orgs: number; partitionable?: number; suite?: 'ed25519-sha256' | 'sm2-sm3' },
   ): Promise<Consortium> {
     const etcd = await EtcdCluster.start({ dir: path.join(dir, 'etcd') });
-    const base = await freePort();
+    const base = await freePortBlock(opts.orgs);
     const nodeOrgs = DEMO_ORGS.slice(0, opts.orgs).map((o) => o.id);
     const init = await initCluster({
       dir,

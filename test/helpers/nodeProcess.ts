@@ -1,9 +1,8 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadKeyFile, nativeSuite } from '@lianzheng/node';
+import { freePortBlock, loadKeyFile, nativeSuite } from '@lianzheng/node';
 import { type Genesis, type JsonObject, type SignedTransaction, signTransaction } from '@lianzheng/protocol';
 import { buildTransaction } from '@lianzheng/sdk';
 
@@ -24,16 +23,12 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** A free loopback port (bound and released; good enough for tests that start one server at a time). */
+/**
+ * A free loopback port below the ephemeral range (see `freePortBlock`), so that a node SIGKILLed and restarted on it
+ * does not find it taken by the local end of an outgoing connection meanwhile.
+ */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
+  return freePortBlock(1);
 }
 
 export interface CliResult {

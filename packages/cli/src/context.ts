@@ -55,6 +55,12 @@ export function jsonObjectOption(text: string, option: string): JsonObject {
   }
 }
 
+/** A whole number ≥ 1 given as an option (`--limit`, `--version`, …), or a CLI_USAGE error naming the option. */
+export function positiveInt(text: string, option: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(text)) usage(`${option} must be a whole number ≥ 1`);
+  return Number(text);
+}
+
 export function usage(message: string): never {
   throw new LianzhengError('CLI_USAGE', message);
 }

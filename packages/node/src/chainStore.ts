@@ -14,6 +14,7 @@ import {
 import { type ExecutedBlock, encodeSlot, valueKey } from '@lianzheng/runtime';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { nodeError } from './errors.js';
+import { nativeSuite } from './nativeSuite.js';
 
 /** One stored transaction: canonical body bytes, the 64-byte signature and the canonical co-signature list. */
 
@@ -176,7 +177,7 @@ export class ChainStore {
     if (this.genesisCache === undefined) {
       const bytes = this.meta.get('genesis');
       if (bytes === undefined) return undefined;
-      this.genesisCache = assertGenesis(decodeCanonical(bytes));
+      this.genesisCache = assertGenesis(decodeCanonical(bytes), nativeSuite);
     }
     return this.genesisCache;
   }

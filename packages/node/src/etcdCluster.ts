@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { nodeError } from './errors.js';
 
@@ -44,6 +44,38 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The first of `count` consecutive free loopback ports, below Linux's ephemeral range (32768–60999). A process
+ * restarted on its port — a node or an etcd member in the fault tests, a demo cluster restarted by hand — would
+ * otherwise find it taken meanwhile by the local end of some outgoing connection (EADDRINUSE).
+ */
+export async function freePortBlock(
+  count: number,
+  range: readonly [number, number] = [20_000, 32_000],
+): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = randomInt(range[0], range[1] - count);
+    const held: Server[] = [];
+    try {
+      for (let p = base; p < base + count; p++) held.push(await listenOn(p));
+      return base;
+    } catch {
+      // one of them is taken: try another block
+    } finally {
+      await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+    }
+  }
+  throw nodeError('ORDERING_UNAVAILABLE', `no ${count} consecutive free ports in ${range[0]}–${range[1]}`);
+}
+
+function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
 export class EtcdCluster {
   private readonly opts: EtcdClusterOptions;
   private readonly members: Member[];
@@ -62,9 +94,11 @@ export class EtcdCluster {
     const opts: EtcdClusterOptions = { ...defaultEtcdClusterOptions, ...options };
     mkdirSync(opts.dir, { recursive: true });
     const members: Member[] = [];
+    // Free ports: one block, clients first, then peers.
+    const free = opts.basePort === 0 ? await freePortBlock(2 * opts.members) : 0;
     for (let i = 0; i < opts.members; i++) {
-      const client = opts.basePort === 0 ? await freePort() : opts.basePort + i;
-      const peer = opts.basePort === 0 ? await freePort() : opts.basePort + 100 + i;
+      const client = opts.basePort === 0 ? free + i : opts.basePort + i;
+      const peer = opts.basePort === 0 ? free + opts.members + i : opts.basePort + 100 + i;
       members.push({
         name: `etcd${i}`,
         clientUrl: `http://127.0.0.1:${client}`,

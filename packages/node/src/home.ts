@@ -150,7 +150,7 @@ export async function loadGenesis(home: string, name: string = HOME_FILES.genesi
   } catch (cause) {
     throw nodeError('STORE_EMPTY', `no genesis at ${file}: run \`lianzheng init\` first`, { file }, cause);
   }
-  return assertGenesis(parseJsonStrict(text));
+  return assertGenesis(parseJsonStrict(text), nativeSuite);
 }
 
 export interface OrgSpec {

@@ -47,7 +47,13 @@ export { type Clock, systemClock } from './clock.js';
 export { type ClusterNodeHome, type InitClusterParameters, initCluster } from './cluster.js';
 export { categoryOf, errorTables, httpStatusOf, httpStatusOfCategory } from './errorRegistry.js';
 export { type NodeErrorCode, nodeError, nodeErrors } from './errors.js';
-export { defaultEtcdClusterOptions, EtcdCluster, type EtcdClusterOptions, freePort } from './etcdCluster.js';
+export {
+  defaultEtcdClusterOptions,
+  EtcdCluster,
+  type EtcdClusterOptions,
+  freePort,
+  freePortBlock,
+} from './etcdCluster.js';
 export {
   adminStaff,
   DEMO_ORGS,

@@ -327,20 +327,25 @@ export class LianzhengNode {
     const signer = deps.signer ?? (await openKeyFile(path.resolve(home, config.keyFile), passphrase)).signer;
     const identity = checkIdentity(genesis, config, signer);
     const contracts = await createUserContracts();
-    const privateStore = await PrivateStore.open(
-      { dir: path.join(home, HOME_FILES.private), suite: genesis.suite, passphrase },
-      { log },
-    );
-    let outbox: PrivateStore;
+    // The two stores' master keys (scrypt each) are derived side by side on libuv's thread pool.
+    const [opened, openedOutbox] = await Promise.allSettled([
+      PrivateStore.open({ dir: path.join(home, HOME_FILES.private), suite: genesis.suite, passphrase }, { log }),
+      PrivateStore.open({ dir: path.join(home, HOME_FILES.outbox), suite: genesis.suite, passphrase }, { log }),
+    ]);
+    const closeOpened = () => {
+      for (const r of [opened, openedOutbox]) if (r.status === 'fulfilled') r.value.close();
+    };
+    if (opened.status === 'rejected' || openedOutbox.status === 'rejected') {
+      closeOpened();
+      throw opened.status === 'rejected' ? opened.reason : (openedOutbox as PromiseRejectedResult).reason;
+    }
+    const privateStore = opened.value;
+    const outbox = openedOutbox.value;
     let seals: SealKey[];
     try {
-      outbox = await PrivateStore.open(
-        { dir: path.join(home, HOME_FILES.outbox), suite: genesis.suite, passphrase },
-        { log },
-      );
       seals = await Promise.all((config.seals ?? []).map((f) => openSeal(path.resolve(home, f), passphrase, genesis)));
     } catch (error) {
-      privateStore.close();
+      closeOpened();
       throw error;
     }
     const store = ChainStore.open({ path: path.join(home, HOME_FILES.db) });

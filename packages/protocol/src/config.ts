@@ -244,7 +244,11 @@ function equalDer(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Validates the shape and internal consistency of a configuration (not reachability). */
-export function assertConsortiumConfig(value: unknown, expectSuite?: SuiteId): ConsortiumConfig {
+export function assertConsortiumConfig(
+  value: unknown,
+  expectSuite?: SuiteId,
+  suiteOf: (id: SuiteId) => CryptoSuite = portableSuite,
+): ConsortiumConfig {
   if (!isRecord(value)) invalid('config', 'must be an object');
   onlyFields(value, 'config', CONFIG_FIELDS);
   if (typeof value.chainId !== 'string' || !CHAIN_ID_PATTERN.test(value.chainId)) {
@@ -252,7 +256,7 @@ export function assertConsortiumConfig(value: unknown, expectSuite?: SuiteId): C
   }
   if (!isSuiteId(value.suite)) invalid('suite', 'must be ed25519-sha256 or sm2-sm3');
   if (expectSuite !== undefined && value.suite !== expectSuite) invalid('suite', 'the crypto suite cannot change');
-  const suite = portableSuite(value.suite);
+  const suite = suiteOf(value.suite);
   if (!Array.isArray(value.orgs) || value.orgs.length === 0 || value.orgs.length > 256) {
     invalid('orgs', 'must list 1–256 organisations');
   }

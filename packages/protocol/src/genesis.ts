@@ -48,8 +48,10 @@ export function configOfGenesis(genesis: Genesis): ConsortiumConfig {
 /**
  * Validates a genesis document (already parsed): its configuration (CA roots included), that the consortium can reach
  * its own decisions, and every genesis member certificate against the configuration at the genesis time.
+ * `suiteOf` gives the implementation that checks the certificate signatures: the portable one by default, a native
+ * one where there is (the node: its start-up checks every genesis certificate).
  */
-export function assertGenesis(value: unknown): Genesis {
+export function assertGenesis(value: unknown, suiteOf: (id: SuiteId) => CryptoSuite = portableSuite): Genesis {
   if (!isRecord(value)) invalid('genesis', 'genesis must be an object');
   if (value.v !== 2) invalid('v', 'v must be 2 (this release reads genesis version 2)');
   if (typeof value.time !== 'number' || !Number.isSafeInteger(value.time) || value.time < 0) {
@@ -63,12 +65,12 @@ export function assertGenesis(value: unknown): Genesis {
     if (k === 'v' || k === 'time' || k === 'members') continue;
     config[k] = v;
   }
-  const checked = assertConsortiumConfig(config);
+  const checked = assertConsortiumConfig(config, undefined, suiteOf);
   const problems = reachabilityProblems(checked);
   if (problems.length > 0) {
     throw protocolError('CONSORTIUM_CONFIG_INVALID', problems[0]!, { field: 'governance', problems });
   }
-  const suite = portableSuite(checked.suite);
+  const suite = suiteOf(checked.suite);
   const view = new ConsortiumView(suite, { version: 1, config: checked });
   const keys = new Set<string>();
   value.members.forEach((m: unknown, i: number) => {

@@ -4,6 +4,7 @@ import type { KeyPair } from '@lianzheng/node';
 import {
   bytesToHex,
   ConsortiumView,
+  CREDENTIAL_EFFECTIVE_STATUSES,
   CREDENTIAL_ID_PATTERN,
   CREDENTIAL_REASONS,
   type CredentialAnchor,
@@ -13,6 +14,7 @@ import {
   credentialsConfigOf,
   type Genesis,
   hexToBytes,
+  isCredentialEffectiveStatus,
   issueCredential,
   parseCertificate,
   parseJsonStrict,
@@ -25,6 +27,7 @@ import {
   type Client,
   createWallet,
   getChainInfo,
+  getCredentials,
   getState,
   presentationFromQrText,
   presentationQrText,
@@ -38,6 +41,7 @@ import {
   type GlobalOptions,
   jsonObjectOption,
   pinnedGenesis,
+  positiveInt,
   print,
   resolveHome,
   resolveKey,
@@ -46,6 +50,7 @@ import {
   submitAndReport,
   usage,
 } from '../context.js';
+import { renderTable } from './stats.js';
 
 const DAY = 86_400_000;
 
@@ -319,6 +324,47 @@ export function registerCredential(program: Command): void {
       );
       print(g, text, { qr: text, inline: text === presentation });
     });
+
+  cr.command('list')
+    .description(
+      'the licences a department issued, newest first, with their status now (sign in with --key: a registrar, admin or auditor of the department)',
+    )
+    .option('--key <file|id>', 'a registrar, admin or auditor of the issuing department')
+    .option('--org <org>', "the issuing department (default: the key's)")
+    .option('--status <status>', CREDENTIAL_EFFECTIVE_STATUSES.join(', '))
+    .option('--type <type>', 'one credential type, e.g. business-licence')
+    .option('--limit <n>', 'at most n (1–200, default 50)')
+    .option('--cursor <cursor>', 'the next page (printed at the end of a page)')
+    .action(
+      async (o: { org?: string; status?: string; type?: string; limit?: string; cursor?: string }, cmd: Command) => {
+        const g = cmd.optsWithGlobals<GlobalOptions & { key?: string }>();
+        if (o.status !== undefined && !isCredentialEffectiveStatus(o.status)) {
+          usage(`--status must be one of ${CREDENTIAL_EFFECTIVE_STATUSES.join(', ')}`);
+        }
+        const key = await resolveKey(g);
+        const page = await getCredentials(await sessionClient(g, key), {
+          ...(o.org === undefined ? {} : { org: o.org }),
+          ...(o.status === undefined || !isCredentialEffectiveStatus(o.status) ? {} : { status: o.status }),
+          ...(o.type === undefined ? {} : { type: o.type }),
+          ...(o.limit === undefined ? {} : { limit: positiveInt(o.limit, '--limit') }),
+          ...(o.cursor === undefined ? {} : { cursor: o.cursor }),
+        });
+        const rows = page.items.map((c) => [
+          c.id,
+          c.type,
+          c.status,
+          `${formatTime(c.validFrom)} — ${formatTime(c.validUntil)}`,
+          c.case ?? '-',
+          String(c.height),
+        ]);
+        const human = [
+          `${page.org}: ${page.total} licence(s) at block ${page.height}`,
+          ...(rows.length === 0 ? [] : ['', renderTable(['id', 'type', 'status', 'valid', 'case', 'block'], rows)]),
+          ...(page.next === undefined ? [] : ['', `more: --cursor ${page.next}`]),
+        ].join('\n');
+        print(g, human, page);
+      },
+    );
 
   cr.command('status <id>')
     .description('the status of a credential on chain (valid / suspended / revoked, with its history)')

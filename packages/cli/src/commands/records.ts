@@ -26,6 +26,7 @@ import {
   formatTime,
   type GlobalOptions,
   pinnedGenesis,
+  positiveInt,
   print,
   readFileBytes,
   resolveKey,
@@ -54,11 +55,6 @@ function recordRef(ref: string): { org: string; id: string } {
     usage(`${ref}: name a record as <org>/<id>, e.g. market/business-start-2026`);
   }
   return { org, id };
-}
-
-function positiveInt(text: string, option: string): number {
-  if (!/^[1-9][0-9]{0,8}$/.test(text)) usage(`${option} must be a whole number ≥ 1`);
-  return Number(text);
 }
 
 const categoryName = (c: string) => `${RECORD_CATEGORIES[c as keyof typeof RECORD_CATEGORIES] ?? c}`;

@@ -6,6 +6,7 @@ import { Link, useLocation, useNavigate } from 'react-router';
 import { type Language, setLanguage } from './i18n.js';
 import { type TrustAnchor, trustAnchor } from './node.js';
 import { sessionLabel, useSession } from './session.js';
+import { LinkButton } from './ui.js';
 
 const { Header, Content, Footer } = Layout;
 
@@ -51,6 +52,8 @@ function LanguageSwitch() {
   const { t, i18n } = useTranslation();
   return (
     <Segmented<Language>
+      // One radio group: a single Tab stop, the arrow keys switch.
+      name="lz-language"
       aria-label={t('common.language.label')}
       size="small"
       value={i18n.language === 'en' ? 'en' : 'zh'}
@@ -69,11 +72,16 @@ function UserArea() {
   const navigate = useNavigate();
   if (session === undefined) {
     return (
-      <Link to="/signin">
-        <Button type="primary" ghost icon={<UserOutlined />} aria-label={t('common.signIn')} data-testid="sign-in">
-          <span className="lz-hide-phone">{t('common.signIn')}</span>
-        </Button>
-      </Link>
+      <LinkButton
+        to="/signin"
+        type="primary"
+        ghost
+        icon={<UserOutlined />}
+        aria-label={t('common.signIn')}
+        data-testid="sign-in"
+      >
+        <span className="lz-hide-phone">{t('common.signIn')}</span>
+      </LinkButton>
     );
   }
   return (

@@ -16,3 +16,13 @@ export function useLabel(): (label: Label | undefined, fallback?: string) => str
   const { i18n } = useTranslation();
   return useCallback((label, fallback = '') => labelText(label, i18n.language) || fallback, [i18n.language]);
 }
+
+const HAN = /\p{Script=Han}/u;
+
+/**
+ * The `lang` attribute for text that comes from the chain as its authors wrote it (a record's title and body, …):
+ * `zh-CN` when it holds Chinese characters, so that screen readers and fonts treat it as Chinese on English pages too.
+ */
+export function contentLang(text: string | undefined): 'zh-CN' | undefined {
+  return text !== undefined && HAN.test(text) ? 'zh-CN' : undefined;
+}

@@ -2,8 +2,9 @@
 import { Button, Result, Spin } from 'antd';
 import { Component, type ComponentType, type ErrorInfo, lazy, type ReactNode, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Route, Routes } from 'react-router';
+import { Route, Routes } from 'react-router';
 import { useDocumentTitle } from './documentTitle.js';
+import { LinkButton } from './ui.js';
 
 function page<T>(load: () => Promise<T>, name: keyof T) {
   return lazy(async () => ({ default: (await load())[name] as ComponentType }));
@@ -79,9 +80,9 @@ function NotFound() {
       title={t('common.notFound.title')}
       subTitle={t('common.notFound.text')}
       extra={
-        <Link to="/">
-          <Button type="primary">{t('common.notFound.home')}</Button>
-        </Link>
+        <LinkButton type="primary" to="/">
+          {t('common.notFound.home')}
+        </LinkButton>
       }
     />
   );

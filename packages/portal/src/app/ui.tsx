@@ -1,11 +1,27 @@
 /** Small building blocks every page uses: loading data, showing errors with their codes, hashes, times. */
 import { isLianzhengError } from '@lianzheng/protocol';
-import { Alert, Button, Result, Spin, Tooltip, Typography } from 'antd';
-import { type DependencyList, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { Alert, Button, type ButtonProps, Result, Spin, Tooltip, Typography } from 'antd';
+import { type DependencyList, type MouseEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { useHref, useNavigate } from 'react-router';
 import { useDocumentTitle } from './documentTitle.js';
 import { useSession } from './session.js';
+
+/**
+ * A link that looks like a button: one `<a href>` (one Tab stop, announced as a link, opens in a new tab on
+ * Ctrl/⌘-click) that navigates inside the app on a plain click — instead of a `<Button>` inside a `<Link>`, which
+ * nests one interactive element in another.
+ */
+export function LinkButton({ to, ...props }: Omit<ButtonProps, 'href' | 'onClick'> & { readonly to: string }) {
+  const navigate = useNavigate();
+  const href = useHref(to);
+  const onClick = (e: MouseEvent<HTMLElement>) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(to);
+  };
+  return <Button {...props} href={href} onClick={onClick} />;
+}
 
 export interface Loaded<T> {
   readonly data: T | undefined;
@@ -170,9 +186,9 @@ export function RequireSession({
         title={t('common.needSignIn.title')}
         text={t('common.needSignIn.text')}
         extra={
-          <Link to={`/signin?next=${encodeURIComponent(window.location.pathname)}`}>
-            <Button type="primary">{t('common.needSignIn.action')}</Button>
-          </Link>
+          <LinkButton type="primary" to={`/signin?next=${encodeURIComponent(window.location.pathname)}`}>
+            {t('common.needSignIn.action')}
+          </LinkButton>
         }
       />
     );
@@ -184,7 +200,16 @@ export function RequireSession({
 }
 
 /** The page's heading (h2), which is also the browser tab's title. */
-export function PageTitle({ title, extra }: { readonly title: string; readonly extra?: ReactNode }) {
+export function PageTitle({
+  title,
+  extra,
+  lang,
+}: {
+  readonly title: string;
+  readonly extra?: ReactNode;
+  /** The title's language when it is content rather than interface text (see `contentLang`). */
+  readonly lang?: string | undefined;
+}) {
   useDocumentTitle(title);
   return (
     <div
@@ -197,7 +222,7 @@ export function PageTitle({ title, extra }: { readonly title: string; readonly e
         marginBottom: 16,
       }}
     >
-      <Typography.Title level={2} style={{ margin: 0 }}>
+      <Typography.Title level={2} style={{ margin: 0 }} lang={lang}>
         {title}
       </Typography.Title>
       {extra}

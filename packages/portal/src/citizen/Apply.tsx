@@ -1,15 +1,15 @@
 import type { JsonObject } from '@lianzheng/protocol';
 import { getWorkflow, registerFormPersonal } from '@lianzheng/sdk';
-import { Alert, Button, Card, Result, Typography } from 'antd';
+import { Alert, Card, Result, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { useLabel } from '../app/label.js';
 import { client, trustAnchor } from '../app/node.js';
 import { type FormSchema, SchemaForm } from '../app/SchemaForm.js';
 import { type Session, useSession } from '../app/session.js';
 import { submitCall } from '../app/tx.js';
-import { ErrorAlert, Hash, LoadView, PageTitle, RequireSession, useLoad } from '../app/ui.js';
+import { ErrorAlert, Hash, LinkButton, LoadView, PageTitle, RequireSession, useLoad } from '../app/ui.js';
 
 interface Definition {
   readonly id: string;
@@ -74,9 +74,9 @@ export function Apply() {
                 title={<span data-testid="applied">{t('citizen.applyPage.done', { id: done.slice(0, 12) })}</span>}
                 subTitle={<Hash value={done} full />}
                 extra={
-                  <Link to="/me/cases">
-                    <Button type="primary">{t('citizen.applyPage.toCases')}</Button>
-                  </Link>
+                  <LinkButton type="primary" to="/me/cases">
+                    {t('citizen.applyPage.toCases')}
+                  </LinkButton>
                 }
               />
             ) : session !== undefined && !allows(d, session.identity.kind) ? (

@@ -4,12 +4,11 @@ import { getCase, getMyCases, getWorkflows } from '@lianzheng/sdk';
 import { Button, Card, Col, Drawer, Empty, Row, Table, Tag, Timeline, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import { useLabel } from '../app/label.js';
 import { client } from '../app/node.js';
 import { useOrgs } from '../app/orgs.js';
 import { useSession } from '../app/session.js';
-import { Hash, LoadView, PageTitle, RequireSession, TimeText, useLoad } from '../app/ui.js';
+import { Hash, LinkButton, LoadView, PageTitle, RequireSession, TimeText, useLoad } from '../app/ui.js';
 import { STATUS_COLOURS } from './cases.js';
 
 function CaseHistory({ id }: { id: string }) {
@@ -67,11 +66,14 @@ function Services() {
                 <Typography.Paragraph type="secondary" style={{ minHeight: 44 }}>
                   {label(w.description)}
                 </Typography.Paragraph>
-                <Link to={`/me/apply/${w.id}`}>
-                  <Button type="primary" icon={<FormOutlined />} data-testid={`apply-${w.id}`}>
-                    {t('citizen.cases.apply')}
-                  </Button>
-                </Link>
+                <LinkButton
+                  to={`/me/apply/${w.id}`}
+                  type="primary"
+                  icon={<FormOutlined />}
+                  data-testid={`apply-${w.id}`}
+                >
+                  {t('citizen.cases.apply')}
+                </LinkButton>
               </Card>
             </Col>
           ))}

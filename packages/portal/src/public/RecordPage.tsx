@@ -4,6 +4,7 @@ import { Alert, Button, Card, Col, Descriptions, Row, Segmented, Space, Tag, Tim
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
+import { contentLang } from '../app/label.js';
 import { client, pinnedGenesis } from '../app/node.js';
 import { useOrgs } from '../app/orgs.js';
 import { ErrorAlert, formatTime, Hash, LoadView, PageTitle, TimeText, useLoad } from '../app/ui.js';
@@ -91,7 +92,7 @@ export function RecordPage() {
         const version = versions.find((v) => v.version === (shown ?? head.latest)) ?? versions[versions.length - 1]!;
         return (
           <>
-            <PageTitle title={version.title} />
+            <PageTitle title={version.title} lang={contentLang(version.title)} />
             <Space wrap style={{ marginBottom: 16 }}>
               <Tag color={CATEGORY_COLOURS[version.category]}>{t(`public.records.category.${version.category}`)}</Tag>
               <Typography.Text type="secondary">{orgs.name(head.org)}</Typography.Text>
@@ -123,13 +124,14 @@ export function RecordPage() {
               <Col xs={24} lg={15}>
                 <Card>
                   {version.summary !== undefined && (
-                    <Typography.Paragraph strong style={{ fontSize: 15 }}>
+                    <Typography.Paragraph strong style={{ fontSize: 15 }} lang={contentLang(version.summary)}>
                       {version.summary}
                     </Typography.Paragraph>
                   )}
                   <Typography.Paragraph
                     style={{ whiteSpace: 'pre-wrap', fontSize: 15, lineHeight: 1.8 }}
                     data-testid="record-body"
+                    lang={contentLang(version.body)}
                   >
                     {version.body}
                   </Typography.Paragraph>

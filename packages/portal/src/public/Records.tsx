@@ -3,6 +3,7 @@ import { Button, Card, Input, List, Select, Space, Tag, Typography } from 'antd'
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
+import { contentLang } from '../app/label.js';
 import { client } from '../app/node.js';
 import { useOrgs } from '../app/orgs.js';
 import { ErrorAlert, PageTitle, TimeText } from '../app/ui.js';
@@ -104,14 +105,18 @@ export function Records() {
                 title={
                   <Space wrap>
                     <Tag color={CATEGORY_COLOURS[r.category]}>{t(`public.records.category.${r.category}`)}</Tag>
-                    <Link to={`/records/${r.org}/${r.id}`}>{r.title}</Link>
+                    <Link to={`/records/${r.org}/${r.id}`} lang={contentLang(r.title)}>
+                      {r.title}
+                    </Link>
                     {r.version > 1 && <Tag>{t('public.records.version', { version: r.version })}</Tag>}
                     {r.withdrawn && <Tag color="red">{t('public.records.withdrawn')}</Tag>}
                   </Space>
                 }
                 description={
                   <Space direction="vertical" size={2}>
-                    {r.summary !== undefined && <Typography.Text>{r.summary}</Typography.Text>}
+                    {r.summary !== undefined && (
+                      <Typography.Text lang={contentLang(r.summary)}>{r.summary}</Typography.Text>
+                    )}
                     <Typography.Text type="secondary">
                       {orgs.name(r.org)} · {t('public.records.published')} <TimeText ms={r.publishedAt} />
                       {r.effective !== undefined && ` · ${t('public.records.effective')} ${r.effective}`}
