@@ -205,6 +205,8 @@ export interface Ack {
   readonly id: string;
   readonly height: number;
   readonly index: number;
+  /** The index of the node that acknowledged it. */
+  readonly node: number;
 }
 
 /**
@@ -258,7 +260,7 @@ export class Load {
             const j = (await r.json()) as { id?: string; status?: string; height?: number; index?: number };
             if (j.id !== undefined) this.submitted.add(j.id);
             if (r.status === 200 && j.status === 'committed') {
-              this.acks.push({ id: j.id!, height: j.height!, index: j.index! });
+              this.acks.push({ id: j.id!, height: j.height!, index: j.index!, node: t.index });
               this.ackTimes.push(performance.now());
             }
           } catch {
